@@ -1,0 +1,77 @@
+// The contract between ref-dockerd and ref-containerd, in containerd's vocabulary (tasks, execs,
+// exit events). ref-dockerd codes against this interface only; engine/containerd/client.ts
+// implements it over gRPC.
+
+export type TaskStatus = 'created' | 'running' | 'stopped' | 'paused' | 'unknown';
+
+export interface CreateTaskRequest {
+  /** container id (64 hex) */
+  id: string;
+  /** OCI bundle directory holding config.json; the rootfs is already mounted at config.root.path */
+  bundle: string;
+  /** absolute path of the OCI runtime binary the shim must call (ref-runc, runc, a wrapper) */
+  runtimePath: string;
+  /** FIFO paths made by ref-dockerd; the shim opens them and the container's stdio goes there */
+  stdin?: string;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ExecProcessRequest {
+  containerId: string;
+  execId: string;
+  /** OCI `process` object (args, env, cwd, user, terminal: false) */
+  spec: Record<string, unknown>;
+  stdin?: string;
+  stdout: string;
+  stderr: string;
+}
+
+export interface TaskState {
+  id: string;
+  execId?: string;
+  pid: number;
+  status: TaskStatus;
+  exitStatus?: number;
+  /** RFC 3339 with nanoseconds, when stopped */
+  exitedAt?: string;
+  bundle?: string;
+}
+
+export interface ExitResult {
+  pid: number;
+  exitStatus: number;
+  exitedAt: string;
+}
+
+export interface TaskExitEvent {
+  type: 'exit';
+  containerId: string;
+  /** empty for the container's init process */
+  execId: string;
+  pid: number;
+  exitStatus: number;
+  exitedAt: string;
+}
+
+export interface TaskService {
+  /** Launch the shim and have the runtime create the container (process paused before exec). */
+  create(req: CreateTaskRequest): Promise<{ pid: number }>;
+  start(containerId: string, execId?: string): Promise<{ pid: number }>;
+  kill(containerId: string, signal: number, opts?: { all?: boolean; execId?: string }): Promise<void>;
+  /** Remove a stopped task (runtime delete, shim exits); returns the kept exit status. */
+  delete(containerId: string, execId?: string): Promise<ExitResult>;
+  /** Resolves when the process has exited (at once if it already has). */
+  wait(containerId: string, execId?: string): Promise<ExitResult>;
+  state(containerId: string, execId?: string): Promise<TaskState>;
+  list(): Promise<TaskState[]>;
+  exec(req: ExecProcessRequest): Promise<void>;
+  /** Subscribe to exit events; returns an unsubscribe function. Reconnects are the caller's job. */
+  subscribe(onExit: (e: TaskExitEvent) => void, onError: (err: Error) => void): () => void;
+  close(): void;
+}
+
+/** Errors keep gRPC's code so ref-dockerd can map NotFound / Unavailable to Docker's texts. */
+export interface TaskServiceError extends Error {
+  code: 'not-found' | 'unavailable' | 'failed-precondition' | 'already-exists' | 'unknown';
+}

@@ -1,0 +1,58 @@
+// The contract between ref-dockerd's container code and its networking (bridge, sandboxes,
+// port allocator, proxies). Field names follow libnetwork's where they exist.
+
+export interface PortBinding {
+  /** "" means all addresses: Docker then binds 0.0.0.0 and :: */
+  hostIp: string;
+  /** "" or "0" means an ephemeral port chosen by the allocator */
+  hostPort: string;
+}
+
+/** Keyed like the API's HostConfig.PortBindings: "80/tcp" → bindings */
+export type PortMap = Record<string, PortBinding[]>;
+
+export interface Endpoint {
+  containerId: string;
+  /** the nsfs bind mount to put in the OCI spec's network namespace */
+  netnsPath: string;
+  ipAddress: string;
+  ipPrefixLen: number;
+  gateway: string;
+  macAddress: string;
+  endpointId: string;
+  sandboxKey: string;
+}
+
+/** One actually published host port, as `docker port` and NetworkSettings.Ports show it. */
+export interface PublishedPort {
+  containerPort: string; // "80/tcp"
+  hostIp: string; // "0.0.0.0" or "::"
+  hostPort: string;
+  proxyPid?: number;
+}
+
+export interface NetworkControllerOptions {
+  execRoot: string;
+  dataRoot: string;
+  /** existing bridge to use (`--bridge`), else one is made from `bip` */
+  bridge?: string;
+  bip?: string;
+  userlandProxy: boolean;
+  userlandProxyPath: string;
+}
+
+export interface NetworkController {
+  /** netns + veth + address; networkMode "none" gives a netns with loopback only */
+  createEndpoint(containerId: string, containerName: string, networkMode: string): Promise<Endpoint>;
+  /**
+   * Allocate and proxy the ports. Throws a DockerError carrying Docker's exact text
+   * ("driver failed programming external connectivity on endpoint <name> (<endpoint id>): Bind for
+   * 0.0.0.0:8080 failed: port is already allocated") when the allocator or a proxy refuses.
+   */
+  publishPorts(endpoint: Endpoint, containerName: string, ports: PortMap): Promise<PublishedPort[]>;
+  /** SIGINT the container's proxies and free its ports (on stop). */
+  unpublishPorts(containerId: string): Promise<void>;
+  deleteEndpoint(containerId: string): Promise<void>;
+  /** Daemon shutdown: stop all proxies; remove the bridge only if this controller made it. */
+  close(): Promise<void>;
+}
