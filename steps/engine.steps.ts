@@ -1,0 +1,29 @@
+// Steps about the engine under test as a whole.
+// Glossary:
+//   a running engine                          a fresh engine of the target, answering /_ping
+//   a running engine started with "FLAGS"     the same with extra daemon flags (placeholders allowed)
+//   the image "dockspec/busybox"              the test image is present in the engine
+import { Given } from '@cucumber/cucumber';
+import { DockspecWorld } from './support/world.js';
+
+function splitFlags(flags: string): string[] {
+  return flags.split(/\s+/).filter(Boolean);
+}
+
+Given('a running engine', async function (this: DockspecWorld) {
+  if (this.attached) return;
+  await this.startEngine();
+});
+
+Given('a running engine started with {string}', async function (this: DockspecWorld, flags: string) {
+  if (this.attached) {
+    this.attach('skipped: an attached engine cannot be started with other flags', 'text/plain');
+    return 'skipped';
+  }
+  await this.startEngine({ flags: splitFlags(await this.resolve(flags)) });
+  return undefined;
+});
+
+Given('the image {string}', async function (this: DockspecWorld, image: string) {
+  await this.ensureImage(image);
+});

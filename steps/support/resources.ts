@@ -1,0 +1,119 @@
+// Machine-wide resources handed to scenarios: host ports, subnets, engine directories. Parallel
+// workers and other engines (a real Docker on the same machine) must never collide, so each
+// claim is an atomic mkdir in a shared lock directory, released when the scenario ends.
+import { mkdirSync, rmSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export const WORK_ROOT = process.env.DOCKSPEC_WORKDIR ?? '/tmp/dsp';
+const LOCKS = join(WORK_ROOT, 'locks');
+
+function claim(kind: string, key: string | number): boolean {
+  mkdirSync(join(LOCKS, kind), { recursive: true });
+  try {
+    mkdirSync(join(LOCKS, kind, String(key)));
+    writeFileSync(join(LOCKS, kind, String(key), 'owner'), String(process.pid));
+    return true;
+  } catch {
+    return staleClaim(kind, key);
+  }
+}
+
+/** A claim whose owning process is gone (a killed worker) may be taken over. */
+function staleClaim(kind: string, key: string | number): boolean {
+  const dir = join(LOCKS, kind, String(key));
+  try {
+    const owner = Number(readFileSync(join(dir, 'owner'), 'utf8'));
+    if (owner && owner !== process.pid && !processExists(owner)) {
+      writeFileSync(join(dir, 'owner'), String(process.pid));
+      return true;
+    }
+  } catch {
+    // no owner file: being created right now by someone else
+  }
+  return false;
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function release(kind: string, key: string | number): void {
+  rmSync(join(LOCKS, kind, String(key)), { recursive: true, force: true });
+}
+
+/** Release every claim this process still holds (end of a worker). */
+export function releaseAllOwnedBy(pid = process.pid): void {
+  let kinds: string[];
+  try {
+    kinds = readdirSync(LOCKS);
+  } catch {
+    return;
+  }
+  for (const kind of kinds) {
+    for (const key of readdirSync(join(LOCKS, kind))) {
+      try {
+        if (Number(readFileSync(join(LOCKS, kind, key, 'owner'), 'utf8')) === pid) release(kind, key);
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+async function bindable(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** A TCP port free on every address (engines bind 0.0.0.0 and ::), claimed for this scenario. */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    if (!claim('port', port)) continue;
+    if ((await bindable(port, '0.0.0.0')) && (await bindable(port, '::'))) return port;
+    release('port', port);
+  }
+  throw new Error('no free TCP port found between 20000 and 40000 after 200 attempts');
+}
+
+export interface Subnet {
+  index: number;
+  /** gateway address with prefix, for the bridge: 10.213.7.1/24 */
+  gatewayCidr: string;
+  network: string;
+}
+
+function routedNetworks(): string {
+  try {
+    return execFileSync('ip', ['-4', 'route', 'show'], { encoding: 'utf8' });
+  } catch {
+    return '';
+  }
+}
+
+/** A /24 in 10.213.0.0/16 that no route on this machine uses yet. */
+export function freeSubnet(): Subnet {
+  const routes = routedNetworks();
+  for (let i = 1; i < 255; i++) {
+    const network = `10.213.${i}.0`;
+    if (routes.includes(`${network}/`)) continue;
+    if (!claim('subnet', i)) continue;
+    return { index: i, gatewayCidr: `10.213.${i}.1/24`, network: `${network}/24` };
+  }
+  throw new Error('no free /24 left in 10.213.0.0/16 for an engine bridge');
+}
+
+export function shortId(): string {
+  return randomBytes(4).toString('hex');
+}

@@ -1,0 +1,71 @@
+// Runs what a person types, with DOCKER_HOST pointing at the engine under test. Every command has
+// a deadline; a command that outlives it is killed with its whole process group.
+import { spawn } from 'node:child_process';
+
+export interface CommandResult {
+  command: string;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  timedOut: boolean;
+}
+
+export function runCommand(command: string, env: NodeJS.ProcessEnv, timeoutMs = 60000, input?: string): Promise<CommandResult> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', command], {
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({
+        command,
+        exitCode: code ?? (signal ? 128 + (({ SIGKILL: 9, SIGTERM: 15, SIGINT: 2 } as Record<string, number>)[signal] ?? 0) : -1),
+        stdout,
+        stderr,
+        durationMs: Date.now() - started,
+        timedOut,
+      });
+    });
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** Poll `check` until it returns a truthy value; fail with what was awaited after the deadline. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15000, intervalMs = 100): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (true) {
+    try {
+      const value = await check();
+      if (value) return value as T;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > until) {
+      const why = lastError instanceof Error ? `: ${lastError.message}` : '';
+      throw new Error(`gave up after ${timeoutMs} ms waiting for ${what}${why}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

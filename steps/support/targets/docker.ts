@@ -1,0 +1,35 @@
+// Real Docker, the oracle. Managed: dockerd with isolated roots on the harness's own bridge.
+// Attached: the engine DOCKER_HOST names (also ssh://), which scenarios must not stop or restart.
+import { ManagedEngine } from './managed-engine.js';
+import { Role, TargetInfo } from './types.js';
+import { whichSync } from './which.js';
+
+export const dockerTarget: TargetInfo = {
+  name: 'docker',
+  mode: process.env.DOCKER_HOST && process.env.DOCKSPEC_ATTACH !== '0' ? 'attached' : 'managed',
+  roleNames: {
+    dockerd: 'dockerd',
+    containerd: 'containerd',
+    'containerd-shim': 'containerd-shim-runc-v2',
+    runc: 'runc',
+    'docker-init': 'docker-init',
+    'docker-proxy': 'docker-proxy',
+  },
+  binaryPath(role: Role): string {
+    return whichSync(this.roleNames[role]) ?? this.roleNames[role];
+  },
+};
+
+export function newDockerEngine(): ManagedEngine {
+  return new ManagedEngine('docker', {
+    argv: ['dockerd'],
+    targetFlags: (e) => [
+      '--bridge', e.bridge,
+      // No NAT rules: nothing to leak into the host's iptables, and published ports then go
+      // through docker-proxy, the process this suite is about.
+      '--iptables=false',
+      '--ip-masq=false',
+      '--cgroup-parent', e.cgroupParent,
+    ],
+  });
+}

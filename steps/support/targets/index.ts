@@ -1,0 +1,24 @@
+import { dockerTarget, newDockerEngine } from './docker.js';
+import { referenceTarget, newReferenceEngine } from './reference.js';
+import { ManagedEngine } from './managed-engine.js';
+import { TargetInfo } from './types.js';
+
+export interface Target {
+  info: TargetInfo;
+  newEngine(): ManagedEngine;
+}
+
+const targets: Record<string, Target> = {
+  docker: { info: dockerTarget, newEngine: newDockerEngine },
+  reference: { info: referenceTarget, newEngine: newReferenceEngine },
+};
+
+export function targetNames(): string[] {
+  return Object.keys(targets);
+}
+
+export function getTarget(name: string): Target {
+  const t = targets[name];
+  if (!t) throw new Error(`unknown target "${name}"; known targets: ${targetNames().join(', ')}`);
+  return t;
+}

@@ -1,0 +1,39 @@
+// The bundled reference engine: ref-dockerd and its companions, started exactly as the docker
+// target starts dockerd, from compiled JavaScript.
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { ManagedEngine } from './managed-engine.js';
+import { Role, TargetInfo } from './types.js';
+
+/** dist/ of this checkout: steps run from dist/steps/support/targets/. */
+export const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+const binaries: Record<Role, string> = {
+  dockerd: join(DIST, 'bin', 'ref-dockerd.js'),
+  containerd: join(DIST, 'bin', 'ref-containerd.js'),
+  'containerd-shim': join(DIST, 'bin', 'ref-containerd-shim.js'),
+  runc: join(DIST, 'bin', 'ref-runc.js'),
+  'docker-init': join(DIST, 'native', 'ref-docker-init'),
+  'docker-proxy': join(DIST, 'bin', 'ref-docker-proxy.js'),
+};
+
+export const referenceTarget: TargetInfo = {
+  name: 'reference',
+  mode: 'managed',
+  roleNames: {
+    dockerd: 'ref-dockerd',
+    containerd: 'ref-containerd',
+    'containerd-shim': 'ref-containerd-shim',
+    runc: 'ref-runc',
+    'docker-init': 'ref-docker-init',
+    'docker-proxy': 'ref-docker-proxy',
+  },
+  binaryPath: (role: Role) => binaries[role],
+};
+
+export function newReferenceEngine(): ManagedEngine {
+  return new ManagedEngine('reference', {
+    argv: [process.execPath, binaries.dockerd],
+    targetFlags: (e) => ['--bridge', e.bridge, '--cgroup-parent', e.cgroupParent],
+  });
+}

@@ -1,0 +1,219 @@
+// Leaves nothing behind (DESIGN.md principle 5). Works from what an engine wrote into its own
+// directory, so that it can also clean up after a worker that was killed mid-scenario.
+import { existsSync, lstatSync, readFileSync, readdirSync, rmSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { descendantsOf, isAlive, listProcesses, ProcessInfo, socketInodes } from '../../../lib/proc.js';
+import { release, WORK_ROOT } from '../resources.js';
+
+export interface EngineRecord {
+  id: string;
+  target: string;
+  root: string;
+  bridge: string;
+  subnetIndex: number;
+  cgroupParent?: string;
+  ownerPid: number;
+  /** every daemon pid this engine ever had, with start times (restarts add entries) */
+  daemons: { pid: number; startTime: number }[];
+  /** external processes started for the engine (sshd, an external containerd, …) */
+  helpers: { pid: number; startTime: number }[];
+  /** extra paths (sockets outside root) to remove */
+  paths: string[];
+}
+
+export const ENGINES_DIR = join(WORK_ROOT, 'engines');
+
+export function recordPath(root: string): string {
+  return join(root, 'engine.json');
+}
+
+export function saveRecord(rec: EngineRecord): void {
+  writeFileSync(recordPath(rec.root) + '.tmp', JSON.stringify(rec, null, 2));
+  execFileSync('mv', [recordPath(rec.root) + '.tmp', recordPath(rec.root)]);
+}
+
+export function loadRecord(root: string): EngineRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(recordPath(root), 'utf8')) as EngineRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+function kill(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * The engine's processes: its daemons and helpers with everything below them, plus processes that
+ * name the engine's directory on their command line (shims re-parented to PID 1 and their
+ * containers), again with everything below them.
+ */
+export function engineProcesses(rec: EngineRecord, all: ProcessInfo[] = listProcesses()): ProcessInfo[] {
+  const seen = new Map<number, ProcessInfo>();
+  const add = (p: ProcessInfo) => {
+    if (p.pid === process.pid || seen.has(p.pid)) return;
+    seen.set(p.pid, p);
+    for (const d of descendantsOf(p.pid, all)) seen.set(d.pid, d);
+  };
+  for (const { pid, startTime } of [...rec.daemons, ...rec.helpers]) {
+    const p = all.find((x) => x.pid === pid && x.startTime === startTime);
+    if (p) add(p);
+  }
+  for (const p of all) if (p.argv.some((a) => a.includes(rec.root))) add(p);
+  return [...seen.values()];
+}
+
+async function waitGone(pids: number[], ms: number): Promise<number[]> {
+  const until = Date.now() + ms;
+  let left = pids;
+  while (left.length && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 50));
+    left = left.filter((pid) => isAlive(pid));
+  }
+  return left;
+}
+
+function mountsUnder(root: string): string[] {
+  const out: string[] = [];
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const mountPoint = line.split(' ')[4];
+    if (mountPoint && (mountPoint === root || mountPoint.startsWith(root + '/'))) out.push(mountPoint.replace(/\\040/g, ' '));
+  }
+  return out;
+}
+
+function unmountAll(root: string): void {
+  // Deepest first; lazy unmount so a busy mount does not stop the rest.
+  for (let pass = 0; pass < 3; pass++) {
+    const mounts = mountsUnder(root).sort((a, b) => b.length - a.length);
+    if (!mounts.length) return;
+    for (const m of mounts) {
+      try {
+        execFileSync('umount', ['-l', m], { stdio: 'ignore' });
+      } catch {
+        // retried on the next pass
+      }
+    }
+  }
+}
+
+function removeCgroups(parent: string): void {
+  let controllers: string[];
+  try {
+    controllers = readdirSync('/sys/fs/cgroup');
+  } catch {
+    return;
+  }
+  for (const c of controllers) {
+    const dir = join('/sys/fs/cgroup', c, parent);
+    if (!existsSync(dir)) continue;
+    const rmTree = (d: string) => {
+      for (const entry of readdirSync(d, { withFileTypes: true })) if (entry.isDirectory()) rmTree(join(d, entry.name));
+      try {
+        rmdirSync(d);
+      } catch {
+        // a process still in it; reported by the leak check
+      }
+    };
+    rmTree(dir);
+  }
+}
+
+function deleteLink(name: string): void {
+  if (!name) return;
+  try {
+    execFileSync('ip', ['link', 'del', name], { stdio: 'ignore' });
+  } catch {
+    // not there
+  }
+}
+
+/**
+ * Paths of the unix sockets these processes listen on. A shim killed with SIGKILL cannot remove
+ * its socket file (containerd-shim-runc-v2 keeps it under /run/containerd/s/), so we do.
+ */
+export function listeningUnixSockets(pids: number[]): string[] {
+  let table: string;
+  try {
+    table = readFileSync('/proc/net/unix', 'utf8');
+  } catch {
+    return [];
+  }
+  const byInode = new Map<number, string>();
+  for (const line of table.split('\n').slice(1)) {
+    const cols = line.trim().split(/\s+/);
+    // Flags 00010000 is __SO_ACCEPTCON: a listening socket. Abstract sockets start with '@'.
+    if (cols.length >= 8 && cols[3] === '00010000' && cols[7].startsWith('/')) byInode.set(Number(cols[6]), cols[7]);
+  }
+  const out: string[] = [];
+  for (const pid of pids) for (const inode of socketInodes(pid)) if (byInode.has(inode)) out.push(byInode.get(inode)!);
+  return out;
+}
+
+function removeSocketFiles(paths: string[]): void {
+  for (const p of paths) {
+    try {
+      if (lstatSync(p).isSocket()) unlinkSync(p);
+    } catch {
+      // already removed by its owner
+    }
+  }
+}
+
+/** Stop everything an engine created and remove its traces. Safe to call twice. */
+export async function sweepEngine(rec: EngineRecord): Promise<string[]> {
+  const problems: string[] = [];
+  let procs = engineProcesses(rec);
+  const sockets = listeningUnixSockets(procs.map((p) => p.pid));
+  for (const p of procs) kill(p.pid, 'SIGKILL');
+  let left = await waitGone(procs.map((p) => p.pid), 5000);
+  // A shim may have been mid-fork while we looked; look once more.
+  procs = engineProcesses(rec);
+  for (const p of procs) kill(p.pid, 'SIGKILL');
+  left = await waitGone(procs.map((p) => p.pid), 3000);
+  if (left.length) problems.push(`processes still alive after SIGKILL: ${left.join(', ')}`);
+  removeSocketFiles(sockets);
+  unmountAll(rec.root);
+  if (rec.cgroupParent) removeCgroups(rec.cgroupParent);
+  deleteLink(rec.bridge);
+  for (const p of rec.paths) rmSync(p, { recursive: true, force: true });
+  const stillMounted = mountsUnder(rec.root);
+  if (stillMounted.length) problems.push(`still mounted: ${stillMounted.join(', ')}`);
+  else rmSync(rec.root, { recursive: true, force: true });
+  release('subnet', rec.subnetIndex);
+  return problems;
+}
+
+/** Clean up engines whose owning worker is gone (killed, interrupted). Returns how many. */
+export async function sweepOrphanedEngines(): Promise<number> {
+  let roots: string[];
+  try {
+    roots = readdirSync(ENGINES_DIR).map((d) => join(ENGINES_DIR, d));
+  } catch {
+    return 0;
+  }
+  let n = 0;
+  for (const root of roots) {
+    const rec = loadRecord(root);
+    if (!rec) {
+      if (!mountsUnder(root).length) rmSync(root, { recursive: true, force: true });
+      continue;
+    }
+    let ownerAlive = true;
+    try {
+      process.kill(rec.ownerPid, 0);
+    } catch {
+      ownerAlive = false;
+    }
+    if (ownerAlive && rec.ownerPid !== process.pid) continue;
+    await sweepEngine(rec);
+    n++;
+  }
+  return n;
+}

@@ -1,0 +1,30 @@
+// What a scenario may ask of an engine under test. Everything that differs between engines
+// (binary names, how a daemon starts) lives behind this interface, so steps never branch on a
+// target's name (DESIGN.md principle 3).
+
+/** The processes that scenarios talk about, named after Docker's own binaries. */
+export type Role = 'dockerd' | 'containerd' | 'containerd-shim' | 'runc' | 'docker-init' | 'docker-proxy';
+export const ROLES: Role[] = ['dockerd', 'containerd', 'containerd-shim', 'runc', 'docker-init', 'docker-proxy'];
+
+export interface EngineOptions {
+  /** -H values; default: one unix socket in the engine's own directory. Placeholders already resolved. */
+  hosts?: string[];
+  /** extra daemon flags, e.g. ['--live-restore'] or ['--init'] */
+  flags?: string[];
+  /** command put in front of the daemon, e.g. ['systemd-socket-activate', '-l', '/path.sock'] */
+  launcher?: string[];
+  /** the address to use for DOCKER_HOST and the readiness check, when not the first -H */
+  clientHost?: string;
+  /** do not wait for /_ping (for daemons that are expected to fail to start) */
+  noWait?: boolean;
+}
+
+export interface TargetInfo {
+  name: string;
+  /** managed: the harness starts its own daemons; attached: an existing engine from DOCKER_HOST */
+  mode: 'managed' | 'attached';
+  /** process names that play each role on this target */
+  roleNames: Record<Role, string>;
+  /** binary of the role, as the target would pass it to a daemon flag (e.g. --init-path, --add-runtime) */
+  binaryPath(role: Role): string;
+}
