@@ -2,7 +2,7 @@
 // every runtime/<component>/*.c becomes a static binary dist/native/<file name without .c>.
 // Static, because the init runs inside minimal images that have no libc of their own.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, existsSync, chmodSync } from 'node:fs';
 import { join, basename } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -29,3 +29,7 @@ for (const source of sources) {
     process.exit(1);
   }
 }
+
+// tsc does not keep the executable bit; the entry points are run directly (npx, --add-runtime).
+const binDir = join(root, 'dist', 'bin');
+if (existsSync(binDir)) for (const f of readdirSync(binDir)) if (f.endsWith('.js')) chmodSync(join(binDir, f), 0o755);

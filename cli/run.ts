@@ -1,0 +1,116 @@
+// `dockspec run`: the scenarios against one or more targets, through cucumber-js, with the
+// message stream, JUnit XML and cucumber's HTML written per target under reports/out/<target>/.
+import { spawn } from 'node:child_process';
+import { mkdirSync, existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readRun, countOutcomes, ScenarioOutcome } from '../reports/outcomes.js';
+import { sweepOrphanedEngines } from '../steps/support/targets/sweeper.js';
+import { checkRequirements, TargetName } from './requirements.js';
+
+export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface RunOptions {
+  targets: string[];
+  tags?: string;
+  parallel: number;
+  shard?: string;
+  outDir: string;
+  /** extra arguments for cucumber-js, after `--` */
+  extra: string[];
+}
+
+export interface TargetRunResult {
+  target: string;
+  messagesFile: string;
+  scenarios: ScenarioOutcome[];
+  cucumberExit: number;
+}
+
+function cucumberBin(): string {
+  return join(PROJECT_ROOT, 'node_modules', '@cucumber', 'cucumber', 'bin', 'cucumber.js');
+}
+
+let interrupted = false;
+
+async function runTarget(target: string, opts: RunOptions): Promise<TargetRunResult> {
+  const dir = join(opts.outDir, target);
+  mkdirSync(dir, { recursive: true });
+  const messagesFile = join(dir, 'messages.ndjson');
+  const progress = process.stdout.isTTY ? 'progress-bar' : join(PROJECT_ROOT, 'dist', 'reports', 'scenario-lines.js');
+  const args = [
+    cucumberBin(),
+    '--profile', target.split('+')[0],
+    '--world-parameters', JSON.stringify({ target }),
+    '--format', progress,
+    '--format', `message:${messagesFile}`,
+    '--format', `junit:${join(dir, 'junit.xml')}`,
+    '--format', `html:${join(dir, 'cucumber.html')}`,
+    '--format-options', JSON.stringify({ junit: { suiteName: `dockspec ${target}` } }),
+    '--parallel', String(opts.parallel),
+  ];
+  if (opts.tags) args.push('--tags', opts.tags);
+  if (opts.shard) args.push('--shard', opts.shard);
+  args.push(...opts.extra);
+  process.stderr.write(`dockspec: running the ${target} target${opts.tags ? ` (tags ${opts.tags})` : ''}${opts.shard ? `, shard ${opts.shard}` : ''} with ${opts.parallel} worker(s)\n`);
+  const child = spawn(process.execPath, args, {
+    cwd: PROJECT_ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, DOCKSPEC_TARGET: target },
+  });
+  const code: number = await new Promise((resolve) => child.on('exit', (c, s) => resolve(c ?? (s ? 130 : 1))));
+  // Workers killed mid-scenario cannot run their After hooks: clean up after them here.
+  const swept = await sweepOrphanedEngines();
+  if (swept) process.stderr.write(`dockspec: cleaned up ${swept} engine(s) left by interrupted workers\n`);
+  const scenarios = existsSync(messagesFile) ? readRun(messagesFile, target).scenarios : [];
+  return { target, messagesFile, scenarios, cucumberExit: code };
+}
+
+function summarize(r: TargetRunResult): boolean {
+  const c = countOutcomes(r.scenarios);
+  const parts = [`${c.passed} passed`, `${c.failed} failed`];
+  if (c.skipped) parts.push(`${c.skipped} skipped`);
+  if (c.deviation) parts.push(`${c.deviation} expected deviations`);
+  if (c['unexpected-pass']) parts.push(`${c['unexpected-pass']} listed deviations that passed`);
+  process.stdout.write(`\n${r.target}: ${r.scenarios.length} scenarios: ${parts.join(', ')}\n`);
+  for (const s of r.scenarios.filter((x) => x.outcome === 'failed')) process.stdout.write(`  failed     ${s.reqIds.join(' ')} ${s.name} (${s.uri}:${s.line}): ${s.reason ?? s.status}\n`);
+  for (const s of r.scenarios.filter((x) => x.outcome === 'unexpected-pass')) process.stdout.write(`  now passes ${s.reqIds.join(' ')} ${s.name}: remove it from deviations/${r.target}.json\n`);
+  for (const s of r.scenarios.filter((x) => x.outcome === 'skipped' && x.reason)) process.stdout.write(`  skipped    ${s.reqIds.join(' ')} ${s.name}: ${s.reason}\n`);
+  // Cucumber itself failing (a syntax error, an ambiguous step) with no scenario to blame still fails the run.
+  const cucumberBroke = r.cucumberExit !== 0 && c.failed === 0 && c.deviation === 0;
+  if (cucumberBroke) process.stdout.write(`  cucumber-js exited with ${r.cucumberExit} without a failed scenario: see its output above\n`);
+  return c.failed === 0 && !cucumberBroke && r.scenarios.length > 0;
+}
+
+/** Targets that `--target all` means: reference always, docker when dockerd is installed. */
+export function availableTargets(): string[] {
+  const dockerReady = checkRequirements(['docker' as TargetName]).every((r) => r.ok);
+  return dockerReady ? ['reference', 'docker'] : ['reference'];
+}
+
+export async function run(opts: RunOptions): Promise<{ ok: boolean; results: TargetRunResult[] }> {
+  const onSignal = () => {
+    interrupted = true;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const results: TargetRunResult[] = [];
+  let ok = true;
+  try {
+    for (const target of opts.targets) {
+      if (interrupted) break;
+      const r = await runTarget(target, opts);
+      results.push(r);
+      if (!summarize(r)) ok = false;
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (interrupted) ok = false;
+  // One plain closing line over every target, for CI systems that read it.
+  const all = results.flatMap((r) => r.scenarios);
+  const c = countOutcomes(all);
+  process.stdout.write(`\n${c.passed + c.deviation} passed, ${c.failed} failed, ${c.skipped} skipped\n`);
+  return { ok, results };
+}

@@ -1,0 +1,198 @@
+// Reads a cucumber message stream (NDJSON) into one outcome per scenario, with the target's
+// expected deviations applied. The run's exit code and every report are built from this.
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type StepStatus = 'PASSED' | 'FAILED' | 'SKIPPED' | 'PENDING' | 'UNDEFINED' | 'AMBIGUOUS' | 'UNKNOWN';
+
+export type Outcome = 'passed' | 'failed' | 'skipped' | 'deviation' | 'unexpected-pass';
+
+export interface StepRecord {
+  text: string;
+  keyword: string;
+  status: StepStatus;
+  message?: string;
+  durationMs: number;
+  /** text attachments of the step (command transcripts, logs) */
+  attachments: string[];
+}
+
+export interface Attachment {
+  mediaType: string;
+  body: string;
+  step?: string;
+}
+
+export interface ScenarioOutcome {
+  pickleId: string;
+  uri: string;
+  line: number;
+  name: string;
+  description: string;
+  tags: string[];
+  /** the @req:… ids without the "@req:" prefix */
+  reqIds: string[];
+  area: string;
+  status: StepStatus;
+  outcome: Outcome;
+  reason?: string;
+  steps: StepRecord[];
+  attachments: Attachment[];
+  durationMs: number;
+}
+
+export interface RunMeta {
+  target: string;
+  host?: string;
+  engineVersion?: string;
+  startedAt?: string;
+  cucumberVersion?: string;
+}
+
+const SEVERITY: StepStatus[] = ['PASSED', 'SKIPPED', 'PENDING', 'UNDEFINED', 'AMBIGUOUS', 'FAILED', 'UNKNOWN'];
+
+function worst(a: StepStatus, b: StepStatus): StepStatus {
+  return SEVERITY.indexOf(b) > SEVERITY.indexOf(a) ? b : a;
+}
+
+function durationMs(d?: { seconds: number; nanos: number }): number {
+  return d ? d.seconds * 1000 + d.nanos / 1e6 : 0;
+}
+
+/** Expected deviations: deviations/<target>.json maps a requirement id to the measured reason. */
+export function loadDeviations(target: string, dir = 'deviations'): Record<string, string> {
+  // Composite targets (docker+ref-init) share their base target's list plus their own.
+  const names = [target.split('+')[0], target].filter((n, i, a) => a.indexOf(n) === i);
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const file = join(dir, `${name}.json`);
+    if (existsSync(file)) Object.assign(out, JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>);
+  }
+  return out;
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export function parseMessages(ndjson: string, deviations: Record<string, string> = {}): { meta: RunMeta; scenarios: ScenarioOutcome[] } {
+  const pickles = new Map<string, any>();
+  const testCases = new Map<string, any>();
+  const started = new Map<string, any>();
+  const stepsById = new Map<string, { pickleStepId?: string; hook: boolean }>();
+  const pickleSteps = new Map<string, any>();
+  const docs = new Map<string, any>();
+  const results = new Map<string, ScenarioOutcome>();
+  const meta: RunMeta = { target: 'unknown' };
+
+  for (const line of ndjson.split('\n')) {
+    if (!line.trim()) continue;
+    const msg = JSON.parse(line);
+    if (msg.meta) {
+      meta.cucumberVersion = msg.meta.implementation?.version;
+    } else if (msg.gherkinDocument) {
+      docs.set(msg.gherkinDocument.uri, msg.gherkinDocument);
+    } else if (msg.pickle) {
+      pickles.set(msg.pickle.id, msg.pickle);
+      for (const s of msg.pickle.steps) pickleSteps.set(s.id, s);
+    } else if (msg.testCase) {
+      testCases.set(msg.testCase.id, msg.testCase);
+      for (const s of msg.testCase.testSteps) stepsById.set(s.id, { pickleStepId: s.pickleStepId, hook: !s.pickleStepId });
+    } else if (msg.testCaseStarted) {
+      const tc = testCases.get(msg.testCaseStarted.testCaseId);
+      const pickle = pickles.get(tc.pickleId);
+      const tags: string[] = pickle.tags.map((t: any) => t.name);
+      const reqIds = tags.filter((t) => t.startsWith('@req:')).map((t) => t.slice(5));
+      const { line: pickleLine, description } = locate(docs.get(pickle.uri), pickle.astNodeIds[0]);
+      const outcome: ScenarioOutcome = {
+        pickleId: pickle.id,
+        uri: pickle.uri,
+        line: pickleLine,
+        name: pickle.name,
+        description,
+        tags,
+        reqIds,
+        area: reqIds[0]?.split('.')[0] ?? pickle.uri.split('/').slice(-2, -1)[0] ?? 'other',
+        status: 'PASSED',
+        outcome: 'passed',
+        steps: [],
+        attachments: [],
+        durationMs: 0,
+      };
+      started.set(msg.testCaseStarted.id, outcome);
+      // A retried scenario replaces its earlier attempt.
+      results.set(pickle.id, outcome);
+    } else if (msg.testStepFinished) {
+      const o = started.get(msg.testStepFinished.testCaseStartedId);
+      if (!o) continue;
+      const r = msg.testStepFinished.testStepResult;
+      const step = stepsById.get(msg.testStepFinished.testStepId);
+      o.status = worst(o.status, r.status);
+      o.durationMs += durationMs(r.duration);
+      const ps = step?.pickleStepId ? pickleSteps.get(step.pickleStepId) : undefined;
+      o.steps.push({
+        text: ps ? ps.text : 'hook',
+        keyword: ps ? (ps.type ?? '') : 'Hook',
+        status: r.status,
+        message: r.message ?? r.exception?.message,
+        durationMs: durationMs(r.duration),
+        attachments: [],
+      });
+      if (!ps && r.status === 'SKIPPED' && o.status === 'SKIPPED') o.reason ??= 'skipped by a hook';
+    } else if (msg.attachment) {
+      const o = started.get(msg.attachment.testCaseStartedId);
+      if (!o) continue;
+      const step = stepsById.get(msg.attachment.testStepId);
+      const ps = step?.pickleStepId ? pickleSteps.get(step.pickleStepId) : undefined;
+      const body = msg.attachment.contentEncoding === 'BASE64' ? Buffer.from(msg.attachment.body, 'base64').toString('utf8') : msg.attachment.body;
+      o.attachments.push({ mediaType: msg.attachment.mediaType, body, step: ps?.text ?? 'hook' });
+      if (msg.attachment.mediaType === 'text/plain' && body.startsWith('skipped: ')) o.reason = body.slice('skipped: '.length);
+    }
+  }
+  // Attachments arrive before their step finishes: hand each step its text attachments.
+  for (const o of results.values()) {
+    let i = 0;
+    for (const a of o.attachments) {
+      while (i < o.steps.length && o.steps[i].text !== a.step) i++;
+      if (i < o.steps.length && a.mediaType === 'text/plain') o.steps[i].attachments.push(a.body);
+    }
+  }
+  const scenarios = [...results.values()];
+  for (const o of scenarios) classify(o, deviations);
+  return { meta, scenarios };
+}
+
+function locate(doc: any, astNodeId: string): { line: number; description: string } {
+  const children = doc?.feature?.children ?? [];
+  const all = children.flatMap((c: any) => (c.rule ? c.rule.children : [c]));
+  for (const c of all) {
+    if (c.scenario?.id === astNodeId) return { line: c.scenario.location.line, description: (c.scenario.description ?? '').trim() };
+    for (const ex of c.scenario?.examples ?? []) for (const row of ex.tableBody ?? []) if (row.id === astNodeId) return { line: row.location.line, description: (c.scenario.description ?? '').trim() };
+  }
+  return { line: 0, description: '' };
+}
+
+function classify(o: ScenarioOutcome, deviations: Record<string, string>): void {
+  const listed = o.reqIds.find((id) => id in deviations);
+  if (o.status === 'PASSED') {
+    o.outcome = listed ? 'unexpected-pass' : 'passed';
+    if (listed) o.reason = `listed as a deviation (${deviations[listed]}) but passed`;
+  } else if (o.status === 'SKIPPED') {
+    o.outcome = 'skipped';
+  } else if (listed) {
+    o.outcome = 'deviation';
+    o.reason = deviations[listed];
+  } else {
+    o.outcome = 'failed';
+    o.reason = o.steps.find((s) => s.status !== 'PASSED' && s.status !== 'SKIPPED')?.message?.split('\n')[0];
+  }
+}
+
+export function readRun(file: string, target: string): { meta: RunMeta; scenarios: ScenarioOutcome[] } {
+  const run = parseMessages(readFileSync(file, 'utf8'), loadDeviations(target));
+  run.meta.target = target;
+  return run;
+}
+
+export function countOutcomes(scenarios: ScenarioOutcome[]): Record<Outcome, number> {
+  const c: Record<Outcome, number> = { passed: 0, failed: 0, skipped: 0, deviation: 0, 'unexpected-pass': 0 };
+  for (const s of scenarios) c[s.outcome]++;
+  return c;
+}

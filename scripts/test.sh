@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# npm test: type check and build, unit tests, then the conformance suite on the reference target,
+# and on the docker target when dockerd is installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== type check and build"
+npx tsc -p tsconfig.json
+node scripts/build-native.mjs
+
+echo "== unit tests"
+node --test --test-reporter=spec $(find dist -name '*.test.js' -not -path '*/node_modules/*' | sort)
+
+targets=reference
+if command -v dockerd >/dev/null 2>&1; then
+  targets=reference,docker
+else
+  echo "== dockerd is not installed: the docker target is not run (apt-get install docker.io to compare with real Docker)"
+fi
+echo "== conformance suite: ${targets}"
+node dist/bin/dockspec.js run --target "${targets}" ${DOCKSPEC_TEST_ARGS:-}
