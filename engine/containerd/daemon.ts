@@ -1,0 +1,147 @@
+// ref-containerd, the daemon. ref-dockerd starts its managed instance as:
+//
+//   ref-containerd --address <exec-root>/containerd/containerd.sock --root <data-root>/containerd --state <exec-root>/containerd
+//
+// (plus `--log-level <level>` and `--pidfile <exec-root>/containerd/containerd.pid` if it wants).
+// Flags are containerd's own (`-a/--address`, `--root`, `--state`, `-l/--log-level`; `-c/--config`
+// is accepted and ignored), so a target adapter can start either daemon the same way.
+import fs from 'node:fs';
+import path from 'node:path';
+import net from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import { createLogger, parseLogLevel, type Logger } from './logrus.js';
+import { TaskManager } from './task-manager.js';
+import { addTaskService } from './task-server.js';
+
+export interface ContainerdFlags {
+  address: string;
+  root: string;
+  state: string;
+  logLevel: string;
+  pidfile?: string;
+  config?: string;
+}
+
+const aliases: Record<string, keyof ContainerdFlags> = {
+  a: 'address',
+  address: 'address',
+  root: 'root',
+  state: 'state',
+  l: 'logLevel',
+  'log-level': 'logLevel',
+  pidfile: 'pidfile',
+  c: 'config',
+  config: 'config',
+};
+
+export function parseFlags(argv: string[]): ContainerdFlags {
+  const f: ContainerdFlags = {
+    address: '/run/ref-containerd/containerd.sock',
+    root: '/var/lib/ref-containerd',
+    state: '/run/ref-containerd',
+    logLevel: 'info',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const m = /^--?([a-z-]+)(?:=(.*))?$/s.exec(arg);
+    const key = m ? aliases[m[1]!] : undefined;
+    if (!m || !key) throw new Error(`flag provided but not defined: ${arg}`);
+    const v = m[2] ?? argv[++i];
+    if (v === undefined) throw new Error(`flag needs an argument: ${arg}`);
+    f[key] = v;
+  }
+  f.address = f.address.replace(/^unix:\/\//, '');
+  return f;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function takePidfile(file: string): void {
+  try {
+    const pid = Number(fs.readFileSync(file, 'utf8').trim());
+    if (pid > 0 && pid !== process.pid && alive(pid)) throw new Error(`pid file found, ensure ref-containerd is not running or delete ${file}`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, String(process.pid));
+}
+
+/** A socket file left by a killed daemon is stale; one that answers belongs to a live daemon. */
+async function clearSocket(sock: string): Promise<void> {
+  if (!fs.existsSync(sock)) return;
+  const live = await new Promise<boolean>((resolve) => {
+    const c = net.connect(sock);
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => resolve(false));
+  });
+  if (live) throw new Error(`failed to get listener for main endpoint: listen unix ${sock}: bind: address already in use`);
+  fs.rmSync(sock, { force: true });
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const started = process.hrtime.bigint();
+  let flags: ContainerdFlags;
+  try {
+    flags = parseFlags(argv);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  process.title = ['ref-containerd', ...argv].join(' ');
+  const log = createLogger((line) => process.stderr.write(line), parseLogLevel(flags.logLevel));
+  try {
+    await run(flags, log, started);
+  } catch (err) {
+    log.error((err as Error).message);
+    // logrus' fatal level, then exit 1, as containerd does on a failed start
+    process.stderr.write(`containerd: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
+async function run(flags: ContainerdFlags, log: Logger, started: bigint): Promise<void> {
+  log.info('starting containerd', { revision: 'dockspec', version: 'ref-containerd' });
+  if (flags.pidfile) takePidfile(flags.pidfile);
+  for (const dir of [flags.root, flags.state, path.dirname(flags.address)]) fs.mkdirSync(dir, { recursive: true, mode: 0o711 });
+  await clearSocket(flags.address);
+
+  const tasks = new TaskManager({ state: flags.state, address: flags.address, log });
+  await tasks.restore();
+
+  const server = new grpc.Server();
+  addTaskService(server, tasks, log);
+  await new Promise<void>((resolve, reject) =>
+    server.bindAsync(`unix://${flags.address}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
+  );
+  // containerd's socket is for root and the daemon's group only, like dockerd's.
+  fs.chmodSync(flags.address, 0o660);
+  log.info('serving...', { address: flags.address });
+  const secs = Number(process.hrtime.bigint() - started) / 1e9;
+  log.info(`containerd successfully booted in ${secs.toFixed(6)}s`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('stopping containerd', { signal });
+    // Shims and their containers stay: containerd's shutdown never takes them down.
+    tasks.close();
+    server.forceShutdown();
+    fs.rmSync(flags.address, { force: true });
+    if (flags.pidfile) fs.rmSync(flags.pidfile, { force: true });
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}

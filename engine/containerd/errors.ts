@@ -1,0 +1,81 @@
+// One place for the errors that cross the task API. Codes follow containerd's errdefs; messages end
+// with the class (": not found", ": unknown") the way Go's errdefs.FromGRPC leaves them in dockerd,
+// so ref-dockerd can show them as Docker shows containerd's errors.
+import type { TaskServiceError } from './task-service.js';
+
+export type TaskErrorCode = TaskServiceError['code'];
+
+/** gRPC status codes, without loading grpc-js (the shim must stay light). */
+export const GrpcStatus = {
+  UNKNOWN: 2,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  FAILED_PRECONDITION: 9,
+  UNAVAILABLE: 14,
+} as const;
+
+const classText: Record<TaskErrorCode, string> = {
+  'not-found': 'not found',
+  'already-exists': 'already exists',
+  'failed-precondition': 'failed precondition',
+  unavailable: 'unavailable',
+  unknown: 'unknown',
+};
+
+const toGrpc: Record<TaskErrorCode, number> = {
+  'not-found': GrpcStatus.NOT_FOUND,
+  'already-exists': GrpcStatus.ALREADY_EXISTS,
+  'failed-precondition': GrpcStatus.FAILED_PRECONDITION,
+  unavailable: GrpcStatus.UNAVAILABLE,
+  unknown: GrpcStatus.UNKNOWN,
+};
+
+export class TaskError extends Error implements TaskServiceError {
+  constructor(
+    readonly code: TaskErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TaskServiceError';
+  }
+}
+
+export const notFound = (what: string) => new TaskError('not-found', what);
+export const alreadyExists = (what: string) => new TaskError('already-exists', what);
+export const failedPrecondition = (what: string) => new TaskError('failed-precondition', what);
+
+export function asTaskError(err: unknown): TaskError {
+  if (err instanceof TaskError) return err;
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === 'string' && code in classText) return new TaskError(code as TaskErrorCode, (err as Error).message);
+  return new TaskError('unknown', err instanceof Error ? err.message : String(err));
+}
+
+export function grpcCodeOf(code: TaskErrorCode): number {
+  return toGrpc[code];
+}
+
+/** The error a client sees: gRPC status → TaskServiceError with errdefs' class suffix. */
+export function fromGrpcStatus(status: number, details: string, address?: string): TaskError {
+  const code: TaskErrorCode =
+    status === GrpcStatus.NOT_FOUND ? 'not-found'
+    : status === GrpcStatus.ALREADY_EXISTS ? 'already-exists'
+    : status === GrpcStatus.FAILED_PRECONDITION ? 'failed-precondition'
+    : status === GrpcStatus.UNAVAILABLE ? 'unavailable'
+    : 'unknown';
+  if (code === 'unavailable') return unavailable(address ?? '', details);
+  return new TaskError(code, `${details}: ${classText[code]}`);
+}
+
+/**
+ * containerd down, as dockerd reports it: Go's dialer text around the errno. With the socket left
+ * behind by a SIGKILLed daemon the kernel answers ECONNREFUSED; a removed socket gives ENOENT.
+ */
+export function unavailable(address: string, details = ''): TaskError {
+  const errno = /ENOENT/.test(details) ? 'no such file or directory' : 'connection refused';
+  const path = address.replace(/^unix:\/\//, '');
+  return new TaskError(
+    'unavailable',
+    `connection error: desc = "transport: error while dialing: dial unix ${path}: connect: ${errno}": unavailable`,
+  );
+}

@@ -1,0 +1,245 @@
+// The one task a shim owns: the container's init process and its execs, each with its stdio, its
+// pid, and its exit once reaped. The runtime does the namespace work; this keeps the state machine
+// created → running → stopped that containerd's runc shim keeps, with the same refusals.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ExitResult, TaskState, TaskStatus } from '../../engine/containerd/task-service.js';
+import { TaskError, alreadyExists, failedPrecondition, notFound } from '../../engine/containerd/errors.js';
+import { rfc3339Nano } from '../../engine/containerd/clock.js';
+import type { Logger } from '../../engine/containerd/logrus.js';
+import type { ShimCreateParams, ShimExecParams, ShimExitEvent } from './protocol.js';
+import { ProcessIo } from './process-io.js';
+import type { Reaper } from './reaper.js';
+import { RuntimeError, run, type RuntimeContext } from './runtime-command.js';
+import { writeExit } from './exit-store.js';
+
+interface ShimProcess {
+  execId: string;
+  pid: number;
+  status: TaskStatus;
+  exit?: ExitResult;
+  io?: ProcessIo;
+  waiters: ((exit: ExitResult) => void)[];
+  spec?: Record<string, unknown>;
+  stdio?: ShimExecParams;
+}
+
+/** How long a created-but-never-started init may take to die after `delete --force`. */
+const FORCED_EXIT_DEADLINE_MS = 10_000;
+
+export class ShimTask {
+  private init?: ShimProcess;
+  private readonly execs = new Map<string, ShimProcess>();
+  private ctx?: RuntimeContext;
+
+  constructor(
+    readonly id: string,
+    readonly bundle: string,
+    private readonly reaper: Reaper,
+    private readonly log: Logger,
+    private readonly onExit: (e: ShimExitEvent) => void,
+  ) {}
+
+  get initPid(): number {
+    return this.init?.pid ?? 0;
+  }
+
+  async create(p: ShimCreateParams): Promise<{ pid: number }> {
+    if (this.init) throw alreadyExists(`task ${this.id}`);
+    if (p.id !== this.id) throw failedPrecondition(`shim serves ${this.id}, not ${p.id}`);
+    const proc: ShimProcess = { execId: '', pid: 0, status: 'created', waiters: [] };
+    this.init = proc;
+    this.ctx = {
+      runtimePath: p.runtimePath,
+      runtimeRoot: p.runtimeRoot,
+      logFile: path.join(this.bundle, 'log.json'),
+      reaper: this.reaper,
+    };
+    const pidFile = path.join(this.bundle, 'init.pid');
+    try {
+      proc.io = new ProcessIo(p);
+      await run(this.ctx, ['create', '--bundle', this.bundle, '--pid-file', pidFile, this.id], {
+        stdio: proc.io.stdio,
+        cwd: this.bundle,
+      });
+      proc.io.afterRuntime();
+      proc.pid = readPid(pidFile);
+    } catch (err) {
+      proc.io?.close();
+      this.init = undefined;
+      throw asShimError(err);
+    }
+    this.log.info('task created', { id: this.id, pid: proc.pid, runtime: p.runtimePath });
+    this.reaper.adopt(proc.pid, (status) => this.exited(proc, status));
+    return { pid: proc.pid };
+  }
+
+  async start(execId = ''): Promise<{ pid: number }> {
+    const proc = this.find(execId);
+    if (proc.status !== 'created') throw failedPrecondition(`process ${execId || this.id} is ${proc.status}, cannot start it`);
+    if (!execId) {
+      try {
+        await run(this.ctxOrThrow(), ['start', this.id]);
+      } catch (err) {
+        throw asShimError(err);
+      }
+      if (proc.status === 'created') proc.status = 'running';
+      this.log.info('task started', { id: this.id, pid: proc.pid });
+      return { pid: proc.pid };
+    }
+    return this.startExec(proc);
+  }
+
+  private async startExec(proc: ShimProcess): Promise<{ pid: number }> {
+    const processFile = path.join(this.bundle, `exec-${proc.execId}.json`);
+    const pidFile = path.join(this.bundle, `exec-${proc.execId}.pid`);
+    fs.writeFileSync(processFile, JSON.stringify(proc.spec));
+    try {
+      proc.io = new ProcessIo(proc.stdio!);
+      await run(this.ctxOrThrow(), ['exec', '--process', processFile, '--detach', '--pid-file', pidFile, this.id], {
+        stdio: proc.io.stdio,
+        cwd: this.bundle,
+      });
+      proc.io.afterRuntime();
+      proc.pid = readPid(pidFile);
+    } catch (err) {
+      proc.io?.close();
+      proc.io = undefined;
+      throw asShimError(err);
+    } finally {
+      fs.rmSync(processFile, { force: true });
+      fs.rmSync(pidFile, { force: true });
+    }
+    proc.status = 'running';
+    this.log.info('exec started', { id: this.id, exec: proc.execId, pid: proc.pid });
+    this.reaper.adopt(proc.pid, (status) => this.exited(proc, status));
+    return { pid: proc.pid };
+  }
+
+  exec(p: ShimExecParams): Record<string, never> {
+    if (!this.init) throw notFound(`task ${this.id}`);
+    if (this.init.status === 'stopped') throw failedPrecondition(`container ${this.id} is not running`);
+    if (this.execs.has(p.execId)) throw alreadyExists(`exec ${p.execId}`);
+    this.execs.set(p.execId, { execId: p.execId, pid: 0, status: 'created', waiters: [], spec: p.spec, stdio: p });
+    return {};
+  }
+
+  async kill(execId = '', signal: number, all = false): Promise<Record<string, never>> {
+    const proc = this.find(execId);
+    if (proc.status === 'stopped') throw notFound(`process already finished`);
+    if (execId) {
+      if (proc.status === 'created') throw failedPrecondition(`exec ${execId} has not started`);
+      try {
+        process.kill(proc.pid, signal);
+      } catch {
+        throw notFound('process already finished');
+      }
+      return {};
+    }
+    try {
+      await run(this.ctxOrThrow(), ['kill', ...(all ? ['--all'] : []), this.id, String(signal)]);
+    } catch (err) {
+      // The container exited between our check and runc's: containerd answers the same.
+      if ((proc.status as string) === 'stopped' || /not running|does not exist|process already finished/.test((err as Error).message)) {
+        throw notFound('process already finished');
+      }
+      throw asShimError(err);
+    }
+    this.log.info('signal sent', { id: this.id, signal, all });
+    return {};
+  }
+
+  async delete(execId = ''): Promise<ExitResult> {
+    const proc = this.find(execId);
+    if (execId) {
+      if (proc.status === 'running') throw failedPrecondition(`cannot delete a running process`);
+      this.execs.delete(execId);
+      return proc.exit ?? { pid: proc.pid, exitStatus: 0, exitedAt: rfc3339Nano() };
+    }
+    if (proc.status === 'running') throw failedPrecondition(`cannot delete running task ${this.id}`);
+    const forced = proc.status === 'created';
+    try {
+      await run(this.ctxOrThrow(), ['delete', ...(forced ? ['--force'] : []), this.id]);
+    } catch (err) {
+      if (!/does not exist|not exist/.test((err as Error).message)) throw asShimError(err);
+    }
+    const exit = forced ? await this.waitFor(proc, FORCED_EXIT_DEADLINE_MS) : proc.exit!;
+    this.log.info('task deleted', { id: this.id, exitStatus: exit.exitStatus });
+    return exit;
+  }
+
+  state(execId = ''): TaskState {
+    const proc = this.find(execId);
+    return {
+      id: this.id,
+      execId: execId || undefined,
+      pid: proc.pid,
+      status: proc.status,
+      exitStatus: proc.exit?.exitStatus,
+      exitedAt: proc.exit?.exitedAt,
+      bundle: this.bundle,
+    };
+  }
+
+  wait(execId = ''): Promise<ExitResult> {
+    return this.waitFor(this.find(execId));
+  }
+
+  private waitFor(proc: ShimProcess, deadlineMs?: number): Promise<ExitResult> {
+    if (proc.exit) return Promise.resolve(proc.exit);
+    return new Promise((resolve, reject) => {
+      proc.waiters.push(resolve);
+      if (deadlineMs) {
+        const t = setTimeout(() => reject(new TaskError('unknown', `process ${proc.pid} did not exit within ${deadlineMs} ms`)), deadlineMs);
+        proc.waiters.push(() => clearTimeout(t));
+      }
+    });
+  }
+
+  private exited(proc: ShimProcess, exitStatus: number): void {
+    const exit: ExitResult = { pid: proc.pid, exitStatus, exitedAt: rfc3339Nano() };
+    proc.exit = exit;
+    proc.status = 'stopped';
+    proc.io?.close();
+    if (!proc.execId) {
+      try {
+        writeExit(this.bundle, exit);
+      } catch (err) {
+        this.log.error('cannot keep exit status on disk', { id: this.id, error: (err as Error).message });
+      }
+    }
+    this.log.info('process exited', { id: this.id, exec: proc.execId || undefined, pid: proc.pid, exitStatus });
+    for (const w of proc.waiters.splice(0)) w(exit);
+    this.onExit({ event: 'exit', containerId: this.id, execId: proc.execId, ...exit });
+  }
+
+  private find(execId: string): ShimProcess {
+    const proc = execId ? this.execs.get(execId) : this.init;
+    if (!proc) throw notFound(execId ? `exec ${execId} in task ${this.id}` : `task ${this.id}`);
+    return proc;
+  }
+
+  private ctxOrThrow(): RuntimeContext {
+    if (!this.ctx) throw notFound(`task ${this.id}`);
+    return this.ctx;
+  }
+
+  /** Nothing left to wait for: every process has exited (or none was ever created). */
+  get idle(): boolean {
+    if (this.init && this.init.status !== 'stopped') return false;
+    for (const e of this.execs.values()) if (e.status === 'running') return false;
+    return true;
+  }
+}
+
+function readPid(file: string): number {
+  const pid = Number(fs.readFileSync(file, 'utf8').trim());
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`bad pid in ${file}`);
+  return pid;
+}
+
+function asShimError(err: unknown): TaskError {
+  if (err instanceof TaskError) return err;
+  if (err instanceof RuntimeError) return new TaskError('unknown', err.message);
+  return new TaskError('unknown', (err as Error).message ?? String(err));
+}
