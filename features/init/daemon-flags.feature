@@ -1,0 +1,37 @@
+@init
+Feature: Engine-wide init settings: --init and --init-path
+  `dockerd --init` makes every container start under docker-init, as if each `docker run` had
+  `--init`; a container can still say `--init=false`. `dockerd --init-path <file>` changes which
+  binary the engine bind-mounts at /sbin/docker-init; `docker info` reports it as `Init Binary`.
+
+  # seen failing: started the engine without "--init" → PID 1 was "sleep 30".
+  @req:init.daemon-wide
+  Scenario: An engine started with --init puts docker-init in front of every container's command
+    Given a running engine started with "--init"
+    And the image "dockspec/busybox"
+    When I ran "docker run -d --name app dockspec/busybox sleep 30"
+    Then PID 1 of container "app" is "/sbin/docker-init -- sleep 30"
+    And "sleep 30" runs as a child of PID 1 in container "app"
+
+  # seen failing: dropped "--init=false" from the run → PID 1 was "/sbin/docker-init -- sleep 30".
+  @req:init.daemon-wide-opt-out
+  Scenario: With an engine-wide --init, a container can still opt out with --init=false
+    Given a running engine started with "--init"
+    And the image "dockspec/busybox"
+    When I ran "docker run -d --init=false --name app dockspec/busybox sleep 30"
+    Then PID 1 of container "app" is "sleep 30"
+
+  # seen failing: started the engine without --init-path → /sbin/docker-init had the original's inode,
+  # not the copy's; and docker info then said "Init Binary: docker-init".
+  @req:init.init-path
+  Scenario: --init-path makes the engine mount a different init binary
+    The copy has the same content as the engine's init, so only its identity (the inode the
+    container sees through the bind mount) tells that the engine used the file it was given.
+    Given a copy of the target's docker-init binary as <init_copy>
+    And a running engine started with "--init --init-path <init_copy>"
+    And the image "dockspec/busybox"
+    When I run "docker info"
+    Then its output contains "Init Binary: <init_copy>"
+    When I ran "docker run -d --name app dockspec/busybox sleep 30"
+    Then PID 1 of container "app" is "/sbin/docker-init -- sleep 30"
+    And /sbin/docker-init in container "app" is the host file <init_copy>
