@@ -5,6 +5,7 @@
 // entry until dockerd deletes it.
 import { execFile } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { CreateTaskRequest, ExecProcessRequest, ExitResult, TaskExitEvent, TaskState } from './task-service.js';
 import { TaskError, alreadyExists, failedPrecondition, notFound } from './errors.js';
@@ -14,7 +15,7 @@ import { ShimClient } from './shim-client.js';
 import { launchShim, readAddress } from './shim-launcher.js';
 import { listBundles, readOptions, readShimLog, registerBundle, removeBundle, tasksDir, writeOptions } from './bundle.js';
 import { readExit } from '../../runtime/shim/exit-store.js';
-import { shimSocketPath, toAddress } from '../../runtime/shim/shim-address.js';
+import { fromAddress, shimSocketPath, toAddress } from '../../runtime/shim/shim-address.js';
 
 const SIGKILL_STATUS = 128 + 9;
 const RUNTIME_DELETE_DEADLINE_MS = 10_000;
@@ -117,6 +118,7 @@ export class TaskManager extends EventEmitter<{ exit: [TaskExitEvent] }> {
     task.dying ??= (async () => {
       const kept = readExit(task.bundle);
       const options = readOptions(task.bundle);
+      removeDeadShim(task.bundle, this.opts.address, this.namespace, task.id);
       if (options) await runtimeForceDelete(options, task.id, this.log);
       const exit = kept ?? { pid: 0, exitStatus: SIGKILL_STATUS, exitedAt: rfc3339Nano() };
       task.tomb = exit;
@@ -285,6 +287,23 @@ function closed(shim: ShimClient, deadlineMs: number): Promise<void> {
       resolve();
     });
   });
+}
+
+/**
+ * A shim we gave up on must not linger half alive, and its socket file must not outlive it (a
+ * SIGKILLed shim leaves it behind). The pid is checked against the shim's command line first,
+ * because a dead shim's pid may belong to someone else by now.
+ */
+function removeDeadShim(bundle: string, containerdAddress: string, namespace: string, id: string): void {
+  try {
+    const pid = Number(fs.readFileSync(path.join(bundle, 'shim.pid'), 'utf8'));
+    const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    if (cmdline.includes('ref-containerd-shim') && cmdline.includes(id)) process.kill(pid, 'SIGKILL');
+  } catch {
+    // no pid file, or that process is gone
+  }
+  const socket = fromAddress(readAddress(bundle) ?? shimSocketPath(containerdAddress, namespace, id));
+  fs.rmSync(socket, { force: true });
 }
 
 /** What containerd-shim-runc-v2's `delete` action does for a dead shim: kill and forget. */

@@ -34,9 +34,10 @@ export class Reaper {
 
   /**
    * Bracket each child_process run with this, so stray reaping waits until libuv has collected its
-   * own child. Returns the release function.
+   * own child; and each runtime create/exec until its pid is adopted, so that a process that exits
+   * at once is not taken for a stray. Returns the release function.
    */
-  runningChild(): () => void {
+  hold(): () => void {
     this.running++;
     let released = false;
     return () => {

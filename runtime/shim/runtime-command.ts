@@ -39,7 +39,7 @@ export function run(ctx: RuntimeContext, args: string[], opts: RunOptions = {}):
   const deadlineMs = opts.deadlineMs ?? 30_000;
   const logSizeBefore = fileSize(ctx.logFile);
   return new Promise((resolve, reject) => {
-    const release = ctx.reaper.runningChild();
+    const release = ctx.reaper.hold();
     let stderr = '';
     let child;
     try {

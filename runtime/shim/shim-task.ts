@@ -56,6 +56,7 @@ export class ShimTask {
       reaper: this.reaper,
     };
     const pidFile = path.join(this.bundle, 'init.pid');
+    const release = this.reaper.hold();
     try {
       proc.io = new ProcessIo(p);
       await run(this.ctx, ['create', '--bundle', this.bundle, '--pid-file', pidFile, this.id], {
@@ -67,10 +68,12 @@ export class ShimTask {
     } catch (err) {
       proc.io?.close();
       this.init = undefined;
+      release();
       throw asShimError(err);
     }
     this.log.info('task created', { id: this.id, pid: proc.pid, runtime: p.runtimePath });
     this.reaper.adopt(proc.pid, (status) => this.exited(proc, status));
+    release();
     return { pid: proc.pid };
   }
 
@@ -94,6 +97,7 @@ export class ShimTask {
     const processFile = path.join(this.bundle, `exec-${proc.execId}.json`);
     const pidFile = path.join(this.bundle, `exec-${proc.execId}.pid`);
     fs.writeFileSync(processFile, JSON.stringify(proc.spec));
+    const release = this.reaper.hold();
     try {
       proc.io = new ProcessIo(proc.stdio!);
       await run(this.ctxOrThrow(), ['exec', '--process', processFile, '--detach', '--pid-file', pidFile, this.id], {
@@ -105,6 +109,7 @@ export class ShimTask {
     } catch (err) {
       proc.io?.close();
       proc.io = undefined;
+      release();
       throw asShimError(err);
     } finally {
       fs.rmSync(processFile, { force: true });
@@ -113,6 +118,7 @@ export class ShimTask {
     proc.status = 'running';
     this.log.info('exec started', { id: this.id, exec: proc.execId, pid: proc.pid });
     this.reaper.adopt(proc.pid, (status) => this.exited(proc, status));
+    release();
     return { pid: proc.pid };
   }
 
