@@ -29,6 +29,14 @@ export const referenceTarget: TargetInfo = {
     'docker-proxy': 'ref-docker-proxy',
   },
   binaryPath: (role: Role) => binaries[role],
+  // ref-containerd takes containerd's own flags for where it listens and keeps its state.
+  externalContainerd: (dir: string) => {
+    const address = join(dir, 'containerd.sock');
+    return {
+      argv: [process.execPath, binaries.containerd, '--address', address, '--root', join(dir, 'root'), '--state', join(dir, 'state')],
+      address,
+    };
+  },
 };
 
 export function newReferenceEngine(): ManagedEngine {

@@ -27,4 +27,11 @@ export interface TargetInfo {
   roleNames: Record<Role, string>;
   /** binary of the role, as the target would pass it to a daemon flag (e.g. --init-path, --add-runtime) */
   binaryPath(role: Role): string;
+  /**
+   * How to run this target's containerd as a daemon of its own, for `dockerd --containerd <address>`:
+   * everything it keeps (socket, state, root, config) lives inside `dir`, so that it stays isolated
+   * from any other containerd on the machine and the engine's sweep finds it. Writes the files it
+   * needs into `dir` (which must exist) and returns the command line and the socket it will serve.
+   */
+  externalContainerd(dir: string): { argv: string[]; address: string };
 }
