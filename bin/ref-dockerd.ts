@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// ref-dockerd: the reference engine's dockerd. Everything is in engine/dockerd/.
+import { main } from '../engine/dockerd/main.js';
+
+main(process.argv.slice(2)).catch((err: Error) => {
+  process.stderr.write(`ref-dockerd: ${err.stack ?? err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,159 @@
+// The OCI bundle (runtime spec 1.0.2 config.json) that ref-dockerd hands to containerd, shaped as
+// dockerd's: Docker's default capabilities, masked and read-only /proc paths, the standard mounts,
+// /etc/hosts, /etc/hostname and /etc/resolv.conf bound from the container's directory, and
+// `/sbin/docker-init -- cmd` with the daemon's init binary when init is on.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Container } from './container-store.js';
+import { writeFileAtomic } from './atomic-file.js';
+
+export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export const DEFAULT_CAPS = [
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID',
+  'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
+];
+
+const MASKED = [
+  '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
+  '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware',
+];
+const READONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+/** Later entries replace earlier ones with the same name, as Docker merges image and container env. */
+export function mergeEnv(...lists: Array<string[] | null | undefined>): string[] {
+  const out: string[] = [];
+  const index = new Map<string, number>();
+  for (const list of lists) {
+    for (const kv of list ?? []) {
+      const k = kv.split('=')[0];
+      const i = index.get(k);
+      if (i === undefined) {
+        index.set(k, out.length);
+        out.push(kv);
+      } else out[i] = kv;
+    }
+  }
+  return out;
+}
+
+function lookupId(file: string, name: string): { uid: number; gid: number } | undefined {
+  try {
+    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f[0] === name) return { uid: Number(f[2]), gid: Number(f[3]) };
+    }
+  } catch {
+    /* no passwd in the image */
+  }
+  return undefined;
+}
+
+export function resolveUser(user: string, rootfs: string): { uid: number; gid: number } {
+  if (!user) return { uid: 0, gid: 0 };
+  const [u, g] = user.split(':');
+  let uid = Number(u);
+  let gid = 0;
+  if (!/^\d+$/.test(u)) {
+    const found = lookupId(path.join(rootfs, 'etc/passwd'), u);
+    if (!found) throw new Error(`unable to find user ${u}: no matching entries in passwd file`);
+    ({ uid, gid } = found);
+  }
+  if (g !== undefined) {
+    if (/^\d+$/.test(g)) gid = Number(g);
+    else {
+      const found = lookupId(path.join(rootfs, 'etc/group'), g);
+      if (!found) throw new Error(`unable to find group ${g}: no matching entries in group file`);
+      gid = found.uid; // group file: name:x:gid
+    }
+  }
+  return { uid, gid };
+}
+
+export interface BundleInput {
+  container: Container;
+  rootfs: string;
+  args: string[];
+  env: string[];
+  netnsPath?: string;
+  initPath?: string;
+}
+
+export function buildSpec(b: BundleInput): Record<string, unknown> {
+  const { rec, hostConfig } = b.container;
+  const dir = path.dirname(rec.HostsPath);
+  const user = resolveUser(rec.Config.User, b.rootfs);
+  const args = b.initPath ? ['/sbin/docker-init', '--', ...b.args] : b.args;
+  const mounts: Array<Record<string, unknown>> = [
+    { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+    { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${hostConfig.ShmSize || 67108864}`] },
+    { destination: '/etc/resolv.conf', type: 'bind', source: path.join(dir, 'resolv.conf'), options: ['rbind', 'rprivate'] },
+    { destination: '/etc/hostname', type: 'bind', source: path.join(dir, 'hostname'), options: ['rbind', 'rprivate'] },
+    { destination: '/etc/hosts', type: 'bind', source: path.join(dir, 'hosts'), options: ['rbind', 'rprivate'] },
+  ];
+  if (b.initPath) mounts.push({ destination: '/sbin/docker-init', type: 'bind', source: b.initPath, options: ['bind', 'ro'] });
+  const namespaces: Array<Record<string, string>> = [{ type: 'mount' }, { type: 'network' }, { type: 'uts' }, { type: 'pid' }, { type: 'ipc' }];
+  if (b.netnsPath) namespaces[1] = { type: 'network', path: b.netnsPath };
+  const resources: Record<string, unknown> = {};
+  if (hostConfig.Memory) resources.memory = { limit: hostConfig.Memory };
+  if (hostConfig.PidsLimit) resources.pids = { limit: hostConfig.PidsLimit };
+  if (hostConfig.CpuShares || hostConfig.NanoCpus) {
+    resources.cpu = {
+      ...(hostConfig.CpuShares ? { shares: hostConfig.CpuShares } : {}),
+      ...(hostConfig.NanoCpus ? { quota: Math.round(hostConfig.NanoCpus / 1e4), period: 100000 } : {}),
+    };
+  }
+  return {
+    ociVersion: '1.0.2',
+    process: {
+      terminal: false,
+      user: { uid: user.uid, gid: user.gid },
+      args,
+      env: b.env,
+      cwd: rec.Config.WorkingDir || '/',
+      capabilities: { bounding: DEFAULT_CAPS, effective: DEFAULT_CAPS, permitted: DEFAULT_CAPS },
+      noNewPrivileges: false,
+    },
+    root: { path: b.rootfs, readonly: Boolean(hostConfig.ReadonlyRootfs) },
+    hostname: rec.Config.Hostname,
+    mounts,
+    linux: {
+      cgroupsPath: `/docker/${rec.ID}`,
+      resources,
+      namespaces,
+      maskedPaths: MASKED,
+      readonlyPaths: READONLY,
+    },
+  };
+}
+
+export function writeBundle(bundleDir: string, spec: Record<string, unknown>): void {
+  fs.mkdirSync(bundleDir, { recursive: true, mode: 0o711 });
+  writeFileAtomic(path.join(bundleDir, 'config.json'), JSON.stringify(spec, null, 1), 0o644);
+}
+
+/** /etc/hosts, /etc/hostname and /etc/resolv.conf for the container, in its directory. */
+export function writeEtcFiles(dir: string, hostname: string, ip: string | undefined): void {
+  let hosts = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n';
+  if (ip) hosts += `${ip}\t${hostname}\n`;
+  fs.writeFileSync(path.join(dir, 'hosts'), hosts, { mode: 0o644 });
+  fs.writeFileSync(path.join(dir, 'hostname'), hostname + '\n', { mode: 0o644 });
+  fs.writeFileSync(path.join(dir, 'resolv.conf'), resolvConf(), { mode: 0o644 });
+}
+
+/** The host's resolv.conf without loopback nameservers (unreachable from the container's netns); Docker's fallback is Google DNS. */
+export function resolvConf(): string {
+  let text = '';
+  try {
+    text = fs.readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    /* none */
+  }
+  const lines = text.split('\n').filter((l) => !/^\s*nameserver\s+(127\.|::1)/.test(l));
+  if (!lines.some((l) => /^\s*nameserver\s/.test(l))) lines.push('nameserver 8.8.8.8', 'nameserver 8.8.4.4');
+  return lines.filter((l, i, a) => l !== '' || i < a.length - 1).join('\n').trim() + '\n';
+}

@@ -1,0 +1,197 @@
+// ref-dockerd's line to containerd. Without --containerd it runs its own ref-containerd, as dockerd
+// runs containerd: a child in its own session (so a terminal's signals do not reach it) that dies
+// with the daemon (PR_SET_PDEATHSIG, set through setpriv before node starts, and asked of the child
+// by REF_CONTAINERD_PDEATHSIG), restarted when it dies alone. dockerd waits about 10 s before
+// restarting; we wait RESTART_DELAY_MS (1 s) because nothing is gained by waiting longer.
+// With --containerd the daemon starts none and reconnects when that one comes back.
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { TaskExitEvent, TaskService } from '../containerd/task-service.js';
+import type { DaemonConfig } from './daemon-config.js';
+import { distDir } from './daemon-config.js';
+import { logger } from './log.js';
+import * as E from './errors.js';
+
+const RESTART_DELAY_MS = 1000;
+const RECONNECT_INTERVAL_MS = 1000;
+
+type ClientFactory = (address: string) => TaskService | Promise<TaskService>;
+
+/** engine/containerd/client.ts belongs to ref-containerd; accept the export names it may use. */
+async function loadClientFactory(): Promise<ClientFactory> {
+  const mod = (await import('../containerd/client.js')) as Record<string, unknown>;
+  for (const name of ['createTaskService', 'connectTaskService', 'createTaskClient', 'connect', 'createClient']) {
+    const f = mod[name];
+    if (typeof f === 'function') return (a) => (f as ClientFactory)(a);
+  }
+  for (const name of ['TaskClient', 'ContainerdClient', 'GrpcTaskService', 'TaskServiceClient', 'default']) {
+    const C = mod[name];
+    if (typeof C === 'function') return (a) => new (C as new (a: string) => TaskService)(a);
+  }
+  throw new Error(`engine/containerd/client.js exports no task service factory (has: ${Object.keys(mod).join(', ')})`);
+}
+
+function canConnect(address: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(address);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class ContainerdSupervisor {
+  readonly address: string;
+  readonly managed: boolean;
+  private child?: ChildProcess;
+  private client?: TaskService;
+  private unsubscribe?: () => void;
+  private closing = false;
+  private factory?: ClientFactory;
+  private connecting?: Promise<void>;
+
+  constructor(
+    private readonly cfg: DaemonConfig,
+    private readonly onExit: (e: TaskExitEvent) => void,
+    /** after a reconnect: exits may have been missed, the daemon re-reads task states */
+    private readonly onReconnect: () => void,
+  ) {
+    this.managed = !cfg.containerd;
+    this.address = cfg.containerd ?? path.join(cfg.execRoot, 'containerd', 'containerd.sock');
+  }
+
+  get stateDir(): string {
+    return path.join(this.cfg.execRoot, 'containerd');
+  }
+
+  async start(): Promise<void> {
+    if (this.managed) await this.spawnManaged();
+    await this.connect(15000);
+  }
+
+  private pidFile(): string {
+    return path.join(this.stateDir, 'containerd.pid');
+  }
+
+  private async spawnManaged(): Promise<void> {
+    fs.mkdirSync(this.stateDir, { recursive: true, mode: 0o711 });
+    const root = path.join(this.cfg.dataRoot, 'containerd');
+    fs.mkdirSync(root, { recursive: true, mode: 0o711 });
+    // A containerd left by a daemon that was killed is reused, as dockerd reuses it.
+    let old = 0;
+    try {
+      old = Number(fs.readFileSync(this.pidFile(), 'utf8').trim()) || 0;
+    } catch {
+      /* first start */
+    }
+    if (old > 0 && fs.existsSync(`/proc/${old}`) && (await canConnect(this.address))) {
+      logger.warn('libcontainerd: containerd is still running', { pid: old });
+      return;
+    }
+    const bin = path.join(distDir(), 'bin/ref-containerd.js');
+    const args = ['--address', this.address, '--root', root, '--state', this.stateDir];
+    const logFd = fs.openSync(path.join(root, 'containerd.log'), 'a');
+    const usePriv = fs.existsSync('/usr/bin/setpriv');
+    const cmd = usePriv ? '/usr/bin/setpriv' : process.execPath;
+    const argv = usePriv ? ['--pdeathsig', 'KILL', '--', process.execPath, bin, ...args] : [bin, ...args];
+    const child = spawn(cmd, argv, {
+      detached: true,
+      stdio: ['ignore', logFd, logFd],
+      env: { ...process.env, REF_CONTAINERD_PDEATHSIG: 'SIGKILL' },
+    });
+    fs.closeSync(logFd);
+    this.child = child;
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', reject);
+    });
+    fs.writeFileSync(this.pidFile(), String(child.pid));
+    logger.info('libcontainerd: started new containerd process', { pid: child.pid });
+    child.once('exit', (code, signal) => {
+      if (this.child === child) this.child = undefined;
+      if (this.closing) return;
+      logger.error('containerd did not exit successfully', { error: signal ? `signal: ${signal}` : `exit status ${code}`, module: 'libcontainerd' });
+      this.markDown();
+      setTimeout(() => {
+        if (this.closing) return;
+        this.spawnManaged()
+          .then(() => this.connect(15000))
+          .catch((err) => logger.error('failed to restart containerd', { error: err as Error }));
+      }, RESTART_DELAY_MS);
+    });
+  }
+
+  private markDown(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.client?.close();
+    this.client = undefined;
+  }
+
+  /** Wait for the socket, then open the client and subscribe to exit events. */
+  private connect(deadlineMs: number): Promise<void> {
+    if (this.connecting) return this.connecting;
+    this.connecting = (async () => {
+      const until = Date.now() + deadlineMs;
+      while (!(await canConnect(this.address))) {
+        if (this.closing) return;
+        if (Date.now() > until) throw new Error(`timeout waiting for containerd to listen on ${this.address}`);
+        await sleep(20);
+      }
+      this.factory ??= await loadClientFactory();
+      const client = await this.factory(this.address);
+      this.client = client;
+      this.unsubscribe = client.subscribe(this.onExit, (err) => {
+        if (this.closing || this.client !== client) return;
+        logger.warn('containerd event stream lost, reconnecting', { error: err, module: 'libcontainerd' });
+        this.markDown();
+        if (!this.managed) this.reconnectLoop();
+      });
+      logger.info('containerd connected', { address: this.address, module: 'libcontainerd' });
+    })().finally(() => (this.connecting = undefined));
+    return this.connecting.then(() => {
+      if (this.client) this.onReconnect();
+    });
+  }
+
+  private reconnectLoop(): void {
+    const tick = async () => {
+      if (this.closing || this.client) return;
+      if (await canConnect(this.address)) {
+        await this.connect(5000).catch(() => undefined);
+        if (this.client) return;
+      }
+      setTimeout(tick, RECONNECT_INTERVAL_MS);
+    };
+    setTimeout(tick, RECONNECT_INTERVAL_MS);
+  }
+
+  /** The task service, or Docker's `connection refused` error while containerd is down. */
+  tasks(): TaskService {
+    if (!this.client) throw E.containerdDown(this.address);
+    return this.client;
+  }
+
+  get connected(): boolean {
+    return Boolean(this.client);
+  }
+
+  async stop(): Promise<void> {
+    this.closing = true;
+    this.markDown();
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    const t = setTimeout(() => child.kill('SIGKILL'), 10000);
+    await exited;
+    clearTimeout(t);
+    fs.rmSync(this.pidFile(), { force: true });
+  }
+}

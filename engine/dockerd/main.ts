@@ -1,0 +1,99 @@
+// ref-dockerd's main: flags, pid file, listeners bound early, then the daemon; requests that
+// arrive before initialisation wait for it, as dockerd's do. Shutdown on SIGTERM/SIGINT.
+import http from 'node:http';
+import type net from 'node:net';
+import { FlagError, flagErrorText, parseFlags, type DaemonConfig } from './daemon-config.js';
+import { logger, setLogLevel } from './log.js';
+import { createPidFile, removePidFile } from './pidfile.js';
+import { closeListeners, ListenerError, loadListeners, type Listener } from './listeners.js';
+import { DockerError } from './errors.js';
+import { Router } from './api/router.js';
+import { Daemon } from './daemon.js';
+import { ENGINE_VERSION, GIT_COMMIT } from './version.js';
+
+export async function main(argv: string[]): Promise<void> {
+  let cfg: DaemonConfig;
+  try {
+    cfg = parseFlags(argv);
+  } catch (err) {
+    if (err instanceof FlagError) {
+      process.stderr.write(flagErrorText(err));
+      process.exit(1);
+    }
+    throw err;
+  }
+  process.title = ['ref-dockerd', ...argv].join(' ');
+  setLogLevel(cfg.logLevel);
+  logger.info('Starting up');
+
+  try {
+    createPidFile(cfg.pidfile);
+  } catch (err) {
+    process.stderr.write(`failed to start daemon: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+
+  let markReady!: () => void;
+  const ready = new Promise<void>((r) => (markReady = r));
+  const router = new Router();
+  const server = http.createServer({ requestTimeout: 0, headersTimeout: 60000, keepAliveTimeout: 5000 });
+  server.timeout = 0;
+  server.on('request', (req, res) => {
+    void ready.then(() => router.dispatch(req, res));
+  });
+  server.on('upgrade', (req, socket, head) => {
+    void ready.then(() => router.dispatch(req, undefined, { socket, head }));
+  });
+  server.on('clientError', (_err, socket) => socket.destroy());
+
+  let listeners: Listener[] = [];
+  try {
+    listeners = await loadListeners(cfg, (s: net.Socket) => server.emit('connection', s));
+  } catch (err) {
+    removePidFile(cfg.pidfile);
+    const msg = err instanceof ListenerError ? `failed to load listeners: ${err.message}` : `failed to load listeners: ${(err as Error).message}`;
+    process.stderr.write(msg + '\n');
+    process.exit(1);
+  }
+
+  const daemon = new Daemon(cfg);
+  let shuttingDown = false;
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info(`Processing signal '${signal}'`);
+    try {
+      await daemon.shutdown();
+    } catch (err) {
+      logger.error('shutdown failed', { error: err as Error });
+    }
+    closeListeners(listeners);
+    removePidFile(cfg.pidfile);
+    logger.info('Daemon shutdown complete');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('terminated'));
+  process.on('SIGINT', () => void shutdown('interrupt'));
+  process.on('uncaughtException', (err) => logger.error('uncaught exception', { error: err.stack ?? err.message }));
+  process.on('unhandledRejection', (err) => logger.error('unhandled rejection', { error: (err as Error)?.stack ?? String(err) }));
+
+  try {
+    await daemon.init();
+  } catch (err) {
+    process.stderr.write(`failed to start daemon: ${err instanceof DockerError ? err.message : (err as Error).stack}\n`);
+    await daemon.shutdown().catch(() => undefined);
+    closeListeners(listeners);
+    removePidFile(cfg.pidfile);
+    process.exit(1);
+  }
+  const { systemRoutes } = await import('./api/system.js');
+  const { imageRoutes } = await import('./api/images.js');
+  const { containerRoutes } = await import('./api/containers.js');
+  systemRoutes(router, daemon);
+  imageRoutes(router, daemon);
+  containerRoutes(router, daemon);
+  logger.info('Docker daemon', { commit: GIT_COMMIT, 'graphdriver(s)': 'overlay2', version: ENGINE_VERSION });
+  logger.info('Daemon has completed initialization');
+  markReady();
+  for (const l of listeners) logger.info(`API listen on ${l.address}`);
+}
