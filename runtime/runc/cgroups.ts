@@ -1,0 +1,208 @@
+// Cgroup v1 for a container: one directory per hierarchy at <mount>/<cgroupsPath>, limits from
+// linux.resources, and removal on delete. Hierarchies are found under /sys/fs/cgroup as the
+// host mounted them (cpu and cpuacct may be separate or "cpu,cpuacct" with symlinks).
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { OciDeviceRule, OciResources } from './spec.js';
+import { RuntimeError } from './errors.js';
+
+export const CGROUP_ROOT = '/sys/fs/cgroup';
+
+export interface Hierarchy {
+  /** Directory name under /sys/fs/cgroup, e.g. "memory", "cpu,cpuacct", "systemd". */
+  name: string;
+  /** Set for a symlink such as cpu -> cpu,cpuacct: the container sees the same link. */
+  link?: string;
+}
+
+export function discoverHierarchies(root = CGROUP_ROOT): Hierarchy[] {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return [];
+  }
+  const hierarchies: Hierarchy[] = [];
+  for (const name of names.sort()) {
+    const path = join(root, name);
+    const stat = lstatSync(path);
+    if (stat.isSymbolicLink()) hierarchies.push({ name, link: readlinkSync(path) });
+    // A cgroup2 mount in a hybrid layout ("unified") is not one of the v1 hierarchies runc uses.
+    else if (stat.isDirectory() && !existsSync(join(path, 'cgroup.controllers'))) hierarchies.push({ name });
+  }
+  return hierarchies;
+}
+
+/**
+ * The container's cgroup path inside each hierarchy. With --systemd-cgroup, cgroupsPath is
+ * "slice:prefix:name" and lands, as with runc's systemd driver, at <slice path>/<prefix>-<name>.scope.
+ */
+export function resolveCgroupPath(cgroupsPath: string | undefined, id: string, systemd: boolean): string {
+  if (!cgroupsPath) return systemd ? `/system.slice/ref-runc-${id}.scope` : `/ref-runc/${id}`;
+  if (systemd && /^[^/:]*:[^:]*:[^:]*$/.test(cgroupsPath)) {
+    const [slice, prefix, name] = cgroupsPath.split(':') as [string, string, string];
+    return `${expandSlice(slice || 'system.slice')}/${prefix ? `${prefix}-` : ''}${name}.scope`;
+  }
+  return cgroupsPath.startsWith('/') ? cgroupsPath : `/${cgroupsPath}`;
+}
+
+/** "a-b-c.slice" → "/a.slice/a-b.slice/a-b-c.slice", systemd's nesting of slices. */
+export function expandSlice(slice: string): string {
+  const base = slice.replace(/\.slice$/, '');
+  if (base === '-' || base === '') return '';
+  const parts = base.split('-');
+  let path = '';
+  for (let i = 1; i <= parts.length; i++) path += `/${parts.slice(0, i).join('-')}.slice`;
+  return path;
+}
+
+function write(dir: string, file: string, value: string | number): void {
+  const path = join(dir, file);
+  try {
+    writeFileSync(path, String(value));
+  } catch (err) {
+    throw new RuntimeError(`failed to write "${value}": write ${path}: ${(err as Error).message.replace(/^[A-Z]+: /, '')}`);
+  }
+}
+
+function writeIfPresent(dir: string, file: string, value: string | number): void {
+  if (existsSync(join(dir, file))) write(dir, file, value);
+}
+
+// A new cpuset cgroup starts with empty cpus and mems and refuses tasks until they are filled;
+// each new level inherits its parent's.
+function makeCpusetLevels(hierarchyRoot: string, path: string): void {
+  let dir = hierarchyRoot;
+  for (const part of path.split('/').filter(Boolean)) {
+    const parent = dir;
+    dir = join(dir, part);
+    mkdirSync(dir, { recursive: true });
+    for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+      if (readFileSync(join(dir, file), 'utf8').trim() === '')
+        write(dir, file, readFileSync(join(parent, file), 'utf8').trim());
+    }
+  }
+}
+
+/** Creates the container's cgroups and applies its limits; returns the directories by hierarchy. */
+export function setupCgroups(path: string, resources: OciResources | undefined, root = CGROUP_ROOT): Record<string, string> {
+  const dirs: Record<string, string> = {};
+  for (const hierarchy of discoverHierarchies(root)) {
+    if (hierarchy.link) continue;
+    const hierarchyRoot = join(root, hierarchy.name);
+    const dir = join(hierarchyRoot, path);
+    if (hierarchy.name.split(',').includes('cpuset')) makeCpusetLevels(hierarchyRoot, path);
+    else mkdirSync(dir, { recursive: true });
+    dirs[hierarchy.name] = dir;
+  }
+  if (resources) applyResources(dirs, resources);
+  return dirs;
+}
+
+function dirFor(dirs: Record<string, string>, controller: string): string | undefined {
+  for (const [name, dir] of Object.entries(dirs)) if (name.split(',').includes(controller)) return dir;
+  return undefined;
+}
+
+export function applyResources(dirs: Record<string, string>, resources: OciResources): void {
+  const memory = dirFor(dirs, 'memory');
+  if (memory && resources.memory) {
+    const m = resources.memory;
+    if (m.limit !== undefined && m.limit !== 0) write(memory, 'memory.limit_in_bytes', m.limit);
+    // memsw must stay >= the limit, so it goes after it; absent without swap accounting.
+    if (m.swap !== undefined && m.swap !== 0) writeIfPresent(memory, 'memory.memsw.limit_in_bytes', m.swap);
+    if (m.reservation !== undefined && m.reservation !== 0) write(memory, 'memory.soft_limit_in_bytes', m.reservation);
+    if (m.swappiness !== undefined && m.swappiness >= 0 && m.swappiness <= 100) writeIfPresent(memory, 'memory.swappiness', m.swappiness);
+    if (m.disableOOMKiller) write(memory, 'memory.oom_control', 1);
+  }
+  const cpu = dirFor(dirs, 'cpu');
+  if (cpu && resources.cpu) {
+    const c = resources.cpu;
+    if (c.shares) write(cpu, 'cpu.shares', c.shares);
+    if (c.period) write(cpu, 'cpu.cfs_period_us', c.period);
+    if (c.quota) write(cpu, 'cpu.cfs_quota_us', c.quota);
+  }
+  const cpuset = dirFor(dirs, 'cpuset');
+  if (cpuset && resources.cpu) {
+    if (resources.cpu.cpus) write(cpuset, 'cpuset.cpus', resources.cpu.cpus);
+    if (resources.cpu.mems) write(cpuset, 'cpuset.mems', resources.cpu.mems);
+  }
+  const pids = dirFor(dirs, 'pids');
+  if (pids && resources.pids?.limit !== undefined && resources.pids.limit !== 0)
+    write(pids, 'pids.max', resources.pids.limit > 0 ? resources.pids.limit : 'max');
+  const blkio = dirFor(dirs, 'blkio');
+  if (blkio && resources.blockIO?.weight) writeIfPresent(blkio, 'blkio.weight', resources.blockIO.weight);
+  const devices = dirFor(dirs, 'devices');
+  if (devices && resources.devices) applyDeviceRules(devices, resources.devices);
+}
+
+// runc appends these after the spec's rules: any device node may be created, and the standard
+// /dev entries and terminals may be used.
+const DEFAULT_DEVICE_RULES: OciDeviceRule[] = [
+  { allow: true, type: 'c', access: 'm' },
+  { allow: true, type: 'b', access: 'm' },
+  { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' },
+  { allow: true, type: 'c', major: 1, minor: 8, access: 'rwm' },
+  { allow: true, type: 'c', major: 1, minor: 7, access: 'rwm' },
+  { allow: true, type: 'c', major: 5, minor: 0, access: 'rwm' },
+  { allow: true, type: 'c', major: 1, minor: 5, access: 'rwm' },
+  { allow: true, type: 'c', major: 1, minor: 9, access: 'rwm' },
+  { allow: true, type: 'c', major: 136, access: 'rwm' },
+  { allow: true, type: 'c', major: 5, minor: 2, access: 'rwm' },
+  { allow: true, type: 'c', major: 5, minor: 1, access: 'rwm' },
+];
+
+export function deviceRuleText(rule: OciDeviceRule): string {
+  const type = rule.type ?? 'a';
+  if (type === 'a') return 'a';
+  return `${type} ${rule.major ?? '*'}:${rule.minor ?? '*'} ${rule.access ?? 'rwm'}`;
+}
+
+function applyDeviceRules(dir: string, rules: OciDeviceRule[]): void {
+  for (const rule of [...rules, ...DEFAULT_DEVICE_RULES])
+    write(dir, rule.allow ? 'devices.allow' : 'devices.deny', deviceRuleText(rule));
+}
+
+/** Every process in the container's cgroup (for `kill --all` and `ps`). */
+export function cgroupPids(dirs: Record<string, string>): number[] {
+  const dir = dirFor(dirs, 'pids') ?? dirFor(dirs, 'freezer') ?? dirFor(dirs, 'memory') ?? Object.values(dirs)[0];
+  if (!dir) return [];
+  try {
+    return readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+export function setFrozen(dirs: Record<string, string>, frozen: boolean): void {
+  const freezer = dirFor(dirs, 'freezer');
+  if (!freezer) throw new RuntimeError('freezer cgroup is not available');
+  write(freezer, 'freezer.state', frozen ? 'FROZEN' : 'THAWED');
+}
+
+/**
+ * Removes the container's cgroup directories. rmdir fails with EBUSY while a dying process is
+ * still charged to the cgroup, so it retries until the deadline and names what was left.
+ */
+export function removeCgroups(dirs: Record<string, string>, deadlineMs = 2000): void {
+  const until = Date.now() + deadlineMs;
+  let pending = Object.values(dirs);
+  while (pending.length > 0) {
+    pending = pending.filter((dir) => {
+      try {
+        rmdirSync(dir);
+        return false;
+      } catch (err) {
+        return (err as NodeJS.ErrnoException).code !== 'ENOENT';
+      }
+    });
+    if (pending.length === 0) return;
+    if (Date.now() > until) throw new RuntimeError(`unable to remove cgroup paths: ${pending.join(', ')}`);
+    sleep(10);
+  }
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+export function sleep(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
+}

@@ -1,0 +1,118 @@
+// ref-runc's command line, as runc's: global flags, a command, the command's flags, then its
+// positional arguments (flags stop at the first positional, so `exec <id> ls -l` keeps "-l").
+import type { CommandArgs, RuntimeContext } from './context.js';
+import { RuntimeLog } from './log.js';
+import type { LogFormat } from './log.js';
+import { StateStore } from './state-store.js';
+import { RuntimeError } from './errors.js';
+import { versionText } from './version.js';
+import { create } from './commands/create.js';
+import { start } from './commands/start.js';
+import { state } from './commands/state.js';
+import { kill } from './commands/kill.js';
+import { deleteContainer } from './commands/delete.js';
+import { exec } from './commands/exec.js';
+import { list } from './commands/list.js';
+import { ps } from './commands/ps.js';
+import { pause, resume } from './commands/pause.js';
+import { update } from './commands/update.js';
+import { features } from './commands/features.js';
+
+export const DEFAULT_ROOT = '/run/ref-runc';
+
+interface CommandSpec {
+  run: (ctx: RuntimeContext, args: CommandArgs) => number;
+  /** Flags that take a value; every other flag is a switch. */
+  valued: string[];
+}
+
+const commands: Record<string, CommandSpec> = {
+  create: { run: create, valued: ['bundle', 'b', 'pid-file', 'console-socket', 'preserve-fds'] },
+  start: { run: start, valued: [] },
+  state: { run: state, valued: [] },
+  kill: { run: kill, valued: [] },
+  delete: { run: deleteContainer, valued: [] },
+  exec: {
+    run: exec,
+    valued: ['process', 'p', 'pid-file', 'console-socket', 'cwd', 'env', 'e', 'user', 'u', 'additional-gids', 'g',
+      'process-label', 'apparmor', 'cap', 'c', 'preserve-fds', 'cgroup'],
+  },
+  list: { run: list, valued: ['format', 'f'] },
+  ps: { run: ps, valued: ['format', 'f'] },
+  pause: { run: pause, valued: [] },
+  resume: { run: resume, valued: [] },
+  update: { run: update, valued: ['resources', 'r'] },
+  features: { run: () => features(), valued: [] },
+};
+
+const GLOBAL_VALUED = ['root', 'log', 'log-format', 'criu', 'rootless'];
+
+const USAGE = `ref-runc: the dockspec reference OCI runtime, with runc's command line
+
+usage: ref-runc [--root dir] [--log file] [--log-format text|json] [--systemd-cgroup] [--debug] COMMAND [flags] ID
+
+commands: create, start, state, kill, delete, exec, list, ps, pause, resume, update, features
+`;
+
+/** Parses flags ("--name value", "--name=value", "-n value") up to the first positional argument. */
+export function parseFlags(argv: string[], valued: string[]): CommandArgs & { rest: string[] } {
+  const flags = new Map<string, string | true>();
+  const ordered: Array<[string, string | true]> = [];
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      i++;
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') break;
+    const body = arg.replace(/^--?/, '');
+    const eq = body.indexOf('=');
+    const name = eq >= 0 ? body.slice(0, eq) : body;
+    let value: string | true = true;
+    if (eq >= 0) value = body.slice(eq + 1);
+    else if (valued.includes(name)) {
+      if (i + 1 >= argv.length) throw new RuntimeError(`flag needs an argument: ${arg}`);
+      value = argv[++i]!;
+    }
+    flags.set(name, value);
+    ordered.push([name, value]);
+  }
+  return { flags, ordered, positionals: argv.slice(i), rest: argv.slice(i) };
+}
+
+export function main(argv: string[]): number {
+  let global: ReturnType<typeof parseFlags>;
+  try {
+    global = parseFlags(argv, GLOBAL_VALUED);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 1;
+  }
+  const g = global.flags;
+  const logFile = typeof g.get('log') === 'string' ? (g.get('log') as string) : undefined;
+  const format: LogFormat = g.get('log-format') === 'json' ? 'json' : 'text';
+  const log = new RuntimeLog(logFile, format, g.has('debug'));
+  if (g.has('version') || g.has('v')) {
+    process.stdout.write(versionText());
+    return 0;
+  }
+  const [name, ...rest] = global.rest;
+  if (g.has('help') || g.has('h') || !name || name === 'help') {
+    process.stdout.write(USAGE);
+    return name || g.has('help') || g.has('h') ? 0 : 1;
+  }
+  const command = commands[name];
+  if (!command) {
+    log.fatal(`No help topic for '${name}'`);
+    return 1;
+  }
+  const root = typeof g.get('root') === 'string' ? (g.get('root') as string) : DEFAULT_ROOT;
+  const ctx: RuntimeContext = { store: new StateStore(root), log, systemdCgroup: g.has('systemd-cgroup') };
+  try {
+    return command.run(ctx, parseFlags(rest, command.valued));
+  } catch (err) {
+    log.fatal(err instanceof RuntimeError ? err.message : String((err as Error).stack ?? err));
+    return 1;
+  }
+}

@@ -1,0 +1,162 @@
+// The container's record under `--root`: <root>/<id>/state.json (written atomically) and
+// <root>/<id>/exec.fifo, whose existence means "created, not started", as with runc.
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { OciCapabilities, OciHook } from './spec.js';
+import { OCI_VERSION } from './spec.js';
+import { errors } from './errors.js';
+
+export type ContainerStatus = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
+
+/** What ref-runc keeps about a container between its invocations. */
+export interface ContainerRecord {
+  id: string;
+  pid: number;
+  /** Field 22 of /proc/<pid>/stat when created: tells our process from a later one with the same pid. */
+  startTime: string;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  owner: string;
+  annotations?: Record<string, string>;
+  /** Host cgroup directories, by hierarchy name (memory, cpu, name=systemd dir "systemd", …). */
+  cgroupPaths: Record<string, string>;
+  /** Namespace types the container's processes live in, for `exec` to join. */
+  namespaces: string[];
+  capabilities?: OciCapabilities;
+  poststart?: OciHook[];
+  poststop?: OciHook[];
+}
+
+/** The JSON that `runc state` prints; containerd's go-runc parses these fields. */
+export interface OciState {
+  ociVersion: string;
+  id: string;
+  pid: number;
+  status: ContainerStatus;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  owner: string;
+  annotations?: Record<string, string>;
+}
+
+const ID_PATTERN = /^[\w+.-]+$/;
+
+export class StateStore {
+  constructor(readonly root: string) {}
+
+  dir(id: string): string {
+    if (!ID_PATTERN.test(id) || id === '.' || id === '..') throw errors.invalidId(id);
+    return join(this.root, id);
+  }
+
+  fifo(id: string): string {
+    return join(this.dir(id), 'exec.fifo');
+  }
+
+  exists(id: string): boolean {
+    return existsSync(join(this.dir(id), 'state.json'));
+  }
+
+  /** Makes the container's directory; fails if one exists, so two creates cannot share an id. */
+  reserve(id: string): string {
+    const dir = this.dir(id);
+    mkdirSync(this.root, { recursive: true, mode: 0o700 });
+    try {
+      mkdirSync(dir, { mode: 0o711 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw errors.exists();
+      throw err;
+    }
+    return dir;
+  }
+
+  load(id: string): ContainerRecord {
+    try {
+      return JSON.parse(readFileSync(join(this.dir(id), 'state.json'), 'utf8')) as ContainerRecord;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw errors.notExist();
+      throw err;
+    }
+  }
+
+  save(record: ContainerRecord): void {
+    const file = join(this.dir(record.id), 'state.json');
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(record));
+    renameSync(tmp, file);
+  }
+
+  remove(id: string): void {
+    rmSync(this.dir(id), { recursive: true, force: true });
+  }
+
+  ids(): string[] {
+    try {
+      return readdirSync(this.root).filter((name) => existsSync(join(this.root, name, 'state.json')));
+    } catch {
+      return [];
+    }
+  }
+
+  status(record: ContainerRecord): ContainerStatus {
+    if (!processMatches(record.pid, record.startTime)) return 'stopped';
+    if (existsSync(this.fifo(record.id))) return 'created';
+    if (isFrozen(record)) return 'paused';
+    return 'running';
+  }
+
+  ociState(record: ContainerRecord): OciState {
+    const status = this.status(record);
+    const state: OciState = {
+      ociVersion: OCI_VERSION,
+      id: record.id,
+      // runc reports pid 0 once the container has stopped.
+      pid: status === 'stopped' ? 0 : record.pid,
+      status,
+      bundle: record.bundle,
+      rootfs: record.rootfs,
+      created: record.created,
+      owner: record.owner,
+    };
+    if (record.annotations && Object.keys(record.annotations).length > 0) state.annotations = record.annotations;
+    return state;
+  }
+}
+
+interface ProcStat {
+  state: string;
+  startTime: string;
+}
+
+/** Fields of /proc/<pid>/stat after the command name, which may itself hold spaces and parens. */
+export function readProcStat(pid: number): ProcStat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state); start time is field 22.
+  return { state: fields[0] ?? '', startTime: fields[19] ?? '' };
+}
+
+/** Alive and the same process: a zombie counts as stopped, as in runc. */
+export function processMatches(pid: number, startTime: string): boolean {
+  if (pid <= 0) return false;
+  const stat = readProcStat(pid);
+  if (!stat || stat.state === 'Z' || stat.state === 'X') return false;
+  return stat.startTime === startTime;
+}
+
+function isFrozen(record: ContainerRecord): boolean {
+  const freezer = record.cgroupPaths['freezer'];
+  if (!freezer) return false;
+  try {
+    return readFileSync(join(freezer, 'freezer.state'), 'utf8').trim() === 'FROZEN';
+  } catch {
+    return false;
+  }
+}
