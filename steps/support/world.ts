@@ -48,6 +48,8 @@ export class DockspecWorld extends World<DockspecParameters> {
   readonly cleanups: Array<() => Promise<void> | void> = [];
   private readonly claimedPorts: number[] = [];
   private readonly imported = new Set<ManagedEngine | 'attached'>();
+  /** environment that every later command of the scenario gets (e.g. PATH with an ssh wrapper) */
+  readonly clientEnv: NodeJS.ProcessEnv = {};
   /** containers that existed before the scenario, on an attached engine */
   attachedBaseline?: Set<string>;
 
@@ -74,21 +76,35 @@ export class DockspecWorld extends World<DockspecParameters> {
 
   /** Environment for commands a person would type against the engine. */
   commandEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { DOCKER_CLI_HINTS: 'false', ...extra };
+    const env: NodeJS.ProcessEnv = { DOCKER_CLI_HINTS: 'false' };
     if (this.engines.length || this.attached) env.DOCKER_HOST = this.dockerHost;
-    return env;
+    // An explicit DOCKER_HOST in `extra` wins: the After hook reaches each engine it cleans up.
+    return { ...env, ...this.clientEnv, ...extra };
   }
 
   roleName(role: Role): string {
     return this.target.info.roleNames[role];
   }
 
-  /** Start a managed engine (not in attached mode). */
-  async startEngine(opts: EngineOptions = {}): Promise<ManagedEngine> {
+  /**
+   * A managed engine, registered for cleanup, whose <engine_dir> and <sock> placeholders are known
+   * before it starts, so that its -H flags can name its own socket.
+   */
+  newEngine(): ManagedEngine {
     const engine = this.target.newEngine();
     this.engines.push(engine);
     this.vars.set('engine_dir', engine.root);
     this.vars.set('sock', engine.defaultSocket);
+    return engine;
+  }
+
+  /**
+   * Start a managed engine (not in attached mode). An engine made with newEngine() and not started
+   * yet is the one started: a step may prepare what the daemon will be given inside its directory
+   * (an external containerd, a runtime wrapper) before "a running engine started with …".
+   */
+  async startEngine(opts: EngineOptions = {}): Promise<ManagedEngine> {
+    const engine = this.engines.find((e) => e.daemonPid === 0) ?? this.newEngine();
     await engine.start(opts);
     return engine;
   }

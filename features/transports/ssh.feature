@@ -1,0 +1,20 @@
+@transports
+Feature: ssh:// runs the CLI's HTTP through an ssh session
+  With `DOCKER_HOST=ssh://user@host:port` the CLI opens no socket: it runs
+  `ssh -l user -p port -- host docker system dial-stdio` and speaks HTTP over that process's stdin and
+  stdout. On the remote side `docker system dial-stdio` is another docker CLI that joins its stdio to
+  its own DOCKER_HOST, so the remote machine needs the docker CLI, and the daemon never sees ssh.
+
+  @req:transports.ssh
+  Scenario: DOCKER_HOST=ssh://… goes through ssh and docker system dial-stdio
+    # seen failing: expected the child "ssh" to run "-p 22 -- 127.0.0.1 …" → "gave up … ssh processes seen: … -l root -p <sshport> -- 127.0.0.1 docker system dial-stdio".
+    Given a running engine
+    And the image "dockspec/busybox"
+    And an OpenSSH server on 127.0.0.1:<sshport> whose sessions reach the engine
+    When I run "DOCKER_HOST=ssh://root@127.0.0.1:<sshport> docker version --format '{{.Server.Os}}'"
+    Then its output is "linux"
+    When I start "DOCKER_HOST=ssh://root@127.0.0.1:<sshport> docker run --rm dockspec/busybox sleep 3" without waiting
+    Then within 10 seconds the docker client has a child "ssh" running "-l root -p <sshport> -- 127.0.0.1 docker system dial-stdio"
+    And the OpenSSH server runs "docker system dial-stdio" for a session
+    When it has finished
+    Then the command succeeds
