@@ -28,6 +28,8 @@ export class Reaper {
    * before we knew its pid: its zombie waits for us, so look once now.
    */
   adopt(pid: number, onExit: OnExit): void {
+    // waitpid(0) or waitpid(-n) would wait for a whole process group, libuv's children included
+    if (!Number.isInteger(pid) || pid <= 0) throw new Error(`cannot adopt pid ${pid}`);
     this.adopted.set(pid, onExit);
     this.check(pid);
   }

@@ -1,0 +1,28 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GrpcStatus, TaskError, asTaskError, fromGrpcStatus, grpcCodeOf, unavailable } from './errors.js';
+
+test('gRPC codes map to TaskServiceError codes with errdefs class suffixes', () => {
+  const nf = fromGrpcStatus(GrpcStatus.NOT_FOUND, 'task x');
+  assert.equal(nf.code, 'not-found');
+  assert.equal(nf.message, 'task x: not found');
+  assert.equal(fromGrpcStatus(GrpcStatus.FAILED_PRECONDITION, 'p').code, 'failed-precondition');
+  assert.equal(fromGrpcStatus(GrpcStatus.ALREADY_EXISTS, 'a').code, 'already-exists');
+  const unk = fromGrpcStatus(GrpcStatus.UNKNOWN, 'failed to create shim task: OCI runtime create failed: x');
+  assert.equal(unk.message, 'failed to create shim task: OCI runtime create failed: x: unknown');
+  assert.equal(fromGrpcStatus(13, 'internal').code, 'unknown');
+});
+
+test('containerd down reads as Docker shows it', () => {
+  const refused = fromGrpcStatus(GrpcStatus.UNAVAILABLE, 'No connection established. Last error: connect ECONNREFUSED /r/c.sock', '/r/c.sock');
+  assert.equal(refused.code, 'unavailable');
+  assert.equal(refused.message, 'connection error: desc = "transport: error while dialing: dial unix /r/c.sock: connect: connection refused": unavailable');
+  assert.match(unavailable('unix:///r/c.sock', 'connect ENOENT /r/c.sock').message, /dial unix \/r\/c\.sock: connect: no such file or directory/);
+});
+
+test('errors keep their class across the wire', () => {
+  assert.equal(grpcCodeOf('not-found'), GrpcStatus.NOT_FOUND);
+  assert.equal(asTaskError(new TaskError('already-exists', 'x')).code, 'already-exists');
+  assert.equal(asTaskError(Object.assign(new Error('y'), { code: 'failed-precondition' })).code, 'failed-precondition');
+  assert.equal(asTaskError(Object.assign(new Error('z'), { code: 'ENOENT' })).code, 'unknown');
+});
