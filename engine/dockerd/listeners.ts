@@ -49,6 +49,9 @@ function listen(server: net.Server, opts: net.ListenOptions): Promise<void> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+// allowHalfOpen everywhere: the CLI half-closes a hijacked attach connection when it has no
+// stdin to send (CloseWrite), and the output must keep flowing the other way.
+
 /**
  * Bind every -H address. `onConnection` gets plain sockets (TLS already unwrapped). Bound early,
  * before the daemon is initialised: the HTTP layer holds requests until it is ready, so clients
@@ -65,7 +68,7 @@ export async function loadListeners(cfg: DaemonConfig, onConnection: (s: net.Soc
       const p = addr || '/var/run/ref-docker.sock';
       fs.rmSync(p, { force: true });
       fs.mkdirSync(new URL(`file://${p}/..`).pathname, { recursive: true });
-      const server = net.createServer(onConnection);
+      const server = net.createServer({ allowHalfOpen: true }, onConnection);
       await listen(server, { path: p });
       fs.chmodSync(p, 0o660);
       const gid = groupId(cfg.group);
@@ -86,11 +89,12 @@ export async function loadListeners(cfg: DaemonConfig, onConnection: (s: net.Soc
             requestCert: cfg.tlsVerify,
             rejectUnauthorized: cfg.tlsVerify,
             minVersion: 'TLSv1.2',
+            allowHalfOpen: true,
           },
           onConnection,
         );
       } else {
-        server = net.createServer(onConnection);
+        server = net.createServer({ allowHalfOpen: true }, onConnection);
       }
       if (!cfg.tlsVerify) {
         // dockerd 20.10 warns once per insecure tcp host and waits a second (measured).
@@ -111,7 +115,7 @@ export async function loadListeners(cfg: DaemonConfig, onConnection: (s: net.Soc
       const chosen = addr === '' ? fds : fds.filter((fd) => fd === Number(addr));
       if (chosen.length === 0) throw new ListenerError(`too few socket activated files passed in by systemd`);
       for (const fd of chosen) {
-        const server = net.createServer(onConnection);
+        const server = net.createServer({ allowHalfOpen: true }, onConnection);
         await listen(server, { fd } as net.ListenOptions);
         out.push({ host, server, address: `fd://${fd}` });
       }

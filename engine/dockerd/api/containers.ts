@@ -398,7 +398,8 @@ export function containerRoutes(r: Router, d: Daemon): void {
     const conn = ctx.hijack();
     a.conn = conn;
     if (ctx.bool('logs') && c.rec.LogPath) writeLogEntries(conn, readLogFile(c.rec.LogPath), { stdout: a.stdout, stderr: a.stderr, timestamps: false, tty: a.tty });
-    if (!ctx.bool('stream') || (c.rec.State.Status !== 'running' && c.rec.State.Status !== 'created')) {
+    // a stopped container is attached too: `docker start -a` attaches before it starts
+    if (!ctx.bool('stream')) {
       conn.end();
       return;
     }
