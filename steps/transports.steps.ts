@@ -201,15 +201,15 @@ Then('the HTTP status is {int}', function (this: DockspecWorld, status: number) 
 });
 
 Then('the HTTP body is {string}', async function (this: DockspecWorld, body: string) {
-  expect(httpResponse(this).body.trim()).to.equal(await this.resolve(body));
+  expect(httpResponse(this).body.trim(), `HTTP body of:\n${this.last!.stdout}`).to.equal(await this.resolve(body));
 });
 
 Then('the HTTP body is:', async function (this: DockspecWorld, body: string) {
-  expect(httpResponse(this).body.trim()).to.equal((await this.resolve(body)).trim());
+  expect(httpResponse(this).body.trim(), `HTTP body of:\n${this.last!.stdout}`).to.equal((await this.resolve(body)).trim());
 });
 
 Then('the HTTP body is empty', function (this: DockspecWorld) {
-  expect(httpResponse(this).body).to.equal('');
+  expect(httpResponse(this).body, `HTTP body of:\n${this.last!.stdout}`).to.equal('');
 });
 
 Then('the HTTP headers include:', async function (this: DockspecWorld, table: { raw(): string[][] }) {
@@ -220,7 +220,7 @@ Then('the HTTP headers include:', async function (this: DockspecWorld, table: { 
     const got = r.headers.get(name.toLowerCase());
     if (got !== want) problems.push(`${name}: wanted "${want}", got ${got === undefined ? 'no such header' : `"${got}"`}`);
   }
-  expect(problems, this.last!.stdout).to.deep.equal([]);
+  if (problems.length) throw new Error(`HTTP headers differ:\n${problems.join('\n')}\n--- response ---\n${this.last!.stdout}`);
 });
 
 Given(/^an OpenSSH server on 127\.0\.0\.1:(<[a-z][a-z0-9_]*>|\d+) whose sessions reach the engine$/, async function (this: DockspecWorld, port: string) {

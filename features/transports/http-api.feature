@@ -5,7 +5,7 @@ Feature: The Engine API is plain HTTP over the daemon's socket
   puts that version in every path), operating system, and whether experimental features are on.
 
   Background:
-    Given a running engine
+    Given a running engine with the listeners "-H unix://<sock>"
     And I ran "docker version --format '{{.Server.APIVersion}}'"
     And I remember its output as <api_version>
     And I ran "docker version --format '{{.Server.Version}}'"
@@ -13,7 +13,7 @@ Feature: The Engine API is plain HTTP over the daemon's socket
 
   @req:transports.http-ping
   Scenario: GET /_ping answers OK with Docker's headers and the version docker version shows
-    # seen failing: expected "Pragma: no-store" → "Pragma: wanted "no-store", got "no-cache"".
+    # seen failing: expecting "Pragma: no-store": "HTTP headers differ: Pragma: wanted \"no-store\", got \"no-cache\"".
     When I run "curl -sS -i --unix-socket <sock> http://localhost/_ping"
     Then the HTTP status is 200
     And the HTTP body is "OK"
@@ -28,7 +28,7 @@ Feature: The Engine API is plain HTTP over the daemon's socket
   @req:transports.http-ping-head
   Scenario: HEAD /_ping gives the same headers and no body
     Clients try HEAD first, because it is the cheapest request a daemon answers.
-    # seen failing: expected the body "OK" for HEAD → body was "".
+    # seen failing: expecting the body "OK" for HEAD: "HTTP body of: … expected '' to equal 'OK'".
     When I run "curl -sS -i --head --unix-socket <sock> http://localhost/_ping"
     Then the HTTP status is 200
     And the HTTP body is empty
@@ -42,7 +42,7 @@ Feature: The Engine API is plain HTTP over the daemon's socket
 
   @req:transports.http-version-too-new
   Scenario: A path with an API version the daemon does not have gets Docker's JSON error
-    # seen failing: expected status 404 → "expected 400 to equal 404".
+    # seen failing: expecting status 404: "HTTP/1.1 400 Bad Request … expected 400 to equal 404".
     When I run "curl -sS -i --unix-socket <sock> http://localhost/v1.99/version"
     Then the HTTP status is 400
     And the HTTP headers include:

@@ -7,7 +7,7 @@ Feature: When nothing listens, the CLI says which address it tried
   @req:transports.no-daemon-unix
   Scenario: Nothing listens on the unix socket
     Docker CLI 28 and 20.10 print the same text here.
-    # seen failing: expected exit code 2 → "exited 1".
+    # seen failing: expecting exit code 2: "docker -H unix:///tmp/dsp/absent-…/docker.sock ps exited 1 … expected 1 to equal 2".
     Given a socket path <nosock> where nothing listens
     When I run "docker -H unix://<nosock> ps"
     Then the command fails with exit code 1
@@ -18,7 +18,7 @@ Feature: When nothing listens, the CLI says which address it tried
 
   @req:transports.no-daemon-tcp
   Scenario: Nothing listens on the TCP address
-    # seen failing: expected "…at tcp://localhost:<port>…" → stderr said "tcp://127.0.0.1:<port>".
+    # seen failing: expecting "tcp://localhost:<port>": stderr said "Cannot connect to the Docker daemon at tcp://127.0.0.1:33360. …", not equal.
     Given nothing listens on 127.0.0.1:<port>
     When I run "docker -H tcp://127.0.0.1:<port> ps"
     Then the command fails with exit code 1
@@ -32,7 +32,7 @@ Feature: When nothing listens, the CLI says which address it tried
     The first line is shared by the CLIs: CLI 28 then prints a blank line and
     "Run 'docker run --help' for more information"; CLI 20.10 adds a period to the first line and
     "See 'docker run --help'." on the next. Only the shared part is asserted.
-    # seen failing: expected exit code 1 → "exited 125".
+    # seen failing: expecting exit code 1: "docker run … exited 125 … expected 125 to equal 1".
     Given a socket path <nosock> where nothing listens
     When I run "DOCKER_HOST=unix://<nosock> docker run --rm dockspec/busybox true"
     Then the command fails with exit code 125

@@ -7,7 +7,7 @@ Feature: dockerd serves on a socket handed to it by socket activation (-H fd://)
 
   @req:transports.fd-activation @daemon-control
   Scenario: Under systemd-socket-activate the daemon serves on the socket it was passed
-    # seen failing: expected "docker version" to print "windows" → output was "linux".
+    # seen failing: expecting "windows": "expected 'linux' to equal 'windows'" through the activated socket.
     Given a running engine started by "systemd-socket-activate -l <sock>" with the listeners "-H fd://"
     When I run "DOCKER_HOST=unix://<sock> docker version --format '{{.Server.Os}}'"
     Then its output is "linux"
@@ -15,7 +15,7 @@ Feature: dockerd serves on a socket handed to it by socket activation (-H fd://)
 
   @req:transports.fd-without-sockets @daemon-control
   Scenario: -H fd:// with no socket passed stops the daemon at once
-    # seen failing: expected exit code 2 → "daemon exit code: expected 1 to equal 2".
+    # seen failing: expecting exit code 2: "daemon exit code: expected 1 to equal 2".
     When an engine is started with the listeners "-H fd://" and nothing passed to it
     Then the engine daemon exits with code 1 within 20 seconds
     And the daemon log says "failed to load listeners: no sockets found via socket activation: make sure the service was started by systemd"

@@ -7,7 +7,7 @@ Feature: ssh:// runs the CLI's HTTP through an ssh session
 
   @req:transports.ssh
   Scenario: DOCKER_HOST=ssh://… goes through ssh and docker system dial-stdio
-    # seen failing: expected the child "ssh" to run "-p 22 -- 127.0.0.1 …" → "gave up … ssh processes seen: … -l root -p <sshport> -- 127.0.0.1 docker system dial-stdio".
+    # seen failing: expecting "-p 22" in the client's ssh command line: "gave up after 10000 ms waiting for a \"ssh\" process running \"-l root -p 22 -- 127.0.0.1 docker system dial-stdio\" whose parent is the docker client".
     Given a running engine
     And the image "dockspec/busybox"
     And an OpenSSH server on 127.0.0.1:<sshport> whose sessions reach the engine
