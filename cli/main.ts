@@ -8,6 +8,7 @@ import { doctor } from './doctor.js';
 import { installDeps } from './install-deps.js';
 import { availableTargets, run, PROJECT_ROOT } from './run.js';
 import { TargetName } from './requirements.js';
+import { report, REPORT_HELP } from './report.js';
 
 const HELP = `dockspec: Docker's process architecture as executable scenarios
 
@@ -21,7 +22,7 @@ Usage:
       Check what the targets need; exit 1 when something is missing.
   dockspec install-deps [--target reference|docker|all] [--missing-only] [--dry-run]
       Install the missing Debian packages with apt-get (root on Debian/Ubuntu), or print the command.
-  dockspec help
+${REPORT_HELP}  dockspec help
 
 Exit codes: 0 all selected scenarios passed (or were expected deviations); 1 failures or
 missing requirements; 2 usage error.
@@ -45,6 +46,8 @@ function baseTargets(targets: string[]): TargetName[] {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // `report` takes FILES…, which the strict parse below refuses: it parses its own arguments.
+  if (command === 'report') return report(rest);
   const dashdash = rest.indexOf('--');
   const own = dashdash >= 0 ? rest.slice(0, dashdash) : rest;
   const extra = dashdash >= 0 ? rest.slice(dashdash + 1) : [];

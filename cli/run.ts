@@ -7,6 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { readRun, countOutcomes, ScenarioOutcome } from '../reports/outcomes.js';
 import { sweepOrphanedEngines } from '../steps/support/targets/sweeper.js';
 import { checkRequirements, TargetName } from './requirements.js';
+// Report inputs and the conformance report (issue 7).
+import { rmSync } from 'node:fs';
+import { collectRunInfo, writeRunInfo } from '../reports/run-info.js';
+import { ALLURE_RESULTS_DIR, allureFormatOptions } from '../reports/allure.js';
+import { buildReport } from '../reports/report.js';
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -37,6 +42,13 @@ async function runTarget(target: string, opts: RunOptions): Promise<TargetRunRes
   const dir = join(opts.outDir, target);
   mkdirSync(dir, { recursive: true });
   const messagesFile = join(dir, 'messages.ndjson');
+  // --- report inputs (issue 7): run.json names the report's column (target, engine version,
+  // host, date); allure-results is rewritten per run so that no stale results of an older run mix in.
+  const info = collectRunInfo(target, PROJECT_ROOT, { shard: opts.shard, tags: opts.tags });
+  writeRunInfo(dir, info);
+  const allureDir = join(dir, ALLURE_RESULTS_DIR);
+  rmSync(allureDir, { recursive: true, force: true });
+  // --- end of report inputs
   const progress = process.stdout.isTTY ? 'progress-bar' : join(PROJECT_ROOT, 'dist', 'reports', 'scenario-lines.js');
   const args = [
     cucumberBin(),
@@ -46,7 +58,8 @@ async function runTarget(target: string, opts: RunOptions): Promise<TargetRunRes
     '--format', `message:${messagesFile}`,
     '--format', `junit:${join(dir, 'junit.xml')}`,
     '--format', `html:${join(dir, 'cucumber.html')}`,
-    '--format-options', JSON.stringify({ junit: { suiteName: `dockspec ${target}` } }),
+    '--format', 'allure-cucumberjs/reporter',
+    '--format-options', JSON.stringify({ junit: { suiteName: `dockspec ${target}` }, ...allureFormatOptions(allureDir, info) }),
     '--parallel', String(opts.parallel),
   ];
   if (opts.tags) args.push('--tags', opts.tags);
@@ -62,6 +75,7 @@ async function runTarget(target: string, opts: RunOptions): Promise<TargetRunRes
   // Workers killed mid-scenario cannot run their After hooks: clean up after them here.
   const swept = await sweepOrphanedEngines();
   if (swept) process.stderr.write(`dockspec: cleaned up ${swept} engine(s) left by interrupted workers\n`);
+  writeRunInfo(dir, { ...info, finishedAt: new Date().toISOString() });
   const scenarios = existsSync(messagesFile) ? readRun(messagesFile, target).scenarios : [];
   return { target, messagesFile, scenarios, cucumberExit: code };
 }
@@ -112,5 +126,17 @@ export async function run(opts: RunOptions): Promise<{ ok: boolean; results: Tar
   const all = results.flatMap((r) => r.scenarios);
   const c = countOutcomes(all);
   process.stdout.write(`\n${c.passed + c.deviation} passed, ${c.failed} failed, ${c.skipped} skipped\n`);
+  // The conformance matrix over the targets of this run (issue 7); a report that cannot be built
+  // is said, but does not change the run's verdict.
+  const files = results.map((r) => r.messagesFile).filter((f) => existsSync(f));
+  if (files.length) {
+    try {
+      const out = join(opts.outDir, 'index.html');
+      buildReport({ inputs: files, out, deviationsDir: join(PROJECT_ROOT, 'deviations') });
+      process.stdout.write(`report: ${out}\n`);
+    } catch (err) {
+      process.stderr.write(`dockspec: the report could not be built: ${(err as Error).message}\n`);
+    }
+  }
   return { ok, results };
 }
