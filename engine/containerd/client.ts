@@ -19,11 +19,6 @@ type Msg = Record<string, unknown>;
 const CALL_DEADLINE_MS = 30_000;
 const CREATE_DEADLINE_MS = 60_000;
 
-export interface CreateTaskOptions extends CreateTaskRequest {
-  /** `--root` for the runtime; ref-containerd defaults to <exec-root>/runtime-runc/moby */
-  runtimeRoot?: string;
-}
-
 export interface ConnectOptions {
   /** give up connecting after this long (default 5 s) */
   deadlineMs?: number;
@@ -94,7 +89,7 @@ export class TaskClient implements TaskService {
     return fromGrpcStatus(err.code, err.details || err.message, this.address);
   }
 
-  async create(req: CreateTaskOptions): Promise<{ pid: number }> {
+  async create(req: CreateTaskRequest): Promise<{ pid: number }> {
     const res = await this.call(
       'Create',
       {

@@ -8,6 +8,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
+import os from 'node:os';
+import { setParentDeathSignal } from '../../lib/libc.js';
+import { setProcessName } from './process-name.js';
 import * as grpc from '@grpc/grpc-js';
 import { createLogger, parseLogLevel, type Logger } from './logrus.js';
 import { TaskManager } from './task-manager.js';
@@ -89,6 +92,28 @@ async function clearSocket(sock: string): Promise<void> {
   fs.rmSync(sock, { force: true });
 }
 
+/**
+ * ref-dockerd asks (REF_CONTAINERD_PDEATHSIG=SIGKILL) that its managed containerd die with it, as
+ * dockerd's does. Set here as well as by a launcher such as setpriv, which may be missing. The
+ * variable is dropped so that nothing we start inherits the request.
+ */
+function dieWithParent(): void {
+  const name = process.env.REF_CONTAINERD_PDEATHSIG;
+  delete process.env.REF_CONTAINERD_PDEATHSIG;
+  if (!name) return;
+  const signal = os.constants.signals[name as keyof typeof os.constants.signals] ?? Number(name);
+  if (!signal) return;
+  setParentDeathSignal(signal);
+  // The parent may have died before the request took effect: then we are PID 1's already.
+  // (process.ppid is read once by Node and cached, so ask the kernel.)
+  if (parentPid() === 1) process.kill(process.pid, signal);
+}
+
+function parentPid(): number {
+  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
 export async function main(argv: string[]): Promise<void> {
   const started = process.hrtime.bigint();
   let flags: ContainerdFlags;
@@ -98,7 +123,8 @@ export async function main(argv: string[]): Promise<void> {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(1);
   }
-  process.title = ['ref-containerd', ...argv].join(' ');
+  setProcessName(['ref-containerd', ...argv]);
+  dieWithParent();
   const log = createLogger((line) => process.stderr.write(line), parseLogLevel(flags.logLevel));
   try {
     await run(flags, log, started);

@@ -140,7 +140,7 @@ export class TaskManager extends EventEmitter<{ exit: [TaskExitEvent] }> {
     if (text) process.stderr.write(text.endsWith('\n') ? text : text + '\n');
   }
 
-  async create(req: CreateTaskRequest & { runtimeRoot?: string }): Promise<{ pid: number }> {
+  async create(req: CreateTaskRequest): Promise<{ pid: number }> {
     if (this.tasks.has(req.id)) throw alreadyExists(`task ${req.id}`);
     const task: Task = { id: req.id, bundle: path.resolve(req.bundle) };
     this.tasks.set(req.id, task);

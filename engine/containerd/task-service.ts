@@ -11,6 +11,11 @@ export interface CreateTaskRequest {
   bundle: string;
   /** absolute path of the OCI runtime binary the shim must call (ref-runc, runc, a wrapper) */
   runtimePath: string;
+  /**
+   * `--root` for the runtime (added by ref-containerd, optional): defaults to
+   * `<exec-root>/runtime-runc/moby`, the exec root being the parent of containerd's `--state`.
+   */
+  runtimeRoot?: string;
   /** FIFO paths made by ref-dockerd; the shim opens them and the container's stdio goes there */
   stdin?: string;
   stdout: string;

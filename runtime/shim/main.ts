@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setChildSubreaper } from '../../lib/libc.js';
 import { createLogger, type Logger } from '../../engine/containerd/logrus.js';
+import { setProcessName } from '../../engine/containerd/process-name.js';
 import { parseShimFlags, serveArgs, type ShimFlags } from './shim-flags.js';
 import { READY_FD_ENV, startStep } from './shim-start.js';
 import { shimSocketPath } from './shim-address.js';
@@ -25,7 +26,7 @@ export async function main(argv: string[], script: string): Promise<void> {
     process.exit(2);
   }
   if (flags.action === 'start') {
-    process.title = ['ref-containerd-shim', ...serveArgs(flags), 'start'].join(' ');
+    setProcessName(['ref-containerd-shim', ...serveArgs(flags), 'start']);
     process.exit(await startStep(flags, script));
   }
   if (flags.action === 'delete') {
@@ -45,7 +46,7 @@ function faults(): Set<string> {
 }
 
 async function serve(flags: ShimFlags): Promise<void> {
-  process.title = ['ref-containerd-shim', ...serveArgs(flags)].join(' ');
+  setProcessName(['ref-containerd-shim', ...serveArgs(flags)]);
   const bundle = process.cwd();
   const logFd = fs.openSync(path.join(bundle, 'shim.log'), 'a', 0o600);
   const log = createLogger((line) => fs.writeSync(logFd, line), flags.debug ? 'debug' : 'info', { id: flags.id, namespace: flags.namespace });
