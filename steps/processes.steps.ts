@@ -18,6 +18,7 @@
 //   container "X" has a zombie "NAME" whose parent is its PID 1   (waits up to 5 s for it to appear)
 //   container "X" has no zombie process         neither PID 1 nor anything below it is in state Z
 //   the container "X" is in state "STATE"       `docker inspect -f {{.State.Status}}` (created, running, exited …)
+// Steps that establish the shape of a process tree record it (World.snapshot) for the report.
 // {role} is one of dockerd, containerd, containerd-shim, runc, docker-init, docker-proxy; the target
 // maps it to its own process name (docker-proxy on docker, ref-docker-proxy on the reference engine).
 import { defineParameterType, Then } from '@cucumber/cucumber';
@@ -88,6 +89,7 @@ Then('PID 1 of container {string} is {string}', async function (this: DockspecWo
   expect(init.nspid.length, `NSpid of ${describeProcess(init)}: the container should have its own pid namespace`).to.be.at.least(2);
   expect(init.nspid[init.nspid.length - 1], `innermost NSpid of ${describeProcess(init)}`).to.equal(1);
   setSubject(this, [init]);
+  this.snapshot(`PID 1 of ${name} is "${want}"`);
 });
 
 Then('inside container {string}, PID 1 is {string}', async function (this: DockspecWorld, name: string, cmd: string) {
@@ -112,6 +114,7 @@ Then('{string} runs as a child of PID 1 in container {string}', async function (
     return found;
   }, 5000);
   setSubject(this, [child]);
+  this.snapshot(`"${want}" is a child of PID 1 in ${name}`);
 });
 
 Then('a {string} process runs in container {string}', async function (this: DockspecWorld, cmd: string, name: string) {
@@ -160,6 +163,7 @@ Then('a {role} process listens on port {word}', async function (this: DockspecWo
   const found = await roleListeners(this, role, port);
   expect(found.length, `a ${this.roleName(role)} listening on port ${port}:\n${listenersReport(this, port)}`).to.be.above(0);
   setSubject(this, [...new Map(found.map((f) => [f.process.pid, f.process])).values()]);
+  this.snapshot(`${this.roleName(role)} listening on port ${port}`);
 });
 
 Then('a {role} process listens on {word}', async function (this: DockspecWorld, role: Role, hostPort: string) {
@@ -167,6 +171,7 @@ Then('a {role} process listens on {word}', async function (this: DockspecWorld, 
   const found = (await roleListeners(this, role, port)).filter((f) => f.address === address);
   expect(found.length, `one ${this.roleName(role)} listening on ${hostPort}:\n${listenersReport(this, port)}`).to.equal(1);
   setSubject(this, [found[0].process]);
+  this.snapshot(`${this.roleName(role)} listening on ${address}:${port}`);
 });
 
 Then('no {role} process listens on port {word}', async function (this: DockspecWorld, role: Role, portText: string) {
@@ -189,12 +194,14 @@ Then('the engine daemon is its parent', function (this: DockspecWorld) {
 
 Then('the engine has no {role} process', function (this: DockspecWorld, role: Role) {
   expect(this.processesOfRole(role).map(describeProcess), `${this.roleName(role)} processes of the engine`).to.deep.equal([]);
+  this.snapshot(`no ${this.roleName(role)}`);
 });
 
 Then('the engine has {int} {role} processes', function (this: DockspecWorld, n: number, role: Role) {
   const found = this.processesOfRole(role);
   expect(found.length, `${this.roleName(role)} processes of the engine:\n${found.map(describeProcess).join('\n')}`).to.equal(n);
   setSubject(this, found);
+  this.snapshot(`${n} ${this.roleName(role)} processes`);
 });
 
 Then('container {string} has a zombie {string} whose parent is its PID 1', async function (this: DockspecWorld, name: string, comm: string) {
@@ -207,6 +214,7 @@ Then('container {string} has a zombie {string} whose parent is its PID 1', async
     return found;
   }, 5000);
   setSubject(this, [z]);
+  this.snapshot(`zombie ${comm} in ${name}`);
 });
 
 Then('container {string} has no zombie process', async function (this: DockspecWorld, name: string) {

@@ -1,0 +1,58 @@
+@proxy
+Feature: docker-proxy carries a published port to the container
+  Publishing a port (`-p HOST:CONTAINER`) makes the engine start a proxy process on the host for
+  each host address: one for 0.0.0.0 and one for `::`. Each listens on HOST and forwards every
+  connection over the bridge to the container's address and CONTAINER port. The proxies are
+  children of the engine daemon, start before `docker run` returns, and end when the container
+  stops. (The suite runs Docker with --iptables=false, so the proxy carries all published traffic.)
+
+  Background:
+    Given a running engine
+    And the image "dockspec/busybox"
+
+  @req:proxy.per-mapping
+  Scenario: Publishing a port starts proxies, children of the engine daemon, that carry HTTP to the container
+    When I run "docker run -d -p <port>:80 --name web_svr01 dockspec/busybox httpd -f -p 80 -h /www"
+    Then the command succeeds
+    And a docker-proxy process listens on port <port>
+    And the engine daemon is its parent
+    And an HTTP request to 127.0.0.1:<port> is answered by the container
+
+  @req:proxy.arguments
+  Scenario: One proxy per host address, with docker-proxy's flags naming both ends
+    The common account draws one proxy per published port. Docker starts two: one for IPv4
+    (0.0.0.0) and one for IPv6 (::), even though the bridge has no IPv6 address.
+    Given a container "web_svr01" publishing <port>:80
+    And container "web_svr01" has a bridge address <web_ip>
+    Then the engine has 2 docker-proxy processes
+    And a docker-proxy process listens on 0.0.0.0:<port>
+    And its arguments are "-proto tcp -host-ip 0.0.0.0 -host-port <port> -container-ip <web_ip> -container-port 80"
+    And a docker-proxy process listens on [::]:<port>
+    And its arguments are "-proto tcp -host-ip :: -host-port <port> -container-ip <web_ip> -container-port 80"
+
+  @req:proxy.none-without-publish
+  Scenario: A container without -p gets no proxy
+    When I ran "docker run -d --name web_svr01 dockspec/busybox httpd -f -p 80 -h /www"
+    Then PID 1 of container "web_svr01" is "httpd -f -p 80 -h /www"
+    But the engine has no docker-proxy process
+
+  @req:proxy.ps-shows-mapping
+  Scenario: docker ps and docker port show the mapping for both host addresses
+    Given a container "web_svr01" publishing <port>:80
+    When I run "docker ps --format '{{.Names}} {{.Ports}}'"
+    Then its output is "web_svr01 0.0.0.0:<port>->80/tcp, [::]:<port>->80/tcp"
+    When I run "docker port web_svr01 80"
+    Then its output contains "0.0.0.0:<port>"
+    And its output contains "[::]:<port>"
+
+  @req:proxy.stop-ends-proxies
+  Scenario: Stopping the container ends its proxies and frees the host port; starting it brings them back
+    Given a container "web_svr01" publishing <port>:80
+    And the engine has 2 docker-proxy processes
+    When I ran "docker stop web_svr01"
+    Then the engine has no docker-proxy process
+    And an HTTP request to 127.0.0.1:<port> is refused
+    And port <port> is free on the host
+    When I ran "docker start web_svr01"
+    Then a docker-proxy process listens on port <port>
+    And an HTTP request to 127.0.0.1:<port> is answered by the container
