@@ -1,0 +1,38 @@
+@daemons
+Feature: dockerd can use a containerd it did not start
+  `dockerd --containerd <socket>` connects to a containerd that someone else runs (a system
+  service, another engine) and starts no containerd of its own. The shims it has started belong to
+  that containerd: their command line names its socket. The engine daemon only ever talks to it over
+  gRPC, so when it goes away the API still answers, and calls that need containers fail until it
+  is back.
+
+  # seen failing: without "--containerd" in the flags (the engine then starts its own containerd:
+  # "containerd children of the engine daemon" was not empty), and expecting 2 containerd processes.
+  @req:daemons.external-containerd @daemon-control
+  Scenario: With --containerd the engine uses the given containerd and starts none of its own
+    Given an external containerd listening on <containerd_sock>
+    And a running engine started with "--containerd <containerd_sock>"
+    And the image "dockspec/busybox"
+    Then the engine daemon has no containerd child
+    And the engine has 1 containerd processes
+    When I run "docker run -d --name web_svr01 dockspec/busybox sleep 1000"
+    Then the command succeeds
+    And the parent of PID 1 of container "web_svr01" is a containerd-shim process
+    And its arguments include "-address <containerd_sock>"
+
+  # seen failing: expected exit code 0 while containerd was down, and (with containerd left down)
+  # the "succeeds within 20 seconds" poll gave up with "connection refused".
+  @req:daemons.external-containerd-outage @daemon-control
+  Scenario: While the external containerd is down, docker run fails with "connection refused", and works once it is back
+    The engine daemon keeps serving its API during the outage and reconnects by itself; the
+    common advice to restart dockerd after containerd is not needed.
+    Given an external containerd listening on <containerd_sock>
+    And a running engine started with "--containerd <containerd_sock>"
+    And the image "dockspec/busybox"
+    When the external containerd is killed with SIGKILL
+    And I run "docker run --rm dockspec/busybox true"
+    Then the command fails with exit code 125
+    And its error says "connection refused"
+    And the engine daemon is still running
+    When the external containerd is started again
+    Then "docker run --rm dockspec/busybox true" succeeds within 20 seconds

@@ -1,0 +1,169 @@
+// Phrases about the per-container shim and about containers living through an outage of the daemons.
+// Glossary ("it" as in processes.steps.ts):
+//   the parent of PID 1 of container "X" is a {role} process   (it := that parent)
+//   it is outside the engine daemon's process tree   neither the engine daemon nor anything below it
+//                                               (containerd included) is its ancestor
+//   the containers "A" and "B" have different shims   each PID 1 has its own shim parent
+//   the PID 1 that container "X" had before the outage is still running, a child of the same shim
+//   the PID 1 that container "X" had before the outage exits within N seconds; its shim does not
+//   the PID 1 that container "X" had before the outage is gone within N seconds, and so is its shim
+//   container "X" runs the same PID 1 as before the outage      `docker inspect` State.Pid, same process
+//   a TCP connection to "HOST:PORT" is accepted / is refused   (placeholders resolved)
+//   a TCP connection to port N of container "X" is accepted    at the address noted before the outage
+//                                               or, with the daemons up, from `docker inspect`
+//   the logs of container "X" have reached "TEXT"        polls `docker logs` (10 s)
+//   the daemons stay down for N seconds         a wait the behaviour needs: time for output to pile up
+//   the logs of container "X" count on from line0 with no line missing, past the outage
+//                     `docker logs` holds line0, line1, … in order, without a gap, up to a line at
+//                     least N lines after the last one logged before the outage (N = 5)
+import { Then, When } from '@cucumber/cucumber';
+import { expect } from 'chai';
+import { connect } from 'node:net';
+import { DockspecWorld } from './support/world.js';
+import { Role } from './support/targets/types.js';
+import { eventually } from './support/run-command.js';
+import { descendantsOf, isAlive, listProcesses, readProcess } from '../lib/proc.js';
+import { containerTree, describeProcess, setSubject, subjectOf } from './processes.steps.js';
+import { ContainerBeforeOutage, daemonState } from './daemons.steps.js';
+
+function noted(world: DockspecWorld, name: string): ContainerBeforeOutage {
+  const c = daemonState(world).beforeOutage.get(name);
+  if (!c) throw new Error(`container ${name} was not running when the engine daemon was killed, so nothing was noted about it`);
+  return c;
+}
+
+/** Resolves to 'accepted' or the connect error's code (ECONNREFUSED, ETIMEDOUT …). */
+function tryConnect(host: string, port: number, timeoutMs = 2000): Promise<string> {
+  return new Promise((resolve) => {
+    const sock = connect({ host, port });
+    const timer = setTimeout(() => {
+      sock.destroy();
+      resolve('ETIMEDOUT');
+    }, timeoutMs);
+    sock.once('connect', () => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve('accepted');
+    });
+    sock.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      resolve(err.code ?? err.message);
+    });
+  });
+}
+
+function splitHostPort(text: string): { host: string; port: number } {
+  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(text);
+  if (!m) throw new Error(`"${text}" is not HOST:PORT`);
+  return { host: m[1], port: Number(m[2]) };
+}
+
+Then('the parent of PID 1 of container {string} is a {role} process', async function (this: DockspecWorld, name: string, role: Role) {
+  const { init } = await containerTree(this, name);
+  const parent = readProcess(init.ppid);
+  if (!parent) throw new Error(`the parent (pid ${init.ppid}) of ${describeProcess(init)} is gone`);
+  expect(this.roleOf(parent), `parent of PID 1 of ${name}: ${describeProcess(parent)}; should be ${this.roleName(role)}`).to.equal(role);
+  setSubject(this, [parent]);
+  this.snapshot(`the shim of ${name}`);
+});
+
+Then('it is outside the engine daemon\'s process tree', function (this: DockspecWorld) {
+  const all = listProcesses();
+  const tree = new Set([this.engine.daemonPid, ...descendantsOf(this.engine.daemonPid, all).map((p) => p.pid)]);
+  for (const p of subjectOf(this)) {
+    const chain: string[] = [];
+    for (let q = readProcess(p.pid); q && q.pid > 1; q = readProcess(q.ppid)) {
+      chain.push(describeProcess(q));
+      expect(tree.has(q.pid), `ancestry of ${describeProcess(p)}:\n${chain.join('\n')}\nreaches the engine daemon (pid ${this.engine.daemonPid})`).to.equal(false);
+    }
+  }
+});
+
+Then('the containers {string} and {string} have different shims', async function (this: DockspecWorld, a: string, b: string) {
+  const ta = await containerTree(this, a);
+  const tb = await containerTree(this, b);
+  expect(ta.init.ppid, `PID 1 of ${a}: ${describeProcess(ta.init)}; of ${b}: ${describeProcess(tb.init)}`).not.to.equal(tb.init.ppid);
+  for (const [name, t] of [[a, ta], [b, tb]] as const) {
+    const shim = readProcess(t.init.ppid);
+    expect(shim && this.roleOf(shim), `parent of PID 1 of ${name}: ${shim ? describeProcess(shim) : 'gone'}`).to.equal('containerd-shim');
+  }
+});
+
+Then('the PID 1 that container {string} had before the outage is still running, a child of the same shim', function (this: DockspecWorld, name: string) {
+  const c = noted(this, name);
+  const p = readProcess(c.pid);
+  expect(p && isAlive(c.pid, c.pidStartTime), `PID 1 of ${name} (host pid ${c.pid}) should still run: ${p ? describeProcess(p) : 'gone'}`).to.equal(true);
+  expect(p!.ppid, `parent of ${describeProcess(p!)}: the shim was pid ${c.shimPid}`).to.equal(c.shimPid);
+  const shim = readProcess(c.shimPid);
+  expect(shim && this.roleOf(shim), `shim of ${name}: ${shim ? describeProcess(shim) : 'gone'}`).to.equal('containerd-shim');
+  this.snapshot(`${name} and its shim while the daemons are down`);
+});
+
+Then('the PID 1 that container {string} had before the outage exits within {int} seconds; its shim does not', async function (this: DockspecWorld, name: string, seconds: number) {
+  const c = noted(this, name);
+  await eventually(`PID 1 of ${name} (host pid ${c.pid}) to exit and be reaped`, () => !readProcess(c.pid) || readProcess(c.pid)!.startTime !== c.pidStartTime, seconds * 1000, 100);
+  const shim = readProcess(c.shimPid);
+  expect(shim && isAlive(c.shimPid), `the shim of ${name} (pid ${c.shimPid}) keeps the exit status until asked; it should still run`).to.equal(true);
+  this.snapshot(`${name} has exited; its shim waits`);
+});
+
+Then('the PID 1 that container {string} had before the outage is gone within {int} seconds, and so is its shim', async function (this: DockspecWorld, name: string, seconds: number) {
+  const c = noted(this, name);
+  await eventually(`PID 1 of ${name} (host pid ${c.pid}) and its shim (pid ${c.shimPid}) to be gone`, () => {
+    const left = [c.pid, c.shimPid].map((pid) => readProcess(pid)).filter((p) => p && p.state !== 'Z');
+    if (left.length) throw new Error(`still there: ${left.map((p) => describeProcess(p!)).join('; ')}`);
+    return true;
+  }, seconds * 1000, 100);
+});
+
+Then('container {string} runs the same PID 1 as before the outage', async function (this: DockspecWorld, name: string) {
+  const c = noted(this, name);
+  const pid = await this.containerPid(name);
+  expect(pid, `State.Pid of ${name} after the restart`).to.equal(c.pid);
+  expect(isAlive(pid, c.pidStartTime), `host pid ${pid} should be the same process (same start time)`).to.equal(true);
+});
+
+Then('a TCP connection to {string} is accepted', async function (this: DockspecWorld, target: string) {
+  const { host, port } = splitHostPort(await this.resolve(target));
+  expect(await tryConnect(host, port), `connecting to ${host}:${port}`).to.equal('accepted');
+});
+
+Then('a TCP connection to {string} is refused', async function (this: DockspecWorld, target: string) {
+  const { host, port } = splitHostPort(await this.resolve(target));
+  expect(await tryConnect(host, port), `connecting to ${host}:${port}`).to.equal('ECONNREFUSED');
+});
+
+Then('a TCP connection to port {int} of container {string} is accepted', async function (this: DockspecWorld, port: number, name: string) {
+  const before = daemonState(this).beforeOutage.get(name);
+  const address = this.engine.running
+    ? await this.must(`docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' ${name}`)
+    : before?.address;
+  if (!address) throw new Error(`no address known for container ${name}`);
+  // httpd may still be starting right after `docker run`.
+  await eventually(`a TCP connection to ${address}:${port} (container ${name})`, async () => (await tryConnect(address, port)) === 'accepted', 5000, 100);
+});
+
+Then('the logs of container {string} have reached {string}', async function (this: DockspecWorld, name: string, text: string) {
+  await eventually(`"${text}" in the logs of ${name}`, async () => (await this.must(`docker logs ${name}`)).includes(text), 10000, 100);
+});
+
+When('the daemons stay down for {int} seconds', async function (this: DockspecWorld, seconds: number) {
+  // The behaviour under test needs time to pass: the container keeps writing while nobody reads.
+  expect(this.engine.running, 'the engine daemon should be down').to.equal(false);
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  this.snapshot('while the daemons are down');
+});
+
+Then('the logs of container {string} count on from line0 with no line missing, past the outage', async function (this: DockspecWorld, name: string) {
+  const c = noted(this, name);
+  const lastBefore = Number(/line(\d+)/.exec(c.lastLogLine)?.[1] ?? NaN);
+  if (Number.isNaN(lastBefore)) throw new Error(`the last line logged before the outage was "${c.lastLogLine}", not lineN`);
+  await eventually(`the logs of ${name} to run without a gap from line0 to beyond line${lastBefore + 5}`, async () => {
+    const lines = (await this.must(`docker logs ${name}`)).split('\n').filter(Boolean);
+    lines.forEach((l, i) => {
+      if (l !== `line${i}`) throw new Error(`line ${i + 1} of the logs is "${l}", expected "line${i}" (lines around it: ${lines.slice(Math.max(0, i - 2), i + 3).join(' ')})`);
+    });
+    if (lines.length - 1 < lastBefore + 5) throw new Error(`the logs end at "${lines[lines.length - 1]}"; the last line before the outage was line${lastBefore}`);
+    return true;
+  }, 10000, 200);
+});
