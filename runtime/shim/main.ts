@@ -1,21 +1,12 @@
 // ref-containerd-shim: `… start` launches the running shim and prints its address; without an
 // action this process is the running shim of one container.
-import fs from 'node:fs';
-import path from 'node:path';
-import { setChildSubreaper } from '../../lib/libc.js';
-import { createLogger, type Logger } from '../../engine/containerd/logrus.js';
-import { setProcessName } from '../../engine/containerd/process-name.js';
+//
+// Only the flags and the start step are loaded up front: the start step is a process of its own on
+// every container start, and koffi and the serving modules cost it ~50 ms of CPU it does not need.
+// Its comm, "ref-containerd-" (the title's first 15 bytes), is what containerd-shim-runc-v2's
+// truncation to "containerd-shim" looks like.
 import { parseShimFlags, serveArgs, type ShimFlags } from './shim-flags.js';
-import { READY_FD_ENV, startStep } from './shim-start.js';
-import { shimSocketPath } from './shim-address.js';
-import { Reaper } from './reaper.js';
-import { ShimTask } from './shim-task.js';
-import { ShimServer } from './shim-server.js';
-
-/** Fault switch: a shim that is not a subreaper, so the container is re-parented past it. */
-export const FAULT_NOT_SUBREAPER = 'shim-not-subreaper';
-/** A shim launched by a containerd that then never creates its task goes after this long. */
-const UNUSED_SHIM_MS = 120_000;
+import { startStep } from './shim-start.js';
 
 export async function main(argv: string[], script: string): Promise<void> {
   let flags: ShimFlags;
@@ -26,7 +17,7 @@ export async function main(argv: string[], script: string): Promise<void> {
     process.exit(2);
   }
   if (flags.action === 'start') {
-    setProcessName(['ref-containerd-shim', ...serveArgs(flags), 'start']);
+    process.title = ['ref-containerd-shim', ...serveArgs(flags), 'start'].join(' ');
     process.exit(await startStep(flags, script));
   }
   if (flags.action === 'delete') {
@@ -38,71 +29,6 @@ export async function main(argv: string[], script: string): Promise<void> {
     process.stderr.write(`unknown action ${flags.action}\n`);
     process.exit(2);
   }
+  const { serve } = await import('./shim-serve.js');
   await serve(flags);
-}
-
-function faults(): Set<string> {
-  return new Set((process.env.DOCKSPEC_FAULTS ?? '').split(',').map((s) => s.trim()).filter(Boolean));
-}
-
-async function serve(flags: ShimFlags): Promise<void> {
-  setProcessName(['ref-containerd-shim', ...serveArgs(flags)]);
-  const bundle = process.cwd();
-  const logFd = fs.openSync(path.join(bundle, 'shim.log'), 'a', 0o600);
-  const log = createLogger((line) => fs.writeSync(logFd, line), flags.debug ? 'debug' : 'info', { id: flags.id, namespace: flags.namespace });
-  const readyFd = process.env[READY_FD_ENV] ? Number(process.env[READY_FD_ENV]) : undefined;
-  delete process.env[READY_FD_ENV];
-  const socketPath = shimSocketPath(flags.address, flags.namespace, flags.id);
-  try {
-    // Before any runtime runs: the container's PID 1 is re-parented to the nearest subreaper when
-    // runc exits, and it must be us or we can never reap it nor learn its exit status.
-    if (faults().has(FAULT_NOT_SUBREAPER)) log.warn('fault switch: not a child subreaper', { fault: FAULT_NOT_SUBREAPER });
-    else setChildSubreaper();
-    fs.writeFileSync(path.join(bundle, 'shim.pid'), String(process.pid));
-    await run(flags, bundle, socketPath, log);
-    if (readyFd !== undefined) say(readyFd, 'ok\n');
-  } catch (err) {
-    log.error('shim failed to start', { error: (err as Error).message });
-    if (readyFd !== undefined) say(readyFd, `shim failed to start: ${(err as Error).message}\n`);
-    process.exit(1);
-  }
-}
-
-async function run(flags: ShimFlags, bundle: string, socketPath: string, log: Logger): Promise<void> {
-  const reaper = new Reaper((msg, pid) => log.info(msg, { pid }));
-  let server: ShimServer | undefined;
-  const task = new ShimTask(flags.id, bundle, reaper, log, (e) => server?.publish(e));
-  const done = () => {
-    reaper.close();
-    server?.close();
-    fs.rmSync(path.join(bundle, 'shim.pid'), { force: true });
-    process.exit(0);
-  };
-  server = new ShimServer(socketPath, task, log, done);
-  await server.listen();
-  log.info('shim listening', { address: socketPath, pid: process.pid });
-  // A shim must outlive everything but its container; log surprises instead of dying of them.
-  process.on('uncaughtException', (err) => log.error('uncaught exception', { error: err.stack ?? err.message }));
-  process.on('unhandledRejection', (err) => log.error('unhandled rejection', { error: String(err) }));
-  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(sig, () => {
-      log.info('shim stopping on signal', { signal: sig });
-      done();
-    });
-  }
-  setTimeout(() => {
-    if (task.initPid === 0) {
-      log.warn('no task created; exiting', { afterMs: UNUSED_SHIM_MS });
-      done();
-    }
-  }, UNUSED_SHIM_MS).unref();
-}
-
-function say(fd: number, text: string): void {
-  try {
-    fs.writeSync(fd, text);
-    fs.closeSync(fd);
-  } catch {
-    // the start step gave up waiting
-  }
 }
