@@ -8,7 +8,9 @@ Feature: The docker client reaches the daemon at the addresses given with -H
   @req:transports.unix-socket @daemon-control
   Scenario: The CLI reaches the daemon through a unix socket that only root and the docker group may use
     A unix socket's file mode is its access control: srw-rw---- with group docker, which is why
-    membership of that group amounts to root on the machine.
+    membership of that group amounts to root on the machine. Docker's default address is
+    unix:///var/run/docker.sock; this engine gets its own path, with the same rules, so that it can
+    run beside other engines.
     # seen failing: with mode "srw-rw-rw-" expected, docker gave "expected 'srw-rw---- root:docker' to equal 'srw-rw-rw- root:docker'".
     Given a running engine with the listeners "-H unix://<sock>"
     When I run "DOCKER_HOST=unix://<sock> docker version --format '{{.Server.Os}}'"
@@ -29,6 +31,7 @@ Feature: The docker client reaches the daemon at the addresses given with -H
   Scenario: DOCKER_HOST=tcp://… alone decides which daemon the CLI calls
     # seen failing: expecting the engine's own <port> in the error: stderr named the idle port, "Cannot connect to the Docker daemon at tcp://127.0.0.1:27152. …".
     Given a running engine with the listeners "-H tcp://127.0.0.1:<port>"
+    And nothing listens on 127.0.0.1:<idle_port>
     When I run "DOCKER_HOST=tcp://127.0.0.1:<port> docker version --format '{{.Server.Os}}'"
     Then its output is "linux"
     When I run "DOCKER_HOST=tcp://127.0.0.1:<idle_port> docker version --format '{{.Server.Os}}'"
