@@ -1,0 +1,385 @@
+// ref-dockerd's networking: one bridge network (plus "none"), a sandbox and address per container,
+// and published ports carried by userland proxies. What a container got is kept on disk under
+// <data-root>/network/ so that a restarted daemon can delete it or, with --live-restore, bring its
+// proxies back.
+import path from 'node:path';
+import fs from 'node:fs';
+import type { Endpoint, NetworkController, NetworkControllerOptions, PortMap, PublishedPort } from './types.js';
+import { deleteBridge, ensureBridge, type BridgeInfo } from './bridge.js';
+import { Ipam, macFromIp } from './ipam.js';
+import { attachVeth, createNetns, deleteNetns, deleteVeth, isNetnsMounted, loopbackUp, netnsDir, randomHex } from './sandbox.js';
+import { PortAllocatedError, PortAllocator, PortsExhaustedError } from './port-allocator.js';
+import { holdPort, ProxyStartError, ProxyTimeoutError, startUserlandProxy, type ProxySpec, type RunningProxy } from './proxy-launcher.js';
+import { readJson, removeFile, writeJson } from './state-file.js';
+import * as E from './errors.js';
+import { DockerError } from '../errors.js';
+
+/** libnetwork retries an ephemeral mapping whose proxy could not bind, with the next port. */
+const EPHEMERAL_ATTEMPTS = 10;
+
+/** One host address and port as allocated and proxied. */
+interface Mapping extends ProxySpec {
+  containerPortKey: string; // "80/tcp"
+  /** asked for no particular port: may be retried with another */
+  ephemeral: boolean;
+  rangeFrom?: number;
+  rangeTo?: number;
+}
+
+interface EndpointRecord {
+  containerId: string;
+  containerName: string;
+  networkName: string;
+  networkId: string;
+  sandboxId: string;
+  endpointId: string;
+  netnsPath: string;
+  hostVeth?: string;
+  ipAddress: string;
+  ipPrefixLen: number;
+  gateway: string;
+  macAddress: string;
+  /** what was published and not yet unpublished: survives a daemon restart for live restore */
+  published: Array<ProxySpec & { containerPortKey: string }>;
+}
+
+export interface NetworkState {
+  networks: Record<string, string>;
+}
+
+function toEndpoint(r: EndpointRecord): Endpoint {
+  return {
+    containerId: r.containerId,
+    netnsPath: r.netnsPath,
+    ipAddress: r.ipAddress,
+    ipPrefixLen: r.ipPrefixLen,
+    gateway: r.gateway,
+    macAddress: r.macAddress,
+    endpointId: r.endpointId,
+    sandboxKey: r.netnsPath,
+    sandboxId: r.sandboxId,
+    networkName: r.networkName,
+    networkId: r.networkId,
+  };
+}
+
+/** "80/tcp" → [80, "tcp"], "80" → [80, "tcp"]; a range "8000-8010/tcp" is not a container port Docker accepts here. */
+function parsePortKey(key: string): [number, string] {
+  const [port, proto = 'tcp'] = key.split('/');
+  const n = Number(port);
+  if (!/^\d+$/.test(port ?? '') || n < 1 || n > 65535) throw E.invalidPort(key);
+  return [n, proto.toLowerCase()];
+}
+
+/** "" / "0" → ephemeral; "8080"; "8000-8010" → first free in the range. */
+function parseHostPort(text: string): { port: number; from?: number; to?: number } {
+  if (text === '' || text === '0') return { port: 0 };
+  const m = /^(\d+)(?:-(\d+))?$/.exec(text);
+  if (!m) throw E.invalidPort(text);
+  const from = Number(m[1]);
+  const to = m[2] === undefined ? from : Number(m[2]);
+  if (from > 65535 || to > 65535 || to < from) throw E.invalidPort(text);
+  return from === to ? { port: from } : { port: 0, from, to };
+}
+
+class BridgeNetworkController implements NetworkController {
+  private readonly records = new Map<string, EndpointRecord>();
+  private readonly proxies = new Map<string, RunningProxy[]>();
+  private readonly ports = new PortAllocator();
+  private readonly stateDir: string;
+
+  constructor(
+    private readonly opts: NetworkControllerOptions,
+    private readonly bridge: BridgeInfo,
+    private readonly bridgeCreated: boolean,
+    private readonly ipam: Ipam,
+    private readonly networks: Record<string, string>,
+  ) {
+    this.stateDir = path.join(opts.dataRoot, 'network');
+    this.loadRecords();
+  }
+
+  private recordFile(containerId: string): string {
+    return path.join(this.stateDir, 'endpoints', `${containerId}.json`);
+  }
+
+  private loadRecords(): void {
+    const dir = path.join(this.stateDir, 'endpoints');
+    let files: string[] = [];
+    try {
+      files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+    } catch {
+      return;
+    }
+    for (const f of files) {
+      const r = readJson<EndpointRecord>(path.join(dir, f));
+      if (!r) continue;
+      this.records.set(r.containerId, r);
+      // The ports stay ours across the restart: no other container may take them meanwhile.
+      for (const p of r.published) this.ports.request(p.proto, p.hostIp, p.hostPort);
+    }
+  }
+
+  private save(r: EndpointRecord): void {
+    writeJson(this.recordFile(r.containerId), r);
+  }
+
+  async createEndpoint(containerId: string, containerName: string, networkMode: string): Promise<Endpoint> {
+    const mode = networkMode === 'default' || networkMode === '' ? 'bridge' : networkMode;
+    if (mode !== 'bridge' && mode !== 'none') throw E.unsupportedNetworkMode(mode);
+    // A record left by a crash (or an earlier start) is cleared first so nothing is leaked twice.
+    if (this.records.has(containerId)) await this.deleteEndpoint(containerId);
+
+    const sandboxId = randomHex(64);
+    const netnsPath = path.join(netnsDir(this.opts.execRoot), sandboxId.slice(0, 12));
+    const r: EndpointRecord = {
+      containerId,
+      containerName,
+      networkName: mode,
+      networkId: this.networks[mode]!,
+      sandboxId,
+      endpointId: randomHex(64),
+      netnsPath,
+      ipAddress: '',
+      ipPrefixLen: 0,
+      gateway: '',
+      macAddress: '',
+      published: [],
+    };
+    await createNetns(netnsPath);
+    try {
+      if (mode === 'none') {
+        await loopbackUp(netnsPath);
+      } else {
+        const ip = this.ipam.allocate(containerId);
+        if (!ip) throw E.addressSpaceExhausted(this.ipam.subnet);
+        Object.assign(r, {
+          ipAddress: ip,
+          ipPrefixLen: this.bridge.prefixLen,
+          gateway: this.bridge.address,
+          macAddress: macFromIp(ip),
+          hostVeth: `veth${randomHex(7)}`,
+        });
+        // Recorded before the veth exists: if the daemon dies in between, deleteEndpoint still
+        // knows which names to clean.
+        this.records.set(containerId, r);
+        this.save(r);
+        await attachVeth({
+          netnsPath,
+          bridge: this.bridge.name,
+          hostVeth: r.hostVeth!,
+          ipAddress: ip,
+          prefixLen: r.ipPrefixLen,
+          gateway: r.gateway,
+          macAddress: r.macAddress,
+        });
+      }
+    } catch (err) {
+      if (r.ipAddress) this.ipam.release(r.ipAddress);
+      await deleteNetns(netnsPath).catch(() => undefined);
+      this.records.delete(containerId);
+      removeFile(this.recordFile(containerId));
+      throw err;
+    }
+    this.records.set(containerId, r);
+    this.save(r);
+    return toEndpoint(r);
+  }
+
+  private expand(ports: PortMap, containerIp: string): Mapping[] {
+    const out: Mapping[] = [];
+    for (const key of Object.keys(ports).sort()) {
+      const [containerPort, proto] = parsePortKey(key);
+      for (const b of ports[key] ?? []) {
+        const hp = parseHostPort(b.hostPort ?? '');
+        // "" means every address; Docker then runs one proxy for 0.0.0.0 and one for ::.
+        const hostIps = b.hostIp ? [b.hostIp] : ['0.0.0.0', '::'];
+        for (const hostIp of hostIps) {
+          out.push({
+            proto,
+            hostIp,
+            hostPort: hp.port,
+            containerIp,
+            containerPort,
+            containerPortKey: `${containerPort}/${proto}`,
+            ephemeral: hp.port === 0,
+            rangeFrom: hp.from,
+            rangeTo: hp.to,
+          });
+        }
+      }
+    }
+    return out;
+  }
+
+  private async launch(m: ProxySpec): Promise<RunningProxy> {
+    return this.opts.userlandProxy ? startUserlandProxy(this.opts.userlandProxyPath, m) : holdPort(m);
+  }
+
+  /** The allocator's errors and the proxies' errors, in Docker's words. */
+  private explain(err: unknown, r: EndpointRecord, containerName: string): Error {
+    if (err instanceof DockerError) return err;
+    if (err instanceof PortAllocatedError) return E.portAlreadyAllocated(containerName, r.endpointId, err.hostIp, err.hostPort);
+    if (err instanceof PortsExhaustedError) return E.noPortAvailable(containerName, r.endpointId);
+    if (err instanceof ProxyStartError) return E.userlandProxyFailed(containerName, r.endpointId, err.proxyText);
+    if (err instanceof ProxyTimeoutError) return E.userlandProxyTimeout(containerName, r.endpointId);
+    return err as Error;
+  }
+
+  async publishPorts(endpoint: Endpoint, containerName: string, ports: PortMap): Promise<PublishedPort[]> {
+    const r = this.records.get(endpoint.containerId);
+    if (!r || !r.ipAddress) return [];
+    // Ports published by a previous daemon and never unpublished: this is a live restore.
+    if (r.published.length && !this.proxies.has(r.containerId)) return this.restorePorts(r.containerId, containerName);
+    if (this.proxies.has(r.containerId)) await this.unpublishPorts(r.containerId);
+
+    const mappings = this.expand(ports ?? {}, r.ipAddress);
+    const allocated: Mapping[] = [];
+    const release = (): void => {
+      for (const m of allocated) this.ports.release(m.proto, m.hostIp, m.hostPort);
+    };
+    // Allocate everything first: a duplicate is refused before any proxy starts, as in Docker.
+    try {
+      const v4Ephemeral = new Map<string, number>();
+      for (const m of mappings) {
+        // For hostIp "", the :: binding takes the port the 0.0.0.0 binding got.
+        const sameAs = m.hostIp === '::' && m.ephemeral ? v4Ephemeral.get(`${m.containerPortKey}`) : undefined;
+        if (sameAs !== undefined) {
+          m.hostPort = this.ports.request(m.proto, m.hostIp, sameAs);
+        } else {
+          m.hostPort = this.ports.request(m.proto, m.hostIp, m.hostPort, m.rangeFrom, m.rangeTo);
+          if (m.hostIp === '0.0.0.0' && m.ephemeral) v4Ephemeral.set(m.containerPortKey, m.hostPort);
+        }
+        allocated.push(m);
+      }
+    } catch (err) {
+      release();
+      throw this.explain(err, r, containerName);
+    }
+
+    const running: RunningProxy[] = [];
+    const pids = new Map<Mapping, number | undefined>();
+    const results = await Promise.allSettled(
+      allocated.map(async (m) => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const p = await this.launch(m);
+            running.push(p);
+            pids.set(m, p.pid);
+            return;
+          } catch (err) {
+            if (!(err instanceof ProxyStartError) || !m.ephemeral || attempt >= EPHEMERAL_ATTEMPTS) throw err;
+            // Someone outside Docker holds this ephemeral port: give it back and take the next one.
+            const old = m.hostPort;
+            m.hostPort = this.ports.request(m.proto, m.hostIp, 0, m.rangeFrom, m.rangeTo);
+            this.ports.release(m.proto, m.hostIp, old);
+          }
+        }
+      }),
+    );
+    const failed = results.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+    if (failed) {
+      await Promise.all(running.map((p) => p.stop()));
+      release();
+      throw this.explain(failed.reason, r, containerName);
+    }
+    this.proxies.set(r.containerId, running);
+    r.published = allocated.map(({ proto, hostIp, hostPort, containerIp, containerPort, containerPortKey }) => ({
+      proto,
+      hostIp,
+      hostPort,
+      containerIp,
+      containerPort,
+      containerPortKey,
+    }));
+    this.save(r);
+    return allocated.map((m) => ({ containerPort: m.containerPortKey, hostIp: m.hostIp, hostPort: String(m.hostPort), proxyPid: pids.get(m) }));
+  }
+
+  async restoreEndpoint(containerId: string): Promise<Endpoint | undefined> {
+    const r = this.records.get(containerId);
+    if (!r || !(await isNetnsMounted(r.netnsPath))) return undefined;
+    return toEndpoint(r);
+  }
+
+  async restorePorts(containerId: string, containerName: string): Promise<PublishedPort[]> {
+    const r = this.records.get(containerId);
+    if (!r) return [];
+    if (this.proxies.has(containerId)) await this.stopProxies(containerId);
+    const running: RunningProxy[] = [];
+    const out: PublishedPort[] = [];
+    try {
+      for (const p of r.published) {
+        const proxy = await this.launch(p);
+        running.push(proxy);
+        out.push({ containerPort: p.containerPortKey, hostIp: p.hostIp, hostPort: String(p.hostPort), proxyPid: proxy.pid });
+      }
+    } catch (err) {
+      await Promise.all(running.map((p) => p.stop()));
+      throw this.explain(err, r, containerName);
+    }
+    this.proxies.set(containerId, running);
+    return out;
+  }
+
+  private async stopProxies(containerId: string): Promise<void> {
+    const running = this.proxies.get(containerId) ?? [];
+    this.proxies.delete(containerId);
+    await Promise.all(running.map((p) => p.stop()));
+  }
+
+  async unpublishPorts(containerId: string): Promise<void> {
+    await this.stopProxies(containerId);
+    const r = this.records.get(containerId);
+    if (!r || !r.published.length) return;
+    for (const p of r.published) this.ports.release(p.proto, p.hostIp, p.hostPort);
+    r.published = [];
+    this.save(r);
+  }
+
+  async deleteEndpoint(containerId: string): Promise<void> {
+    await this.unpublishPorts(containerId);
+    const r = this.records.get(containerId);
+    if (!r) {
+      // No record, yet an address may be on file from a crash between allocation and the record.
+      this.ipam.releaseOwner(containerId);
+      return;
+    }
+    if (r.hostVeth) await deleteVeth(r.hostVeth);
+    await deleteNetns(r.netnsPath);
+    this.ipam.releaseOwner(containerId);
+    this.records.delete(containerId);
+    removeFile(this.recordFile(containerId));
+  }
+
+  listEndpoints(): string[] {
+    return [...this.records.keys()];
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.proxies.keys()].map((id) => this.stopProxies(id)));
+    // Endpoints stay: with --live-restore their containers keep running and a later daemon takes
+    // them back. The bridge goes only if we made it and nobody is attached any more.
+    if (this.bridgeCreated && this.records.size === 0) await deleteBridge(this.bridge.name);
+  }
+}
+
+export async function createNetworkController(opts: NetworkControllerOptions): Promise<NetworkController> {
+  const stateDir = path.join(opts.dataRoot, 'network');
+  fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  fs.mkdirSync(netnsDir(opts.execRoot), { recursive: true, mode: 0o700 });
+  const { bridge, created } = await ensureBridge(opts.bridge, opts.bip);
+  const ipam = new Ipam(path.join(stateDir, 'ipam.json'), bridge.address, bridge.prefixLen);
+  // Network ids are random once and then stable, like the ids dockerd keeps in its local store.
+  const stateFile = path.join(stateDir, 'networks.json');
+  const state = readJson<NetworkState>(stateFile) ?? { networks: {} };
+  let changed = false;
+  for (const name of ['bridge', 'none', 'host']) {
+    if (!state.networks[name]) {
+      state.networks[name] = randomHex(64);
+      changed = true;
+    }
+  }
+  if (changed) writeJson(stateFile, state);
+  return new BridgeNetworkController(opts, bridge, created, ipam, state.networks);
+}
