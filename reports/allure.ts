@@ -15,7 +15,7 @@ export const TARGET_LABEL = 'dockspec.target';
 export function allureFormatOptions(resultsDir: string, info: RunInfo): Record<string, unknown> {
   return {
     resultsDir,
-    globalLabels: { [TARGET_LABEL]: info.target, host: info.host, parentSuite: `${info.target} · ${info.host}` },
+    globalLabels: { [TARGET_LABEL]: info.target, parentSuite: `${info.target} · ${info.host}` },
     environmentInfo: { target: info.target, host: info.host, engine: info.engineVersion, kernel: info.kernel },
   };
 }

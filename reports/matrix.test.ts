@@ -14,8 +14,12 @@ import { renderHtml } from './html.js';
 const work = mkdtempSync(join(tmpdir(), 'dockspec-matrix-test-'));
 test.after(() => rmSync(work, { recursive: true, force: true }));
 
+// Two cucumber runs take a few seconds: the tests that only read them share one pair.
+let shared: ReturnType<typeof generateFixtureRuns> | undefined;
+const twoRuns = () => (shared ??= generateFixtureRuns(join(work, 'two')));
+
 test('two targets give two columns with the fixture outcomes', () => {
-  const runs = generateFixtureRuns(join(work, 'two'));
+  const runs = twoRuns();
   const m = buildMatrix([loadRun(runs.reference.messages, FIXTURE_DEVIATIONS), loadRun(runs.docker.messages, FIXTURE_DEVIATIONS)]);
   assert.deepEqual(m.columns.map((c) => c.target), ['reference', 'docker']);
   assert.equal(m.rows.length, 7);
@@ -59,7 +63,7 @@ test('without run.json the target comes from the directory name', () => {
 });
 
 test('the process tree draws every process with parent edges, nested pids and listeners', () => {
-  const runs = generateFixtureRuns(join(work, 'svg'));
+  const runs = twoRuns();
   const m = buildMatrix([loadRun(runs.docker.messages, FIXTURE_DEVIATIONS)]);
   const row = m.rows.find((r) => r.reqId === 'proxy.per-mapping')!;
   const snap = row.cells[m.columns[0].key]!.snapshots[0];

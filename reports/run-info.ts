@@ -47,6 +47,18 @@ export function remoteHostOf(dockerHost: string | undefined): string | undefined
   }
 }
 
+function packageVersion(projectRoot: string): string {
+  try {
+    return (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function commitOf(projectRoot: string): string | undefined {
+  return quiet('git', ['-C', projectRoot, 'rev-parse', '--short', 'HEAD']);
+}
+
 export function collectRunInfo(target: string, projectRoot: string, opts: { shard?: string; tags?: string } = {}): RunInfo {
   const dockerHost = process.env.DOCKER_HOST;
   const base = target.split('+')[0];
@@ -55,7 +67,8 @@ export function collectRunInfo(target: string, projectRoot: string, opts: { shar
   if (base === 'reference') {
     const bin = join(projectRoot, 'dist', 'bin', 'ref-dockerd.js');
     engineVersion = existsSync(bin) ? quiet(process.execPath, [bin, '--version']) : undefined;
-    engineVersion ??= 'ref-dockerd (dockspec)';
+    // ref-dockerd may not answer --version (yet): the dockspec version and commit identify it too.
+    engineVersion ??= `ref-dockerd (dockspec ${packageVersion(projectRoot)}${commitOf(projectRoot) ? ` ${commitOf(projectRoot)}` : ''})`;
   } else if (attached) {
     // The daemon at the other end, not the local binary: that is the engine under test.
     const v = quiet('docker', ['version', '--format', '{{.Server.Version}}']);
@@ -73,7 +86,7 @@ export function collectRunInfo(target: string, projectRoot: string, opts: { shar
     shard: opts.shard,
     tags: opts.tags,
     kernel: release(),
-    dockspecCommit: quiet('git', ['-C', projectRoot, 'rev-parse', '--short', 'HEAD']),
+    dockspecCommit: commitOf(projectRoot),
   };
 }
 
