@@ -69,10 +69,11 @@ test('ref-containerd runs containers with real runc through ref-containerd-shim'
   const clients: TaskService[] = [];
   const readers: { close: () => void }[] = [];
 
-  const startContainerd = async (): Promise<TaskService> => {
+  const startContainerd = async (env: NodeJS.ProcessEnv = {}): Promise<TaskService> => {
     const log = fs.openSync(logFile, 'a');
     const d = spawn(process.execPath, [containerdJs, '--address', sock, '--root', path.join(root, 'data', 'containerd'), '--state', state], {
       stdio: ['ignore', 'ignore', log],
+      env: { ...process.env, ...env },
     });
     fs.closeSync(log);
     daemons.push(d);
@@ -211,6 +212,20 @@ test('ref-containerd runs containers with real runc through ref-containerd-shim'
     assert.match(createErr?.message ?? '', /^failed to create shim task: OCI runtime create failed: .*no such file or directory.*: unknown$/);
     await assert.rejects(tasks.state(f.id), { code: 'not-found' });
     assert.equal(fs.existsSync(f.bundle), false);
+
+    // --- the fault switch a scenario must catch: a shim that is not a subreaper loses its container
+    daemons[1]!.kill('SIGTERM');
+    await until('containerd stopped', () => daemons[1]!.exitCode !== null || daemons[1]!.signalCode !== null);
+    tasks = await startContainerd({ DOCKSPEC_FAULTS: 'shim-not-subreaper' });
+    const g = makeBundle(state, rootfs, ['sleep', '1000']);
+    readers.push(readFifo(g.stdout));
+    const { pid: gPid } = await tasks.create({ id: g.id, bundle: g.bundle, runtimePath: RUNC, stdout: g.stdout, stderr: g.stderr });
+    await tasks.start(g.id);
+    shimPids.add(shimPidOf(g));
+    assert.notEqual(stat(gPid)?.ppid, shimPidOf(g), 'without the subreaper mark the container escapes the shim');
+    await tasks.kill(g.id, 9);
+    assert.equal((await tasks.wait(g.id)).exitStatus, 255, 'and its exit status is lost');
+    await tasks.delete(g.id);
 
     unsubscribe();
     assert.deepEqual(await tasks.list(), []);
