@@ -82,9 +82,17 @@ export function parseMessages(ndjson: string, deviations: Record<string, string>
   const results = new Map<string, ScenarioOutcome>();
   const meta: RunMeta = { target: 'unknown' };
 
-  for (const line of ndjson.split('\n')) {
+  const lines = ndjson.split('\n');
+  for (const [index, line] of lines.entries()) {
     if (!line.trim()) continue;
-    const msg = JSON.parse(line);
+    let msg: any;
+    try {
+      msg = JSON.parse(line);
+    } catch (err) {
+      // A run killed mid-write leaves a torn last line; what came before it is still a report.
+      if (lines.slice(index + 1).every((l) => !l.trim())) break;
+      throw err;
+    }
     if (msg.meta) {
       meta.cucumberVersion = msg.meta.implementation?.version;
     } else if (msg.gherkinDocument) {
