@@ -26,6 +26,9 @@ interface Mapping extends ProxySpec {
   rangeTo?: number;
 }
 
+/** Mappings that share one host port: the 0.0.0.0 and :: pair of a binding without a host IP. */
+type Unit = Mapping[];
+
 interface EndpointRecord {
   containerId: string;
   containerName: string;
@@ -186,16 +189,16 @@ class BridgeNetworkController implements NetworkController {
     return toEndpoint(r);
   }
 
-  private expand(ports: PortMap, containerIp: string): Mapping[] {
-    const out: Mapping[] = [];
+  private expand(ports: PortMap, containerIp: string): Unit[] {
+    const out: Unit[] = [];
     for (const key of Object.keys(ports).sort()) {
       const [containerPort, proto] = parsePortKey(key);
       for (const b of ports[key] ?? []) {
         const hp = parseHostPort(b.hostPort ?? '');
         // "" means every address; Docker then runs one proxy for 0.0.0.0 and one for ::.
         const hostIps = b.hostIp ? [b.hostIp] : ['0.0.0.0', '::'];
-        for (const hostIp of hostIps) {
-          out.push({
+        out.push(
+          hostIps.map((hostIp) => ({
             proto,
             hostIp,
             hostPort: hp.port,
@@ -205,11 +208,37 @@ class BridgeNetworkController implements NetworkController {
             ephemeral: hp.port === 0,
             rangeFrom: hp.from,
             rangeTo: hp.to,
-          });
-        }
+          })),
+        );
       }
     }
     return out;
+  }
+
+  /**
+   * The unit's members get one port: for an ephemeral one the first that is free on every member's
+   * address (Docker shows `0.0.0.0:32768` and `[::]:32768` for one `-p 80`).
+   */
+  private allocate(u: Unit): void {
+    const [first, ...rest] = u;
+    if (!first) return;
+    for (let tries = 0; ; tries++) {
+      const port = this.ports.request(first.proto, first.hostIp, first.hostPort, first.rangeFrom, first.rangeTo);
+      const taken: Mapping[] = [];
+      try {
+        for (const m of rest) {
+          this.ports.request(m.proto, m.hostIp, port);
+          taken.push(m);
+        }
+      } catch (err) {
+        for (const m of taken) this.ports.release(m.proto, m.hostIp, port);
+        this.ports.release(first.proto, first.hostIp, port);
+        if (!first.ephemeral || tries >= EPHEMERAL_ATTEMPTS) throw err;
+        continue;
+      }
+      for (const m of u) m.hostPort = port;
+      return;
+    }
   }
 
   private async launch(m: ProxySpec): Promise<RunningProxy> {
@@ -233,58 +262,55 @@ class BridgeNetworkController implements NetworkController {
     if (r.published.length && !this.proxies.has(r.containerId)) return this.restorePorts(r.containerId, containerName);
     if (this.proxies.has(r.containerId)) await this.unpublishPorts(r.containerId);
 
-    const mappings = this.expand(ports ?? {}, r.ipAddress);
-    const allocated: Mapping[] = [];
-    const release = (): void => {
-      for (const m of allocated) this.ports.release(m.proto, m.hostIp, m.hostPort);
+    const units = this.expand(ports ?? {}, r.ipAddress);
+    const allocated: Unit[] = [];
+    const release = (u: Unit): void => {
+      for (const m of u) this.ports.release(m.proto, m.hostIp, m.hostPort);
     };
     // Allocate everything first: a duplicate is refused before any proxy starts, as in Docker.
     try {
-      const v4Ephemeral = new Map<string, number>();
-      for (const m of mappings) {
-        // For hostIp "", the :: binding takes the port the 0.0.0.0 binding got.
-        const sameAs = m.hostIp === '::' && m.ephemeral ? v4Ephemeral.get(`${m.containerPortKey}`) : undefined;
-        if (sameAs !== undefined) {
-          m.hostPort = this.ports.request(m.proto, m.hostIp, sameAs);
-        } else {
-          m.hostPort = this.ports.request(m.proto, m.hostIp, m.hostPort, m.rangeFrom, m.rangeTo);
-          if (m.hostIp === '0.0.0.0' && m.ephemeral) v4Ephemeral.set(m.containerPortKey, m.hostPort);
-        }
-        allocated.push(m);
+      for (const u of units) {
+        this.allocate(u);
+        allocated.push(u);
       }
     } catch (err) {
-      release();
+      allocated.forEach(release);
       throw this.explain(err, r, containerName);
     }
 
     const running: RunningProxy[] = [];
     const pids = new Map<Mapping, number | undefined>();
     const results = await Promise.allSettled(
-      allocated.map(async (m) => {
+      allocated.map(async (u) => {
         for (let attempt = 1; ; attempt++) {
-          try {
-            const p = await this.launch(m);
-            running.push(p);
-            pids.set(m, p.pid);
+          const started = await Promise.allSettled(u.map((m) => this.launch(m)));
+          const ok = started.flatMap((x) => (x.status === 'fulfilled' ? [x.value] : []));
+          const bad = started.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+          if (!bad) {
+            running.push(...ok);
+            u.forEach((m, i) => pids.set(m, ok[i]!.pid));
             return;
-          } catch (err) {
-            if (!(err instanceof ProxyStartError) || !m.ephemeral || attempt >= EPHEMERAL_ATTEMPTS) throw err;
-            // Someone outside Docker holds this ephemeral port: give it back and take the next one.
-            const old = m.hostPort;
-            m.hostPort = this.ports.request(m.proto, m.hostIp, 0, m.rangeFrom, m.rangeTo);
-            this.ports.release(m.proto, m.hostIp, old);
           }
+          await Promise.all(ok.map((p) => p.stop()));
+          if (!(bad.reason instanceof ProxyStartError) || !u[0]!.ephemeral || attempt >= EPHEMERAL_ATTEMPTS) throw bad.reason;
+          // Someone outside the engine holds this ephemeral port: take the next one, then give
+          // this one back (so the allocator does not hand it out again at once).
+          const old = u.map((m) => m.hostPort);
+          for (const m of u) m.hostPort = 0;
+          this.allocate(u);
+          u.forEach((m, i) => this.ports.release(m.proto, m.hostIp, old[i]!));
         }
       }),
     );
     const failed = results.find((x): x is PromiseRejectedResult => x.status === 'rejected');
     if (failed) {
       await Promise.all(running.map((p) => p.stop()));
-      release();
+      allocated.forEach(release);
       throw this.explain(failed.reason, r, containerName);
     }
+    const mappings = allocated.flat();
     this.proxies.set(r.containerId, running);
-    r.published = allocated.map(({ proto, hostIp, hostPort, containerIp, containerPort, containerPortKey }) => ({
+    r.published = mappings.map(({ proto, hostIp, hostPort, containerIp, containerPort, containerPortKey }) => ({
       proto,
       hostIp,
       hostPort,
@@ -293,7 +319,7 @@ class BridgeNetworkController implements NetworkController {
       containerPortKey,
     }));
     this.save(r);
-    return allocated.map((m) => ({ containerPort: m.containerPortKey, hostIp: m.hostIp, hostPort: String(m.hostPort), proxyPid: pids.get(m) }));
+    return mappings.map((m) => ({ containerPort: m.containerPortKey, hostIp: m.hostIp, hostPort: String(m.hostPort), proxyPid: pids.get(m) }));
   }
 
   async restoreEndpoint(containerId: string): Promise<Endpoint | undefined> {
