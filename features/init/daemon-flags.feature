@@ -4,7 +4,7 @@ Feature: Engine-wide init settings: --init and --init-path
   `--init`; a container can still say `--init=false`. `dockerd --init-path <file>` changes which
   binary the engine bind-mounts at /sbin/docker-init; `docker info` reports it as `Init Binary`.
 
-  # seen failing: started the engine without "--init" → PID 1 was "sleep 30".
+  # seen failing: started the engine without --init → PID 1 was "sleep 30".
   @req:init.daemon-wide
   Scenario: An engine started with --init puts docker-init in front of every container's command
     Given a running engine started with "--init"
@@ -13,7 +13,7 @@ Feature: Engine-wide init settings: --init and --init-path
     Then PID 1 of container "app" is "/sbin/docker-init -- sleep 30"
     And "sleep 30" runs as a child of PID 1 in container "app"
 
-  # seen failing: dropped "--init=false" from the run → PID 1 was "/sbin/docker-init -- sleep 30".
+  # seen failing: dropped --init=false → PID 1 was "/sbin/docker-init -- sleep 30".
   @req:init.daemon-wide-opt-out
   Scenario: With an engine-wide --init, a container can still opt out with --init=false
     Given a running engine started with "--init"
@@ -21,8 +21,7 @@ Feature: Engine-wide init settings: --init and --init-path
     When I ran "docker run -d --init=false --name app dockspec/busybox sleep 30"
     Then PID 1 of container "app" is "sleep 30"
 
-  # seen failing: started the engine without --init-path → /sbin/docker-init had the original's inode,
-  # not the copy's; and docker info then said "Init Binary: docker-init".
+  # seen failing: started the engine with --init only (no --init-path) → /sbin/docker-init had inode 2170891 (tini-static), not the copy's 2154514.
   @req:init.init-path
   Scenario: --init-path makes the engine mount a different init binary
     The copy has the same content as the engine's init, so only its identity (the inode the

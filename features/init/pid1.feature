@@ -10,8 +10,7 @@ Feature: PID 1 of a container: the command itself, or docker-init in front of it
     Given a running engine
     And the image "dockspec/busybox"
 
-  # seen failing: expected PID 1 to be "sleep 31" → "PID 1 of app to run "sleep 31"" gave up, it runs sleep 30;
-  # and with --init added to the run, ps inside listed "/sbin/docker-init -- sleep 30".
+  # seen failing: ran it with --init → PID 1 was "/sbin/docker-init -- sleep 30", not "sleep 30".
   @req:init.command-is-pid1
   Scenario: Without --init the command itself is PID 1
     The container has no init of its own: the host's `ps` and the container's `ps` show the same
@@ -20,9 +19,7 @@ Feature: PID 1 of a container: the command itself, or docker-init in front of it
     Then PID 1 of container "app" is "sleep 30"
     And inside container "app", PID 1 is "sleep 30"
 
-  # seen failing: ran without --init → PID 1 was "sleep 30", not "/sbin/docker-init -- sleep 30";
-  # and with `docker run --init -e TINI_KILL_PROCESS_GROUP= …` unchanged, expecting "sleep 30" as PID 1's
-  # own process group leader failed on pgid (changed the expectation to "it is not …" once).
+  # seen failing: ran it without --init → PID 1 was "sleep 30", not "/sbin/docker-init -- sleep 30".
   @req:init.init-is-pid1
   Scenario: With --init, PID 1 is /sbin/docker-init and the command is its child in its own process group
     When I ran "docker run -d --init --name app dockspec/busybox sleep 30"
@@ -31,8 +28,7 @@ Feature: PID 1 of a container: the command itself, or docker-init in front of it
     And "sleep 30" runs as a child of PID 1 in container "app"
     And it leads its own process group
 
-  # seen failing: pointed the comparison at /bin/busybox on the host side (other inode and checksum);
-  # and ran the touch against /tmp/x instead (exit 0, not 1).
+  # seen failing: touched /tmp/x instead of /sbin/docker-init → exit 0, not 1.
   @req:init.bind-mounted-ro
   Scenario: /sbin/docker-init is the engine's own binary, bind-mounted read-only
     The image does not contain /sbin/docker-init. What the container sees there is the host's file
@@ -44,8 +40,7 @@ Feature: PID 1 of a container: the command itself, or docker-init in front of it
     Then the command fails with exit code 1
     And its error says "Read-only file system"
 
-  # seen failing: expected "Init Binary: tini" → the output has "Init Binary: docker-init";
-  # and expected /sbin/docker-init to exist without --init (ls exits 1).
+  # seen failing: expected "Init Binary: tini" → docker info says "Init Binary: docker-init".
   @req:init.info-init-binary
   Scenario: docker info names the init binary, which is mounted only into containers that ask for it
     When I run "docker info"
