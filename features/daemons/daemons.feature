@@ -9,18 +9,19 @@ Feature: The engine is two daemons: dockerd and the containerd it supervises
     Given a running engine
     And the image "dockspec/busybox"
 
-  # seen failing: expected 2 containerd processes instead of 1 (count mismatch); and, with the
-  # session check changed to expect the engine daemon's sid, it failed on sid 1234 != 1234's pid.
+  # seen failing: expecting 2 containerd processes ("containerd processes of the engine: pid … ppid
+  # <dockerd> … expected 1 to equal 2").
   @req:daemons.two-daemons @daemon-control
   Scenario: Starting the engine starts containerd as a child of the engine daemon, in its own session
     The engine daemon is the parent; containerd calls setsid, so a signal to the daemon's session
     or process group does not reach it.
-    Then the engine has 1 containerd processes
+    Then the engine has 1 dockerd processes
+    And the engine has 1 containerd processes
     And the engine daemon is its parent
     And it leads a session of its own
 
-  # seen failing: expected "<pidfile>" to exist after the stop (it is removed), and with the
-  # containerd pid file path misspelt (containerd.pids).
+  # seen failing: expecting "<pidfile>" to exist after the graceful stop ("…/d.pid should exist:
+  # expected false to equal true").
   @req:daemons.files @daemon-control
   Scenario: The sockets and pid files exist while the daemons run and are gone after a graceful stop
     Then the file "<pidfile>" holds the pid of the engine daemon
@@ -35,7 +36,7 @@ Feature: The engine is two daemons: dockerd and the containerd it supervises
     And the path "<exec_root>/containerd/containerd.sock" does not exist
     And the engine has no containerd process
 
-  # seen failing: expected exit code 0 (it exits 1), and with the text "pid file exists".
+  # seen failing: expecting exit code 0 ("exit code of the second daemon: expected 1 to equal 0").
   @req:daemons.pidfile-lock @daemon-control
   Scenario: A second engine daemon given the same pid file refuses to start
     The pid file is a lock: a daemon that finds it naming a live process exits at once, before it
@@ -46,14 +47,14 @@ Feature: The engine is two daemons: dockerd and the containerd it supervises
     And the file "<pidfile>" holds the pid of the engine daemon
     And the engine daemon is still running
 
-  # seen failing: asked for status "NOT_SERVING" (it answers SERVING), and on a wrong socket path
-  # (gRPC UNAVAILABLE: No such file or directory).
+  # seen failing: expecting "NOT_SERVING" ("Health/Check on …/containerd.sock: expected 'SERVING'
+  # to equal 'NOT_SERVING'").
   @req:daemons.containerd-grpc
   Scenario: containerd answers the standard gRPC health check on its socket
     Then the gRPC health service on "<exec_root>/containerd/containerd.sock" answers "SERVING"
 
   # seen failing: with a 5 second deadline instead of 20 ("gave up after 5000 ms waiting for a new
-  # containerd child"): dockerd waits about 10 s before it starts containerd again.
+  # containerd child of the engine daemon"): dockerd waits a while before it starts containerd again.
   @req:daemons.containerd-restarted @daemon-control
   Scenario: A managed containerd killed with SIGKILL is started again by the engine daemon
     When the containerd process of the engine is killed with SIGKILL

@@ -5,8 +5,8 @@ Feature: The OCI runtime is a command, not a daemon
   process is left. The engine knows runtimes by name (`--add-runtime name=path`); a container picks
   one with `docker run --runtime=name`, otherwise the engine's default (`--default-runtime`, `runc`).
 
-  # seen failing: asserting that 1 runc process is in the engine's tree (there are none), and with
-  # the check inverted to look for the shim instead (it found containerd-shim-runc-v2).
+  # seen failing: the same check for the shim instead of runc ("containerd-shim-runc-v2 processes
+  # of the engine: expected [ Array(1) ] to deeply equal []"): the check does see engine processes.
   @req:runtime.exits
   Scenario: No runtime process remains once the container runs
     The popular picture shows runc as the container's parent. runc only creates the container and
@@ -17,7 +17,8 @@ Feature: The OCI runtime is a command, not a daemon
     Then no runc process is left in the engine's process tree
     And the parent of PID 1 of container "web_svr01" is a containerd-shim process
 
-  # seen failing: expecting "Default Runtime: crun", and "runsc" on the Runtimes line.
+  # seen failing: expecting "Default Runtime: crun" ("expected 'Client:…' to include 'Default
+  # Runtime: crun'").
   @req:runtime.info
   Scenario: docker info lists the runtimes and the default one
     Given a running engine
@@ -26,7 +27,8 @@ Feature: The OCI runtime is a command, not a daemon
     And the "Runtimes" line of its output lists "runc"
     And its output contains "Default Runtime: runc"
 
-  # seen failing: expecting "pause" among the calls, and with the order "start, create".
+  # seen failing: expecting "create, start, pause, kill, delete" ("the wrapper's calls, in order:
+  # create, start, kill, kill, delete, delete"). docker stop -t 1 of sleep: kill TERM, then KILL.
   @req:runtime.calls @daemon-control
   Scenario: The shim calls the runtime to create, start, kill and delete the container
     Given a runtime wrapper <logrunc> that records its arguments
@@ -38,8 +40,8 @@ Feature: The OCI runtime is a command, not a daemon
     When I ran "docker stop -t 1 web_svr01"
     Then the wrapper <logrunc> recorded the commands "create, start, kill, delete"
 
-  # seen failing: expecting HostConfig.Runtime "runc" for the container run with --runtime, and
-  # "the wrapper recorded no command" after it.
+  # seen failing: expecting HostConfig.Runtime "runc" for wrapped01 ("expected 'logrunc' to equal
+  # 'runc'").
   @req:runtime.select @daemon-control
   Scenario: docker run --runtime selects a runtime added with --add-runtime; without it the default is used
     Given a runtime wrapper <logrunc> that records its arguments
@@ -56,7 +58,7 @@ Feature: The OCI runtime is a command, not a daemon
     When I run "docker info"
     Then the "Runtimes" line of its output lists "logrunc"
 
-  # seen failing: expecting exit code 1, and the text "unknown runtime" (Docker capitalises it).
+  # seen failing: expecting exit code 1 ("exited 125 … expected 125 to equal 1").
   @req:runtime.unknown
   Scenario: An unknown runtime is refused before any container is created
     Given a running engine
@@ -67,8 +69,8 @@ Feature: The OCI runtime is a command, not a daemon
     When I run "docker ps -a --filter name=web_svr01 --format '{{.Names}}'"
     Then its output is ""
 
-  # seen failing: without "--default-runtime logrunc" (the wrapper recorded no call; inspect said
-  # runc).
+  # seen failing: setup broken, the engine started without "--default-runtime logrunc" ("the
+  # wrapper's calls, in order: (none)").
   @req:runtime.default @daemon-control
   Scenario: --default-runtime makes the engine use a runtime without --runtime
     Given a runtime wrapper <logrunc> that records its arguments
