@@ -175,3 +175,50 @@ test('"" host address publishes on 0.0.0.0 and :: with the same ephemeral port; 
   await ctl.deleteEndpoint(none.containerId);
   assert.ok(!fs.existsSync(none.netnsPath));
 });
+
+test('a restarted controller brings back the same ports for a live container (live restore)', { skip: !root && 'needs root' }, async () => {
+  const id = 'c5'.padEnd(64, '0');
+  const ep = await ctl.createEndpoint(id, 'web5', 'bridge');
+  await serverInNetns(ep.netnsPath, 80);
+  const before = await ctl.publishPorts(ep, 'web5', { '80/tcp': [{ hostIp: '127.0.0.1', hostPort: '' }] });
+  const port = Number(before[0]!.hostPort);
+  // the daemon goes away: its proxies go with it, the container and its namespace stay
+  process.kill(before[0]!.proxyPid!, 'SIGKILL');
+  await new Promise((r) => setTimeout(r, 100));
+  assert.ok(await refused(port, '127.0.0.1'));
+
+  const again = await createNetworkController({
+    execRoot: path.join(dir, 'exec'),
+    dataRoot: path.join(dir, 'data'),
+    bridge,
+    userlandProxy: true,
+    userlandProxyPath: proxyPath,
+  });
+  try {
+    const restored = await again.restoreEndpoint!(id);
+    assert.equal(restored?.ipAddress, ep.ipAddress);
+    assert.equal(restored?.endpointId, ep.endpointId);
+    // ref-dockerd's restore path calls publishPorts with the bindings: same ephemeral port again
+    const after = await again.publishPorts(restored!, 'web5', { '80/tcp': [{ hostIp: '127.0.0.1', hostPort: '' }] });
+    assert.equal(after[0]!.hostPort, String(port));
+    assert.equal(await exchange(port, '127.0.0.1', 'back'), 'echo:back');
+    // and the new controller knows the address is taken
+    const other = await again.createEndpoint('c6'.padEnd(64, '0'), 'web6', 'bridge');
+    assert.notEqual(other.ipAddress, ep.ipAddress);
+    await again.deleteEndpoint(other.containerId);
+    await again.deleteEndpoint(id);
+    assert.ok(await refused(port, '127.0.0.1'));
+  } finally {
+    await again.close();
+  }
+  // the first controller's view is stale now; forget it so that after() does not double-delete
+  await ctl.deleteEndpoint(id);
+});
+
+test('host networking makes nothing and reports dockerd\'s SandboxKey', { skip: !root && 'needs root' }, async () => {
+  const ep = await ctl.createEndpoint('c7'.padEnd(64, '0'), 'hostnet', 'host');
+  assert.equal(ep.netnsPath, '');
+  assert.equal(ep.sandboxKey, path.join(dir, 'exec', 'netns', 'default'));
+  assert.deepEqual(await ctl.publishPorts(ep, 'hostnet', { '80/tcp': [{ hostIp: '', hostPort: '18399' }] }), []);
+  await ctl.deleteEndpoint(ep.containerId);
+});

@@ -138,7 +138,7 @@ class BridgeNetworkController implements NetworkController {
 
   async createEndpoint(containerId: string, containerName: string, networkMode: string): Promise<Endpoint> {
     const mode = networkMode === 'default' || networkMode === '' ? 'bridge' : networkMode;
-    if (mode !== 'bridge' && mode !== 'none') throw E.unsupportedNetworkMode(mode);
+    if (mode !== 'bridge' && mode !== 'none' && mode !== 'host') throw E.unsupportedNetworkMode(mode);
     // A record left by a crash (or an earlier start) is cleared first so nothing is leaked twice.
     if (this.records.has(containerId)) await this.deleteEndpoint(containerId);
 
@@ -158,6 +158,14 @@ class BridgeNetworkController implements NetworkController {
       macAddress: '',
       published: [],
     };
+    if (mode === 'host') {
+      // The host's own namespace: nothing to make or delete. dockerd 20.10 shows this SandboxKey
+      // and no network namespace at all in the container's spec (netnsPath "").
+      Object.assign(r, { netnsPath: '' });
+      this.records.set(containerId, r);
+      this.save(r);
+      return { ...toEndpoint(r), sandboxKey: path.join(netnsDir(this.opts.execRoot), 'default') };
+    }
     await createNetns(netnsPath);
     try {
       if (mode === 'none') {
@@ -334,7 +342,9 @@ class BridgeNetworkController implements NetworkController {
 
   async restoreEndpoint(containerId: string): Promise<Endpoint | undefined> {
     const r = this.records.get(containerId);
-    if (!r || !(await isNetnsMounted(r.netnsPath))) return undefined;
+    if (!r) return undefined;
+    if (r.networkName === 'host') return { ...toEndpoint(r), sandboxKey: path.join(netnsDir(this.opts.execRoot), 'default') };
+    if (!(await isNetnsMounted(r.netnsPath))) return undefined;
     return toEndpoint(r);
   }
 
@@ -382,7 +392,7 @@ class BridgeNetworkController implements NetworkController {
       return;
     }
     if (r.hostVeth) await deleteVeth(r.hostVeth);
-    await deleteNetns(r.netnsPath);
+    if (r.netnsPath) await deleteNetns(r.netnsPath);
     this.ipam.releaseOwner(containerId);
     this.records.delete(containerId);
     removeFile(this.recordFile(containerId));

@@ -23,7 +23,7 @@ export interface Endpoint {
   sandboxKey: string;
   /** NetworkSettings.SandboxID (64 hex); SandboxKey is <exec-root>/netns/<its first 12> */
   sandboxId?: string;
-  /** the key of NetworkSettings.Networks: "bridge" or "none" */
+  /** the key of NetworkSettings.Networks: "bridge", "none" or "host" (host: netnsPath is "", the spec gets no network namespace) */
   networkName?: string;
   /** Networks.<name>.NetworkID: stable per engine (kept in <data-root>/network/) */
   networkId?: string;
@@ -48,7 +48,7 @@ export interface NetworkControllerOptions {
 }
 
 export interface NetworkController {
-  /** netns + veth + address; networkMode "none" gives a netns with loopback only */
+  /** netns + veth + address; networkMode "none" gives a netns with loopback only, "host" none at all */
   createEndpoint(containerId: string, containerName: string, networkMode: string): Promise<Endpoint>;
   /**
    * Allocate and proxy the ports. Throws a DockerError carrying Docker's exact text
