@@ -15,20 +15,37 @@ export interface Hierarchy {
   link?: string;
 }
 
+/**
+ * The v1 hierarchies in the order the host mounted them (runc shows them to the container in
+ * mountinfo order), then the symlinks beside them. A cgroup2 mount in a hybrid layout
+ * ("unified") is not one of the hierarchies runc uses.
+ */
 export function discoverHierarchies(root = CGROUP_ROOT): Hierarchy[] {
-  let names: string[];
+  const hierarchies: Hierarchy[] = [];
+  let mountinfo = '';
+  try {
+    mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return hierarchies;
+  }
+  const prefix = `${root}/`;
+  for (const line of mountinfo.split('\n')) {
+    const fields = line.split(' ');
+    const mountPoint = fields[4] ?? '';
+    const fsType = fields[fields.indexOf('-') + 1];
+    if (fsType !== 'cgroup' || !mountPoint.startsWith(prefix)) continue;
+    const name = mountPoint.slice(prefix.length);
+    if (!name.includes('/') && !hierarchies.some((h) => h.name === name)) hierarchies.push({ name });
+  }
+  let names: string[] = [];
   try {
     names = readdirSync(root);
   } catch {
-    return [];
+    // no cgroup file system at all: the container runs without cgroups
   }
-  const hierarchies: Hierarchy[] = [];
   for (const name of names.sort()) {
     const path = join(root, name);
-    const stat = lstatSync(path);
-    if (stat.isSymbolicLink()) hierarchies.push({ name, link: readlinkSync(path) });
-    // A cgroup2 mount in a hybrid layout ("unified") is not one of the v1 hierarchies runc uses.
-    else if (stat.isDirectory() && !existsSync(join(path, 'cgroup.controllers'))) hierarchies.push({ name });
+    if (lstatSync(path).isSymbolicLink()) hierarchies.push({ name, link: readlinkSync(path) });
   }
   return hierarchies;
 }
@@ -94,6 +111,13 @@ export function setupCgroups(path: string, resources: OciResources | undefined, 
     if (hierarchy.name.split(',').includes('cpuset')) makeCpusetLevels(hierarchyRoot, path);
     else mkdirSync(dir, { recursive: true });
     dirs[hierarchy.name] = dir;
+  }
+  // In a hybrid layout runc also places the container in the cgroup2 tree ("0::/docker/<id>" in
+  // /proc/<pid>/cgroup), without showing that tree inside the container.
+  const unified = join(root, 'unified');
+  if (existsSync(join(unified, 'cgroup.controllers'))) {
+    mkdirSync(join(unified, path), { recursive: true });
+    dirs['unified'] = join(unified, path);
   }
   if (resources) applyResources(dirs, resources);
   return dirs;

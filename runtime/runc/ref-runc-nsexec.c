@@ -444,6 +444,7 @@ static void mount_cgroup_tree(const struct plan *p, const struct mount_entry *m,
 {
 	// As runc without a cgroup namespace: a tmpfs with each hierarchy's container directory
 	// bound under it, so the container sees its own cgroups at /sys/fs/cgroup/<controller>.
+	// The tmpfs itself stays writable, as runc leaves it; the hierarchies carry the ro.
 	mkdir_all(dest, 0755);
 	unsigned long tmpfs_flags = m->flags & ~MS_RDONLY;
 	do_mount("tmpfs", dest, "tmpfs", tmpfs_flags, "mode=755", m->destination);
@@ -460,8 +461,6 @@ static void mount_cgroup_tree(const struct plan *p, const struct mount_entry *m,
 		unsigned long bind_flags = m->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
 		do_mount(NULL, sub, NULL, MS_BIND | MS_REMOUNT | bind_flags, NULL, m->destination);
 	}
-	if (m->flags & MS_RDONLY)
-		do_mount(NULL, dest, NULL, MS_REMOUNT | m->flags, "mode=755", m->destination);
 }
 
 static void mount_one(const struct plan *p, const struct mount_entry *m)
@@ -1114,8 +1113,8 @@ static void __attribute__((noreturn)) exec_process(const struct plan *p, int con
 	char executable[PATH_MAX];
 	look_path(proc->args[0], proc->env, executable, sizeof(executable),
 		  "exec failed: unable to start container process: ");
-	if (!p->detach)
-		prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	// Detached, the parent exits right after the exec; the process must outlive it.
+	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	if (proc->no_new_privileges)
 		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	execve(executable, proc->args, proc->env);

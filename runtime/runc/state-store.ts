@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { OciCapabilities, OciHook } from './spec.js';
 import { OCI_VERSION } from './spec.js';
 import { errors } from './errors.js';
+import { parseStat } from '../../lib/proc.js';
 
 export type ContainerStatus = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 
@@ -125,22 +126,14 @@ export class StateStore {
   }
 }
 
-interface ProcStat {
-  state: string;
-  startTime: string;
-}
-
-/** Fields of /proc/<pid>/stat after the command name, which may itself hold spaces and parens. */
-export function readProcStat(pid: number): ProcStat | undefined {
-  let text: string;
+/** State letter and start time (clock ticks after boot) of a process, or undefined once it is gone. */
+export function readProcStat(pid: number): { state: string; startTime: string } | undefined {
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return { state: stat.state, startTime: String(stat.startTime) };
   } catch {
     return undefined;
   }
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is field 3 (state); start time is field 22.
-  return { state: fields[0] ?? '', startTime: fields[19] ?? '' };
 }
 
 /** Alive and the same process: a zombie counts as stopped, as in runc. */
