@@ -739,13 +739,16 @@ static void apply_identity(const struct process_plan *proc, int cap_last)
 	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
 	struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
 	struct __user_cap_data_struct data[2];
+	// Capabilities this kernel does not know (a privileged config lists all runc knows) cannot be
+	// held, and asking for them makes capset fail; runc skips them too.
+	uint64_t known = cap_last >= 63 ? ~0ULL : (1ULL << (cap_last + 1)) - 1;
 	for (int w = 0; w < 2; w++) {
-		data[w].effective = (uint32_t)(caps->effective >> (32 * w));
-		data[w].permitted = (uint32_t)(caps->permitted >> (32 * w));
-		data[w].inheritable = (uint32_t)(caps->inheritable >> (32 * w));
+		data[w].effective = (uint32_t)((caps->effective & known) >> (32 * w));
+		data[w].permitted = (uint32_t)((caps->permitted & known) >> (32 * w));
+		data[w].inheritable = (uint32_t)((caps->inheritable & known) >> (32 * w));
 	}
 	if (syscall(SYS_capset, &header, data) < 0)
-		fail("capset: %s", go_strerror(errno));
+		fail("unable to apply caps: %s", go_strerror(errno));
 	for (int cap = 0; cap <= cap_last; cap++)
 		if ((caps->ambient & (1ULL << cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
 			fail("raise ambient capability %d: %s", cap, go_strerror(errno));

@@ -3,13 +3,13 @@
 import type { CommandArgs, RuntimeContext } from '../context.js';
 import { flagSet } from '../context.js';
 import { RuntimeError, errors } from '../errors.js';
-import { cgroupPids, removeCgroups, sleep } from '../cgroups.js';
+import { cgroupPids, removeCgroups, setFrozen, sleep } from '../cgroups.js';
 import type { ContainerRecord } from '../state-store.js';
 import { runHooks } from '../hooks.js';
 
 const KILL_DEADLINE_MS = 10_000;
 
-function killAndWait(ctx: RuntimeContext, record: ContainerRecord): void {
+function killAll(record: ContainerRecord): void {
   for (const pid of new Set([record.pid, ...cgroupPids(record.cgroupPaths)])) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -17,6 +17,16 @@ function killAndWait(ctx: RuntimeContext, record: ContainerRecord): void {
       // already gone
     }
   }
+  // A frozen task only acts on SIGKILL once thawed.
+  try {
+    setFrozen(record.cgroupPaths, false);
+  } catch {
+    // no freezer hierarchy
+  }
+}
+
+function killAndWait(ctx: RuntimeContext, record: ContainerRecord): void {
+  killAll(record);
   const until = Date.now() + KILL_DEADLINE_MS;
   // The shim reaps the process; until then it is a zombie, which already counts as stopped.
   while (ctx.store.status(record) !== 'stopped') {
@@ -26,6 +36,9 @@ function killAndWait(ctx: RuntimeContext, record: ContainerRecord): void {
 }
 
 export function destroy(ctx: RuntimeContext, record: ContainerRecord): void {
+  // Without its own pid namespace, the container's other processes do not die with its init
+  // (the kernel only does that for a namespace's PID 1), so they go with the container, as in runc.
+  if (!record.namespaces.includes('pid')) killAll(record);
   removeCgroups(record.cgroupPaths);
   const state = ctx.store.ociState(record);
   ctx.store.remove(record.id);
