@@ -1,0 +1,61 @@
+// The catalogue of requirements: every scenario under features/ with its @req id, read with
+// cucumber's own Gherkin parser. features/README.md lists the same ids; a unit test keeps the two
+// in step, and checks the rules every scenario follows (one @req id, an area tag, a description).
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { AstBuilder, GherkinClassicTokenMatcher, Parser } from '@cucumber/gherkin';
+import { IdGenerator } from '@cucumber/messages';
+
+export interface CatalogueEntry {
+  reqId: string;
+  area: string;
+  scenario: string;
+  description: string;
+  uri: string;
+  line: number;
+  featureTags: string[];
+  tags: string[];
+}
+
+function featureFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...featureFiles(path));
+    else if (name.endsWith('.feature')) out.push(path);
+  }
+  return out.sort();
+}
+
+export function readCatalogue(featuresDir: string): CatalogueEntry[] {
+  const parser = new Parser(new AstBuilder(IdGenerator.uuid()), new GherkinClassicTokenMatcher());
+  const out: CatalogueEntry[] = [];
+  for (const file of featureFiles(featuresDir)) {
+    const doc = parser.parse(readFileSync(file, 'utf8'));
+    const feature = doc.feature;
+    if (!feature) continue;
+    const featureTags = feature.tags.map((t) => t.name);
+    const children = feature.children.flatMap((c) => (c.rule ? c.rule.children : [c]));
+    for (const child of children) {
+      const s = child.scenario;
+      if (!s) continue;
+      const tags = s.tags.map((t) => t.name);
+      for (const req of tags.filter((t) => t.startsWith('@req:'))) {
+        out.push({
+          reqId: req.slice('@req:'.length),
+          area: req.slice('@req:'.length).split('.')[0],
+          scenario: s.name,
+          description: s.description.trim().split('\n')[0]?.trim() ?? '',
+          uri: relative(join(featuresDir, '..'), file),
+          line: s.location.line,
+          featureTags,
+          tags,
+        });
+      }
+      if (!tags.some((t) => t.startsWith('@req:'))) {
+        out.push({ reqId: '', area: '', scenario: s.name, description: '', uri: relative(join(featuresDir, '..'), file), line: s.location.line, featureTags, tags });
+      }
+    }
+  }
+  return out;
+}
