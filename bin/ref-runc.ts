@@ -2,4 +2,6 @@
 // ref-runc: the reference OCI runtime (runc's command line). Logic in runtime/runc/.
 import { main } from '../runtime/runc/cli.js';
 
+// Shown by ps as "ref-runc" rather than "node", so a left-over runtime process is easy to spot.
+process.title = 'ref-runc';
 process.exitCode = main(process.argv.slice(2));

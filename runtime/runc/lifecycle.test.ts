@@ -13,6 +13,7 @@ const CLI = fileURLToPath(new URL('../../bin/ref-runc.js', import.meta.url));
 const BUSYBOX = '/usr/bin/busybox';
 const canRun = process.getuid?.() === 0 && existsSync(BUSYBOX) && existsSync('/sys/fs/cgroup/memory') &&
   existsSync(fileURLToPath(new URL('../../native/ref-runc-nsexec', import.meta.url)));
+const FRONT = fileURLToPath(new URL('../../native/ref-runc', import.meta.url));
 const skip = canRun ? false : 'needs root, cgroup v1, a static busybox and the built native stage';
 
 let work = '';
@@ -55,14 +56,15 @@ let calls = 0;
 
 // Files, not pipes: a container inherits create's stdio, and spawnSync would wait for a pipe's
 // last writer to close it, which a container that keeps running never does.
-function runtime(args: string[], output?: string): Run {
+function runtime(args: string[], output?: string, executable: string[] = [process.execPath, CLI]): Run {
   const n = ++calls;
   const stdoutFile = output ?? join(work, `call-${n}.out`);
   const stderrFile = output ?? join(work, `call-${n}.err`);
   const out = openSync(stdoutFile, 'a');
   const err = output ? out : openSync(stderrFile, 'a');
   try {
-    const r = spawnSync(process.execPath, [CLI, '--root', root, ...args], { stdio: ['ignore', out, err] });
+    const [command, ...prefix] = executable;
+    const r = spawnSync(command!, [...prefix, '--root', root, ...args], { stdio: ['ignore', out, err] });
     return { status: r.status, stdout: readFileSync(stdoutFile, 'utf8'), stderr: readFileSync(stderrFile, 'utf8') };
   } finally {
     closeSync(out);
@@ -91,7 +93,7 @@ before(() => {
 
 after(() => {
   if (!canRun) return;
-  for (const id of ['c-run', 'c-kill', 'c-exec', 'c-missing']) runtime(['delete', '--force', id]);
+  for (const id of ['c-run', 'c-kill', 'c-exec', 'c-missing', 'c-front']) runtime(['delete', '--force', id]);
   for (const h of ['memory', 'pids', 'cpu', 'cpuacct', 'cpuset', 'blkio', 'devices', 'freezer', 'systemd', 'unified'])
     try {
       rmdirSync(join('/sys/fs/cgroup', h, cgroupParent));
@@ -168,4 +170,26 @@ test('a missing command fails create with runc\'s message in the json log and le
   assert.ok(!existsSync(`/sys/fs/cgroup/pids${cgroupParent}/c-missing`));
   assert.equal(runtime(['delete', 'c-missing']).status, 1);
   assert.equal(runtime(['delete', '--force', 'c-missing']).status, 0);
+});
+
+test('the native front door answers start, kill and delete itself and hands the rest to the CLI', { skip }, async () => {
+  const front = [FRONT];
+  const dir = bundle('c-front', ['sleep', '100']);
+  assert.equal(runtime(['create', '--bundle', dir, 'c-front'], undefined, front).status, 0);
+  assert.ok(existsSync(join(root, 'c-front', 'fastpath')));
+  assert.equal(runtime(['start', 'c-front'], undefined, front).status, 0);
+  assert.equal(status('c-front'), 'running');
+  const again = runtime(['start', 'c-front'], undefined, front);
+  assert.equal(again.status, 1);
+  assert.match(again.stderr, /cannot start an already running container/);
+  assert.equal(runtime(['delete', 'c-front'], undefined, front).status, 1, 'a running container is the CLI\'s case');
+  assert.equal(runtime(['kill', 'c-front', '9'], undefined, front).status, 0);
+  await until('the container to stop', () => status('c-front') === 'stopped');
+  assert.match(runtime(['kill', 'c-front', '9'], undefined, front).stderr, /container not running/);
+  assert.equal(runtime(['delete', 'c-front'], undefined, front).status, 0);
+  assert.ok(!existsSync(join(root, 'c-front')));
+  assert.ok(!existsSync(`/sys/fs/cgroup/pids${cgroupParent}/c-front`));
+  assert.equal(runtime(['delete', '--force', 'c-front'], undefined, front).status, 0);
+  assert.match(runtime(['delete', 'c-front'], undefined, front).stderr, /container does not exist/);
+  assert.match(runtime(['--version'], undefined, front).stdout, /^ref-runc version/);
 });

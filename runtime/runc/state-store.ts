@@ -89,6 +89,19 @@ export class StateStore {
     renameSync(tmp, file);
   }
 
+  /**
+   * A plain-text note for the native front door (ref-runc.c), which answers `start` and the
+   * delete of a stopped container without booting Node. Left out when those commands have more
+   * to do than bookkeeping: hooks to run, or processes that outlive the init (no pid namespace).
+   */
+  saveFastpathNote(record: ContainerRecord): void {
+    if (record.poststart?.length || record.poststop?.length || !record.namespaces.includes('pid')) return;
+    const lines = [`init ${record.pid} ${record.startTime}`, ...Object.values(record.cgroupPaths).map((dir) => `cgroup ${dir}`)];
+    const file = join(this.dir(record.id), 'fastpath');
+    writeFileSync(`${file}.tmp`, `${lines.join('\n')}\n`);
+    renameSync(`${file}.tmp`, file);
+  }
+
   remove(id: string): void {
     rmSync(this.dir(id), { recursive: true, force: true });
   }

@@ -12,6 +12,7 @@ import { CGROUP_ROOT, discoverHierarchies, removeCgroups, resolveCgroupPath, set
 import { createPlan, rootfsOf } from '../plan.js';
 import { runNative } from '../native.js';
 import { readProcStat } from '../state-store.js';
+import type { ContainerRecord } from '../state-store.js';
 
 export function loadSpec(bundle: string): OciSpec {
   const path = join(bundle, 'config.json');
@@ -56,7 +57,7 @@ export function create(ctx: RuntimeContext, args: CommandArgs): number {
     });
     ctx.log.debug(`create ${id}: native stage with ${plan.length} arguments`);
     const { pid } = runNative(plan, bundle);
-    ctx.store.save({
+    const record: ContainerRecord = {
       id,
       pid,
       startTime: readProcStat(pid)?.startTime ?? '',
@@ -70,7 +71,9 @@ export function create(ctx: RuntimeContext, args: CommandArgs): number {
       capabilities: spec.process?.capabilities,
       poststart: spec.hooks?.poststart,
       poststop: spec.hooks?.poststop,
-    });
+    };
+    ctx.store.save(record);
+    ctx.store.saveFastpathNote(record);
     return 0;
   } catch (err) {
     try {
