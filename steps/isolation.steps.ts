@@ -1,0 +1,481 @@
+// Phrases about what isolates a container: its namespaces, as /proc/<pid>/ns shows them, and its
+// cgroup, as the host's cgroup files show it.
+// Glossary ("it" as in processes.steps.ts):
+//   container "X" has namespaces of its own, unlike the host:     (table: pid | mnt | uts | ipc | net)
+//                     readlink /proc/<PID 1>/ns/<ns> differs from the test runner's /proc/self/ns/<ns>
+//   container "X" shares these namespaces with the host:          (table) … is the same link
+//   containers "A" and "B" are in different namespaces:           (table) PID 1 of A against PID 1 of B
+//   a "CMD" process of the engine is running                      anywhere in the engine's process tree (it := them)
+//   it is in the same namespaces as PID 1 of container "X":       (table) for a process found before
+//   inside container "X", ps lists only these processes besides itself:   (table, one command line a row)
+//                     `docker exec X ps -o pid,args`, the ps line itself left out; remembers their PIDs
+//   the host sees each of them under another PID, with the container's PID last in its NSpid
+//   the host's hostname is not "NAME"
+//   the hostname inside container "X" is the first 12 characters of its id
+//   the network interfaces inside container "X" are "lo, eth0"    names from `ip -o link`, in any order
+//   eth0 inside container "X" is one end of a veth pair whose host end is attached to the engine's bridge
+//   the engine's bridge exists on the host but not inside container "X"
+//   the cgroup of container "X" holds its PID 1 and is named after its full id
+//                     in every hierarchy /proc/<PID 1>/cgroup names; remembers the directories
+//   the cgroup of container "X" limits memory to N bytes          memory.limit_in_bytes (v1) / memory.max (v2)
+//   the cgroup of container "X" limits it to N processes          pids.max
+//   the cgroup of container "X" allows N microseconds of CPU time every M microseconds
+//                                                                 cpu.cfs_quota_us, cpu.cfs_period_us (v1) / cpu.max (v2)
+//   the cgroup of container "X" sets no memory, process or CPU limit
+//   the cgroup that container "X" had is gone, and so are the processes that were in it   (polls 5 s)
+//   the processes in the cgroup of container "X" never number more than N, and the kernel refuses forks beyond that
+//                     samples pids.current every 10 ms until pids.events counts a refused fork
+//                     (10 s; where the file is missing: until pids.current is N), then for 1 s more
+//   within N seconds container "X" reports between A and B failed forks    `forks failed: K` in docker logs
+//   the host can still start a process
+//   its output is a memory use above zero out of "LIMIT"          `docker stats --format '{{.MemUsage}}'`
+// Cgroup directories are found as a person would: the lines of /proc/<pid>/cgroup, each mapped to
+// where that hierarchy is mounted (/proc/self/mountinfo). cgroup v2 (unified, when
+// /sys/fs/cgroup/cgroup.controllers exists) uses the unified file names.
+// Every @isolation scenario also removes its engine's --cgroup-parent directories wherever the
+// daemon made them (see the Before hook at the end): the engine sweep misses the relative ones.
+import { Before, Then } from '@cucumber/cucumber';
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { DockspecWorld } from './support/world.js';
+import { eventually } from './support/run-command.js';
+import { isAlive, readProcess, ProcessInfo } from '../lib/proc.js';
+import { describeProcess, setSubject, subjectOf } from './processes.steps.js';
+
+// --- namespaces ---------------------------------------------------------------------------------
+
+const NAMESPACES = ['pid', 'mnt', 'uts', 'ipc', 'net', 'user', 'cgroup', 'time'];
+
+function namespaceLink(pid: number | 'self', ns: string): string {
+  if (!NAMESPACES.includes(ns)) throw new Error(`"${ns}" is not a namespace this step knows (${NAMESPACES.join(', ')})`);
+  return readlinkSync(`/proc/${pid}/ns/${ns}`);
+}
+
+/** Namespace names from a table written as one row (| pid | mnt |) or one column. */
+function namesOf(table: { raw(): string[][] }): string[] {
+  return table.raw().flat().map((s) => s.trim()).filter(Boolean);
+}
+
+Then('container {string} has namespaces of its own, unlike the host:', async function (this: DockspecWorld, name: string, table: { raw(): string[][] }) {
+  const pid = await this.containerPid(name);
+  const seen: string[] = [];
+  for (const ns of namesOf(table)) {
+    const mine = namespaceLink(pid, ns);
+    const host = namespaceLink('self', ns);
+    seen.push(`${ns}: container ${mine}, host ${host}`);
+    expect(mine, `the ${ns} namespace of ${name}'s PID 1 (host pid ${pid}) should not be the host's\n${seen.join('\n')}`).not.to.equal(host);
+  }
+  this.attach(seen.join('\n'), 'text/plain');
+  this.snapshot(`container ${name} has its own namespaces`);
+});
+
+Then('container {string} shares these namespaces with the host:', async function (this: DockspecWorld, name: string, table: { raw(): string[][] }) {
+  const pid = await this.containerPid(name);
+  for (const ns of namesOf(table)) {
+    expect(namespaceLink(pid, ns), `the ${ns} namespace of ${name}'s PID 1 (host pid ${pid})`).to.equal(namespaceLink('self', ns));
+  }
+});
+
+Then('containers {string} and {string} are in different namespaces:', async function (this: DockspecWorld, a: string, b: string, table: { raw(): string[][] }) {
+  const pa = await this.containerPid(a);
+  const pb = await this.containerPid(b);
+  for (const ns of namesOf(table)) {
+    expect(namespaceLink(pa, ns), `the ${ns} namespace of ${a} (pid ${pa}) against ${b} (pid ${pb})`).not.to.equal(namespaceLink(pb, ns));
+  }
+  this.snapshot(`containers ${a} and ${b}, each in its own namespaces`);
+});
+
+Then('a {string} process of the engine is running', async function (this: DockspecWorld, cmd: string) {
+  const want = await this.resolve(cmd);
+  // Processes that docker exec starts are children of the shim, not of the container's PID 1.
+  const found = await eventually(`a live "${want}" among the engine's processes`, () => {
+    const p = this.engineProcesses().filter((x) => x.argv.join(' ') === want && x.state !== 'Z');
+    return p.length ? p : undefined;
+  }, 5000, 50);
+  setSubject(this, found);
+  this.snapshot(`the engine runs "${want}"`);
+});
+
+Then('it is in the same namespaces as PID 1 of container {string}:', async function (this: DockspecWorld, name: string, table: { raw(): string[][] }) {
+  const pid = await this.containerPid(name);
+  for (const p of subjectOf(this)) {
+    for (const ns of namesOf(table)) {
+      expect(namespaceLink(p.pid, ns), `the ${ns} namespace of ${describeProcess(p)} against ${name}'s PID 1 (pid ${pid})`).to.equal(namespaceLink(pid, ns));
+    }
+  }
+});
+
+// --- the pid namespace as ps shows it -----------------------------------------------------------
+
+interface SeenInside {
+  container: string;
+  pid: number;
+  args: string;
+}
+const seenInside = new WeakMap<DockspecWorld, SeenInside[]>();
+
+Then('inside container {string}, ps lists only these processes besides itself:', async function (this: DockspecWorld, name: string, table: { raw(): string[][] }) {
+  const want = table.raw().map((r) => r[0].trim()).sort();
+  const PS = 'ps -o pid,args';
+  const listed = await eventually(`ps inside ${name} to list exactly ${JSON.stringify(want)}`, async () => {
+    const out = await this.must(`docker exec ${name} ${PS}`);
+    const rows = out.split('\n').slice(1).map((l) => /^\s*(\d+)\s+(.*)$/.exec(l)).filter((m): m is RegExpExecArray => !!m);
+    const others = rows.filter((m) => m[2].trim() !== PS).map((m) => ({ container: name, pid: Number(m[1]), args: m[2].trim() }));
+    const got = others.map((o) => o.args).sort();
+    if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`ps lists:\n${out}`);
+    return others;
+  }, 5000, 200);
+  seenInside.set(this, listed);
+});
+
+Then('the host sees each of them under another PID, with the container\'s PID last in its NSpid', async function (this: DockspecWorld) {
+  const inside = seenInside.get(this);
+  if (!inside?.length) throw new Error('no process was listed inside a container first');
+  const pid1 = await this.containerPid(inside[0].container);
+  const pid1Ns = namespaceLink(pid1, 'pid');
+  const all = this.engineProcesses();
+  const lines: string[] = [];
+  for (const s of inside) {
+    // The same process in the host's view: in the container's pid namespace, with the PID it has there.
+    const host = all.find((p) => p.nspid.length >= 2 && p.nspid[p.nspid.length - 1] === s.pid && p.argv.join(' ') === s.args && safeNs(p.pid) === pid1Ns);
+    expect(host, `a host process in ${s.container}'s pid namespace whose NSpid ends with ${s.pid} and runs "${s.args}"`).not.to.equal(undefined);
+    expect(host!.pid, `${describeProcess(host!)}: the host pid should differ from the container's`).not.to.equal(s.pid);
+    lines.push(`container PID ${s.pid} = host PID ${host!.pid}: ${s.args}`);
+  }
+  this.attach(lines.join('\n'), 'text/plain');
+  this.snapshot('the same processes, seen from the host');
+});
+
+function safeNs(pid: number): string | undefined {
+  try {
+    return namespaceLink(pid, 'pid');
+  } catch {
+    return undefined;
+  }
+}
+
+// --- hostname (uts namespace) -------------------------------------------------------------------
+
+Then('the host\'s hostname is not {string}', function (this: DockspecWorld, name: string) {
+  expect(readFileSync('/proc/sys/kernel/hostname', 'utf8').trim()).not.to.equal(name);
+});
+
+Then('the hostname inside container {string} is the first 12 characters of its id', async function (this: DockspecWorld, name: string) {
+  const id = await this.must(`docker inspect -f '{{.Id}}' ${name}`);
+  expect(id, `id of ${name}`).to.match(/^[0-9a-f]{64}$/);
+  const hostname = await this.must(`docker exec ${name} hostname`);
+  expect(hostname, `hostname inside ${name} (id ${id})`).to.equal(id.slice(0, 12));
+});
+
+// --- network namespace --------------------------------------------------------------------------
+
+async function interfacesInside(world: DockspecWorld, name: string): Promise<string[]> {
+  const out = await world.must(`docker exec ${name} ip -o link`);
+  // "1122: eth0@if1123: <…>": the part after @ names the peer's index, not the interface.
+  return out.split('\n').map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1]).filter((n): n is string => !!n);
+}
+
+Then('the network interfaces inside container {string} are {string}', async function (this: DockspecWorld, name: string, list: string) {
+  const want = list.split(',').map((s) => s.trim()).sort();
+  expect((await interfacesInside(this, name)).sort(), `interfaces inside ${name}`).to.deep.equal(want);
+});
+
+const bridges = new WeakMap<DockspecWorld, string>();
+
+Then('eth0 inside container {string} is one end of a veth pair whose host end is attached to the engine\'s bridge', async function (this: DockspecWorld, name: string) {
+  // A veth end's iflink is the ifindex of its peer, counted in the peer's namespace: here the host's.
+  const [index, peerIndex] = (await this.must(`docker exec ${name} cat /sys/class/net/eth0/ifindex /sys/class/net/eth0/iflink`)).split('\n').map(Number);
+  const read = (n: string, f: string) => {
+    try {
+      return Number(readFileSync(`/sys/class/net/${n}/${f}`, 'utf8'));
+    } catch {
+      return -1;
+    }
+  };
+  const hostEnd = readdirSync('/sys/class/net').find((n) => read(n, 'ifindex') === peerIndex);
+  if (!hostEnd) throw new Error(`no host interface has ifindex ${peerIndex}, the peer of eth0 in ${name}`);
+  expect(read(hostEnd, 'iflink'), `${hostEnd}'s peer should be eth0 of ${name} (ifindex ${index})`).to.equal(index);
+  expect(readlinkSync(`/sys/class/net/${hostEnd}`), `${hostEnd} should be a virtual interface`).to.include('/devices/virtual/');
+  expect(existsSync(`/sys/class/net/${hostEnd}/master`), `${hostEnd} should be attached to a bridge`).to.equal(true);
+  const master = basename(readlinkSync(`/sys/class/net/${hostEnd}/master`));
+  expect(existsSync(`/sys/class/net/${master}/bridge`), `${master}, which ${hostEnd} is attached to, should be a bridge`).to.equal(true);
+  if (this.engines.length) expect(master, `the bridge ${hostEnd} is attached to`).to.equal(this.engine.bridge);
+  this.attach(`eth0 in ${name} (ifindex ${index}) ↔ ${hostEnd} on the host (ifindex ${peerIndex}), attached to ${master}`, 'text/plain');
+  bridges.set(this, master);
+});
+
+Then('the engine\'s bridge exists on the host but not inside container {string}', async function (this: DockspecWorld, name: string) {
+  const bridge = bridges.get(this) ?? (this.engines.length ? this.engine.bridge : undefined);
+  if (!bridge) throw new Error('no bridge is known: check eth0\'s veth pair first');
+  expect(existsSync(`/sys/class/net/${bridge}/bridge`), `the bridge ${bridge} on the host`).to.equal(true);
+  expect(await interfacesInside(this, name), `interfaces inside ${name}`).not.to.include(bridge);
+});
+
+// --- cgroups ------------------------------------------------------------------------------------
+
+interface Hierarchy {
+  mountPoint: string;
+  /** the path inside the hierarchy that is mounted there */
+  root: string;
+  version: 1 | 2;
+  /** controllers (and name=…) of a v1 hierarchy */
+  controllers: string[];
+}
+
+function hierarchies(): Hierarchy[] {
+  const out: Hierarchy[] = [];
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const [left, right] = line.split(' - ');
+    if (!right) continue;
+    const f = left.split(' ');
+    const [fstype, , superOpts] = right.split(' ');
+    if (fstype === 'cgroup2') out.push({ mountPoint: f[4], root: f[3], version: 2, controllers: [] });
+    else if (fstype === 'cgroup') out.push({ mountPoint: f[4], root: f[3], version: 1, controllers: superOpts.split(',').filter((o) => o !== 'rw' && o !== 'ro') });
+  }
+  return out;
+}
+
+/** The machine runs cgroup v2 alone (unified mode): limits live in the unified files. */
+function unifiedMode(): boolean {
+  return existsSync('/sys/fs/cgroup/cgroup.controllers');
+}
+
+interface ContainerCgroup {
+  pid: number;
+  /** the container's full id, which names its cgroup */
+  id: string;
+  /** controller → directory ('' for the v2 hierarchy) */
+  dirs: Map<string, string>;
+  /** the paths as /proc/<pid>/cgroup prints them */
+  lines: string[];
+  procs: ProcessInfo[];
+}
+
+function cgroupOf(pid: number, id = ''): ContainerCgroup {
+  const text = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+  const mounts = hierarchies();
+  const dirs = new Map<string, string>();
+  const lines = text.split('\n').filter(Boolean);
+  for (const line of lines) {
+    const m = /^(\d+):([^:]*):(.*)$/.exec(line);
+    if (!m) continue;
+    const [, , ctrls, path] = m;
+    const names = ctrls ? ctrls.split(',') : [''];
+    const h = ctrls ? mounts.find((x) => x.version === 1 && names.every((n) => x.controllers.includes(n))) : mounts.find((x) => x.version === 2);
+    if (!h) continue;
+    // /proc/<pid>/cgroup is relative to our cgroup namespace's root, as is the mount's root.
+    const rel = h.root === '/' ? path : path.startsWith(h.root) ? path.slice(h.root.length) : undefined;
+    if (rel === undefined) continue;
+    for (const n of names) dirs.set(n, join(h.mountPoint, rel));
+  }
+  return { pid, id, dirs, lines, procs: [] };
+}
+
+/** The directory holding a controller's files; v2 keeps them all in one directory. */
+function controllerDir(cg: ContainerCgroup, controller: string): string {
+  const dir = unifiedMode() ? cg.dirs.get('') : cg.dirs.get(controller);
+  if (!dir) throw new Error(`no ${controller} cgroup for pid ${cg.pid} in:\n${cg.lines.join('\n')}`);
+  return dir;
+}
+
+function readCgroupFile(dir: string, file: string): string {
+  return readFileSync(join(dir, file), 'utf8').trim();
+}
+
+const remembered = new WeakMap<DockspecWorld, Map<string, ContainerCgroup>>();
+
+async function containerCgroup(world: DockspecWorld, name: string): Promise<ContainerCgroup> {
+  const pid = await world.containerPid(name);
+  const id = await world.must(`docker inspect -f '{{.Id}}' ${name}`);
+  const cg = cgroupOf(pid, id);
+  const map = remembered.get(world) ?? new Map<string, ContainerCgroup>();
+  map.set(name, cg);
+  remembered.set(world, map);
+  rememberProcs(cg);
+  world.attach(`/proc/${pid}/cgroup:\n${cg.lines.join('\n')}\n\ndirectories:\n${[...cg.dirs].map(([c, d]) => `${c || '(v2)'}: ${d}`).join('\n')}`, 'text/plain');
+  return cg;
+}
+
+/** The processes in the cgroup now, so that a later step can tell that they are gone. */
+function rememberProcs(cg: ContainerCgroup): void {
+  cg.procs = procsIn(cg).map((p) => readProcess(p)).filter((p): p is ProcessInfo => !!p);
+}
+
+function procsIn(cg: ContainerCgroup): number[] {
+  const dir = controllerDir(cg, 'pids');
+  try {
+    return readCgroupFile(dir, 'cgroup.procs').split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+Then('the cgroup of container {string} holds its PID 1 and is named after its full id', async function (this: DockspecWorld, name: string) {
+  const cg = await containerCgroup(this, name);
+  const id = cg.id;
+  expect(id, `id of ${name}`).to.match(/^[0-9a-f]{64}$/);
+  const wanted = unifiedMode() ? [''] : ['memory', 'pids', 'cpu'];
+  for (const c of wanted) {
+    const dir = controllerDir(cg, c);
+    // cgroupfs names it <id>, the systemd driver docker-<id>.scope: either way the full id.
+    expect(basename(dir), `the ${c || 'v2'} cgroup of ${name}`).to.include(id);
+    expect(readCgroupFile(dir, 'cgroup.procs').split('\n').map(Number), `${dir}/cgroup.procs`).to.include(cg.pid);
+  }
+});
+
+Then('the cgroup of container {string} limits memory to {int} bytes', async function (this: DockspecWorld, name: string, bytes: number) {
+  const dir = controllerDir(await containerCgroup(this, name), 'memory');
+  const file = unifiedMode() ? 'memory.max' : 'memory.limit_in_bytes';
+  expect(readCgroupFile(dir, file), `${dir}/${file}`).to.equal(String(bytes));
+});
+
+Then('the cgroup of container {string} limits it to {int} processes', async function (this: DockspecWorld, name: string, n: number) {
+  const dir = controllerDir(await containerCgroup(this, name), 'pids');
+  expect(readCgroupFile(dir, 'pids.max'), `${dir}/pids.max`).to.equal(String(n));
+});
+
+Then('the cgroup of container {string} allows {int} microseconds of CPU time every {int} microseconds', async function (this: DockspecWorld, name: string, quota: number, period: number) {
+  const dir = controllerDir(await containerCgroup(this, name), 'cpu');
+  if (unifiedMode()) {
+    expect(readCgroupFile(dir, 'cpu.max'), `${dir}/cpu.max`).to.equal(`${quota} ${period}`);
+  } else {
+    expect(readCgroupFile(dir, 'cpu.cfs_quota_us'), `${dir}/cpu.cfs_quota_us`).to.equal(String(quota));
+    expect(readCgroupFile(dir, 'cpu.cfs_period_us'), `${dir}/cpu.cfs_period_us`).to.equal(String(period));
+  }
+});
+
+Then('the cgroup of container {string} sets no memory, process or CPU limit', async function (this: DockspecWorld, name: string) {
+  const cg = await containerCgroup(this, name);
+  const mem = controllerDir(cg, 'memory');
+  const pids = controllerDir(cg, 'pids');
+  const cpu = controllerDir(cg, 'cpu');
+  if (unifiedMode()) {
+    expect(readCgroupFile(mem, 'memory.max'), `${mem}/memory.max`).to.equal('max');
+    expect(readCgroupFile(cpu, 'cpu.max').split(' ')[0], `${cpu}/cpu.max`).to.equal('max');
+  } else {
+    // v1 writes "no limit" as the largest page-aligned value (PAGE_COUNTER_MAX pages).
+    expect(BigInt(readCgroupFile(mem, 'memory.limit_in_bytes')) > 2n ** 62n, `${mem}/memory.limit_in_bytes`).to.equal(true);
+    expect(readCgroupFile(cpu, 'cpu.cfs_quota_us'), `${cpu}/cpu.cfs_quota_us`).to.equal('-1');
+  }
+  expect(readCgroupFile(pids, 'pids.max'), `${pids}/pids.max`).to.equal('max');
+});
+
+Then('the cgroup that container {string} had is gone, and so are the processes that were in it', async function (this: DockspecWorld, name: string) {
+  const cg = remembered.get(this)?.get(name);
+  if (!cg) throw new Error(`the cgroup of ${name} was not looked at before: a step about its cgroup must come first`);
+  // Only the container's own directories: the parent (--cgroup-parent) stays for the next container.
+  const dirs = [...new Set(cg.dirs.values())].filter((d) => basename(d).includes(cg.id));
+  await eventually(`the cgroup directories of ${name} to disappear`, () => {
+    const left = dirs.filter((d) => existsSync(d));
+    if (left.length) throw new Error(`still there:\n${left.join('\n')}`);
+    return true;
+  }, 5000);
+  const alive = cg.procs.filter((p) => isAlive(p.pid, p.startTime));
+  expect(alive.map(describeProcess), `processes that were in ${name}'s cgroup`).to.deep.equal([]);
+});
+
+// --- pids limit under pressure ------------------------------------------------------------------
+
+Then('the processes in the cgroup of container {string} never number more than {int}, and the kernel refuses forks beyond that', async function (this: DockspecWorld, name: string, limit: number) {
+  const cg = await containerCgroup(this, name);
+  const dir = controllerDir(cg, 'pids');
+  const events = join(dir, 'pids.events');
+  const samples: number[] = [];
+  const sample = () => {
+    const n = Number(readCgroupFile(dir, 'pids.current'));
+    samples.push(n);
+    if (n > limit) throw new Error(`pids.current is ${n}, above ${limit}`);
+    return n;
+  };
+  // pids.events counts the forks refused at pids.max ("max N"). Where a kernel lacks the file,
+  // seeing pids.current at the limit is the evidence instead.
+  const refusedSoFar = () => (existsSync(events) ? Number(/^max (\d+)/m.exec(readCgroupFile(dir, 'pids.events'))?.[1] ?? 0) : sample() === limit ? 1 : 0);
+  const until = Date.now() + 10000;
+  while (sample() >= 0 && refusedSoFar() === 0) {
+    if (Date.now() > until) throw new Error(`no fork was refused within 10 s; pids.current samples ${samples.slice(-10).join(', ')}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  // Keep watching while the bomb still pushes against the limit.
+  const watchUntil = Date.now() + 1000;
+  while (Date.now() < watchUntil) {
+    sample();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  rememberProcs(cg);
+  const refused = existsSync(events) ? readCgroupFile(dir, 'pids.events') : 'no pids.events file';
+  this.attach(`${samples.length} samples of ${dir}/pids.current, highest ${Math.max(...samples)}\n${events}: ${refused}`, 'text/plain');
+  this.snapshot(`container ${name} at its pids limit`);
+});
+
+Then('within {int} seconds container {string} reports between {int} and {int} failed forks', async function (this: DockspecWorld, seconds: number, name: string, low: number, high: number) {
+  const n = await eventually(`"forks failed: N" in the logs of ${name}`, async () => {
+    const r = await this.run(`docker logs ${name}`);
+    const m = /forks failed: (\d+)/.exec(r.stdout + r.stderr);
+    return m ? Number(m[1]) : undefined;
+  }, seconds * 1000, 250);
+  expect(n, `failed forks reported by ${name}`).to.be.within(low, high);
+});
+
+Then('the host can still start a process', async function (this: DockspecWorld) {
+  await new Promise<void>((resolve, reject) => {
+    execFile('true', [], { timeout: 5000 }, (err) => (err ? reject(new Error(`the host could not run "true": ${err.message}`)) : resolve()));
+  });
+});
+
+// --- docker stats -------------------------------------------------------------------------------
+
+const UNITS: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4, kB: 1e3, MB: 1e6, GB: 1e9 };
+
+function size(text: string): number {
+  const m = /^([\d.]+)\s*([A-Za-z]+)$/.exec(text.trim());
+  if (!m || !(m[2] in UNITS)) throw new Error(`"${text}" is not a size such as 576KiB`);
+  return Number(m[1]) * UNITS[m[2]];
+}
+
+Then('its output is a memory use above zero out of {string}', function (this: DockspecWorld, limit: string) {
+  const out = this.last?.stdout.trim() ?? '';
+  const m = /^(\S+) \/ (\S+)$/.exec(out);
+  if (!m) throw new Error(`expected "USE / LIMIT", got "${out}"`);
+  expect(size(m[1]), `memory use in "${out}"`).to.be.above(0);
+  expect(m[2], `limit in "${out}"`).to.equal(limit);
+});
+
+// --- leaving no cgroup behind -------------------------------------------------------------------
+
+/**
+ * A relative --cgroup-parent is created below the cgroup the daemon was started in, in each
+ * hierarchy. Where the test runner is not at a hierarchy's root (here: memory, under the session's
+ * own cgroup), the engine sweep, which looks only at /sys/fs/cgroup/<controller>/<parent>, misses
+ * it; remove it here once the engine's containers are gone.
+ */
+function parentCgroupDirs(parent: string): string[] {
+  const own = cgroupOf(process.pid);
+  const out = new Set<string>();
+  for (const dir of own.dirs.values()) out.add(join(dir, parent));
+  for (const h of hierarchies()) out.add(join(h.mountPoint, parent));
+  return [...out].filter((d) => existsSync(d));
+}
+
+function removeCgroupTree(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) removeCgroupTree(join(dir, entry.name));
+  rmdirSync(dir);
+}
+
+Before({ tags: '@isolation' }, function (this: DockspecWorld) {
+  this.cleanups.push(async () => {
+    for (const e of this.engines) {
+      if (e.running) await this.run('ids=$(docker ps -aq); [ -z "$ids" ] || docker rm -f $ids >/dev/null', 60000, { DOCKER_HOST: e.dockerHost });
+      const problems: string[] = [];
+      for (const dir of parentCgroupDirs(e.cgroupParent)) {
+        try {
+          removeCgroupTree(dir);
+        } catch (err) {
+          problems.push(`${dir}: ${(err as Error).message}`);
+        }
+      }
+      if (problems.length) throw new Error(`cgroups left behind:\n${problems.join('\n')}`);
+    }
+  });
+});
