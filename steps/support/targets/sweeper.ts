@@ -103,26 +103,48 @@ function unmountAll(root: string): void {
   }
 }
 
-function removeCgroups(parent: string): void {
-  let controllers: string[];
-  try {
-    controllers = readdirSync('/sys/fs/cgroup');
-  } catch {
-    return;
+/**
+ * Where a relative cgroup parent lands: dockerd (and ref-dockerd) create it below their own cgroup
+ * in each hierarchy, which they inherited from the harness. So look below this process's cgroup in
+ * every hierarchy of /proc/self/cgroup, and at each hierarchy's root; with cgroup v2 the single
+ * hierarchy is /sys/fs/cgroup itself.
+ */
+export function cgroupParentDirs(parent: string, selfCgroup = readFileSync('/proc/self/cgroup', 'utf8')): string[] {
+  const dirs = new Set<string>();
+  const unifiedOnly = existsSync('/sys/fs/cgroup/cgroup.controllers');
+  for (const line of selfCgroup.split('\n')) {
+    const m = /^(\d+):([^:]*):(.*)$/.exec(line.trim());
+    if (!m) continue;
+    const [, , controllers, path] = m;
+    let mount: string;
+    if (controllers === '') mount = unifiedOnly ? '/sys/fs/cgroup' : '/sys/fs/cgroup/unified';
+    else mount = join('/sys/fs/cgroup', controllers.replace(/^name=/, ''));
+    dirs.add(join(mount, path, parent));
+    dirs.add(join(mount, parent));
   }
-  for (const c of controllers) {
-    const dir = join('/sys/fs/cgroup', c, parent);
-    if (!existsSync(dir)) continue;
-    const rmTree = (d: string) => {
-      for (const entry of readdirSync(d, { withFileTypes: true })) if (entry.isDirectory()) rmTree(join(d, entry.name));
-      try {
-        rmdirSync(d);
-      } catch {
-        // a process still in it; reported by the leak check
-      }
-    };
-    rmTree(dir);
+  return [...dirs];
+}
+
+async function removeCgroups(parent: string): Promise<string[]> {
+  const rmTree = (d: string) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) if (entry.isDirectory()) rmTree(join(d, entry.name));
+    try {
+      rmdirSync(d);
+    } catch {
+      // a process still in it; reported by the leak check
+    }
+  };
+  // A container's last process may still be a zombie waiting for PID 1 to reap it, which keeps
+  // its cgroup busy for a moment: retry briefly before calling it a leak.
+  const until = Date.now() + 3000;
+  let left = cgroupParentDirs(parent).filter((d) => existsSync(d));
+  while (left.length) {
+    for (const dir of left) rmTree(dir);
+    left = left.filter((d) => existsSync(d));
+    if (!left.length || Date.now() > until) break;
+    await new Promise((r) => setTimeout(r, 100));
   }
+  return left;
 }
 
 function deleteLink(name: string): void {
@@ -180,7 +202,10 @@ export async function sweepEngine(rec: EngineRecord): Promise<string[]> {
   if (left.length) problems.push(`processes still alive after SIGKILL: ${left.join(', ')}`);
   removeSocketFiles(sockets);
   unmountAll(rec.root);
-  if (rec.cgroupParent) removeCgroups(rec.cgroupParent);
+  if (rec.cgroupParent) {
+    const cgroups = await removeCgroups(rec.cgroupParent);
+    if (cgroups.length) problems.push(`cgroups still there: ${cgroups.join(', ')}`);
+  }
   deleteLink(rec.bridge);
   for (const p of rec.paths) rmSync(p, { recursive: true, force: true });
   const stillMounted = mountsUnder(rec.root);
