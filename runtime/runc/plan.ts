@@ -38,6 +38,8 @@ export interface CreatePlanInput {
   /** This container's cgroup path inside each hierarchy, for the /sys/fs/cgroup view. */
   cgroupPath: string;
   cgroupRoot: string;
+  /** The compiled filter (seccomp.ts), in hex. */
+  seccomp?: string;
 }
 
 export function rootfsOf(bundle: string, spec: OciSpec): string {
@@ -110,7 +112,7 @@ export function createPlan(input: CreatePlanInput): string[] {
     args.push('--state-prefix', prefix, '--state-suffix', suffix);
     for (const hook of hooks) args.push(...hookArgs(hook));
   }
-  args.push(...processArgs(process, undefined));
+  args.push(...processArgs(process, undefined, input.seccomp));
   return args;
 }
 
@@ -129,8 +131,9 @@ function hookArgs(hook: OciHook): string[] {
 }
 
 /** The process part, shared by create and exec. `fallbackCaps` are the container's, for an exec without its own. */
-export function processArgs(process: OciProcess, fallbackCaps: OciProcess['capabilities']): string[] {
+export function processArgs(process: OciProcess, fallbackCaps: OciProcess['capabilities'], seccomp?: string): string[] {
   const args: string[] = [];
+  if (seccomp) args.push('--seccomp', seccomp);
   for (const entry of process.env ?? []) args.push('--env', entry);
   args.push('--cwd', process.cwd || '/');
   args.push('--uid', String(process.user?.uid ?? 0), '--gid', String(process.user?.gid ?? 0));
@@ -163,6 +166,7 @@ export interface ExecPlanInput {
   pidFile?: string;
   consoleSocket?: string;
   detach: boolean;
+  seccomp?: string;
 }
 
 const PROC_NS_NAME: Record<string, string> = { network: 'net', mount: 'mnt', pid: 'pid', ipc: 'ipc', uts: 'uts', cgroup: 'cgroup', user: 'user' };
@@ -174,7 +178,7 @@ export function execPlan(input: ExecPlanInput): string[] {
   if (input.pidFile) args.push('--pid-file', input.pidFile);
   if (input.consoleSocket) args.push('--console-socket', input.consoleSocket);
   if (input.detach) args.push('--detach');
-  args.push(...processArgs(input.process, input.containerCaps));
+  args.push(...processArgs(input.process, input.containerCaps, input.seccomp));
   return args;
 }
 

@@ -16,6 +16,8 @@
 #include <grp.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -91,6 +93,7 @@ struct process_plan {
 	int oom_score_adj;
 	int terminal;
 	unsigned short console_rows, console_cols;
+	const char *seccomp_hex; // a compiled sock_filter array (runtime/runc/seccomp.ts)
 };
 
 struct plan {
@@ -132,6 +135,8 @@ struct plan {
 // --- errors -------------------------------------------------------------------------------
 
 static int sync_fd = -1; // child → parent channel while the child sets up the container
+// Set once create has returned: nobody reads the result any more, so errors go to stderr.
+static int report_to_stderr;
 
 // Go prints errno texts in lower case ("no such file or directory"); dockerd matches those.
 static const char *go_strerror(int err)
@@ -168,6 +173,10 @@ static void __attribute__((noreturn, format(printf, 1, 2))) fail(const char *fmt
 	va_start(ap, fmt);
 	vsnprintf(message + 6, sizeof(message) - 6, fmt, ap);
 	va_end(ap);
+	if (report_to_stderr) {
+		fprintf(stderr, "ref-runc: %s\n", message + 6);
+		_exit(1);
+	}
 	if (sync_fd >= 0) {
 		if (send(sync_fd, message, strlen(message), 0) < 0) {
 			// parent gone: it reports a child that died without a word
@@ -312,6 +321,7 @@ static void parse_plan(int argc, char **argv, struct plan *p)
 			proc->oom_score_adj_set = 1;
 			proc->oom_score_adj = atoi(next_arg(argc, argv, &i));
 		} else if (IS("--terminal")) proc->terminal = 1;
+		else if (IS("--seccomp")) proc->seccomp_hex = next_arg(argc, argv, &i);
 		else if (IS("--console-size")) {
 			proc->console_rows = atoi(next_arg(argc, argv, &i));
 			proc->console_cols = atoi(next_arg(argc, argv, &i));
@@ -754,6 +764,36 @@ static void apply_identity(const struct process_plan *proc, int cap_last)
 			fail("raise ambient capability %d: %s", cap, go_strerror(errno));
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static void install_seccomp(const struct process_plan *proc)
+{
+	if (!proc->seccomp_hex)
+		return;
+	size_t bytes = strlen(proc->seccomp_hex) / 2;
+	if (bytes == 0 || bytes % sizeof(struct sock_filter) != 0)
+		fail("error loading seccomp filter: malformed program");
+	unsigned char *program = malloc(bytes);
+	for (size_t k = 0; k < bytes; k++) {
+		int hi = hex_digit(proc->seccomp_hex[2 * k]), lo = hex_digit(proc->seccomp_hex[2 * k + 1]);
+		if (hi < 0 || lo < 0)
+			fail("error loading seccomp filter: malformed program");
+		program[k] = (unsigned char)(hi << 4 | lo);
+	}
+	struct sock_fprog fprog = { .len = (unsigned short)(bytes / sizeof(struct sock_filter)),
+				    .filter = (struct sock_filter *)program };
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog, 0, 0) < 0)
+		fail("error loading seccomp filter: %s", go_strerror(errno));
+	free(program);
+}
+
 static const char *env_lookup(char *const *env, const char *name)
 {
 	size_t len = strlen(name);
@@ -1008,6 +1048,10 @@ static void __attribute__((noreturn)) container_init(const struct plan *p, int f
 		fail("remount / read-only: %s", go_strerror(errno));
 
 	apply_rlimits(proc);
+	// Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, so it goes before the
+	// capabilities are dropped (as runc); with it, as close to execve as possible.
+	if (!proc->no_new_privileges)
+		install_seccomp(proc);
 	apply_identity(proc, cap_last);
 	if (chdir(proc->cwd) < 0)
 		fail("chdir to cwd (\"%s\") set in config.json failed: %s", proc->cwd, go_strerror(errno));
@@ -1018,6 +1062,7 @@ static void __attribute__((noreturn)) container_init(const struct plan *p, int f
 	send_message("ready");
 	close(sync_fd);
 	sync_fd = -1;
+	report_to_stderr = 1;
 
 	// Blocks until `ref-runc start` opens exec.fifo for reading: this is the created state.
 	char fifo_link[64];
@@ -1033,8 +1078,10 @@ static void __attribute__((noreturn)) container_init(const struct plan *p, int f
 	}
 	close(fifo);
 	close(fifo_path_fd);
-	if (proc->no_new_privileges)
+	if (proc->no_new_privileges) {
 		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		install_seccomp(proc); // fails to stderr: create has already returned
+	}
 	execve(executable, proc->args, proc->env);
 	fprintf(stderr, "ref-runc: exec %s: %s\n", proc->args[0], go_strerror(errno));
 	_exit(errno == ENOENT ? 127 : 126);
@@ -1109,6 +1156,8 @@ static void __attribute__((noreturn)) exec_process(const struct plan *p, int con
 		snprintf(text, sizeof(text), "%d", proc->oom_score_adj);
 		write_file("/proc/self/oom_score_adj", text);
 	}
+	if (!proc->no_new_privileges)
+		install_seccomp(proc);
 	apply_identity(proc, last_capability());
 	if (chdir(proc->cwd) < 0)
 		fail("exec failed: unable to start container process: chdir to cwd (\"%s\") set in config.json failed: %s",
@@ -1118,8 +1167,10 @@ static void __attribute__((noreturn)) exec_process(const struct plan *p, int con
 		  "exec failed: unable to start container process: ");
 	// Detached, the parent exits right after the exec; the process must outlive it.
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-	if (proc->no_new_privileges)
+	if (proc->no_new_privileges) {
 		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		install_seccomp(proc);
+	}
 	execve(executable, proc->args, proc->env);
 	fail("exec failed: unable to start container process: exec: \"%s\": %s", proc->args[0], go_strerror(errno));
 }

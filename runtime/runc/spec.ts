@@ -1,5 +1,6 @@
 // The parts of the OCI runtime spec 1.0.2 (config.json) that ref-runc reads. Field names are the
 // spec's own, so a config written by dockerd or containerd parses without translation.
+import type { OciSeccomp } from './seccomp.js';
 
 export interface OciUser {
   uid: number;
@@ -104,6 +105,7 @@ export interface OciResources {
 }
 
 export interface OciLinux {
+  seccomp?: OciSeccomp;
   namespaces?: OciNamespace[];
   devices?: OciDevice[];
   cgroupsPath?: string;

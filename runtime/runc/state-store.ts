@@ -25,6 +25,8 @@ export interface ContainerRecord {
   /** Namespace types the container's processes live in, for `exec` to join. */
   namespaces: string[];
   capabilities?: OciCapabilities;
+  /** The compiled seccomp filter, applied to exec'd processes too, as runc does. */
+  seccomp?: string;
   poststart?: OciHook[];
   poststop?: OciHook[];
 }

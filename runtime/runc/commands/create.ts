@@ -11,6 +11,7 @@ import { RuntimeError, errors } from '../errors.js';
 import { CGROUP_ROOT, discoverHierarchies, removeCgroups, resolveCgroupPath, setupCgroups } from '../cgroups.js';
 import { createPlan, rootfsOf } from '../plan.js';
 import { runNative } from '../native.js';
+import { compileSeccomp } from '../seccomp.js';
 import { readProcStat } from '../state-store.js';
 import type { ContainerRecord } from '../state-store.js';
 
@@ -22,6 +23,15 @@ export function loadSpec(bundle: string): OciSpec {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw errors.specNotFound('config.json');
     throw new RuntimeError(`failed to parse ${path}: ${(err as Error).message}`);
   }
+}
+
+function seccompFor(ctx: RuntimeContext, spec: OciSpec): string | undefined {
+  if (!spec.linux?.seccomp) return undefined;
+  if (process.arch !== 'x64') {
+    ctx.log.info(`seccomp profile not applied: only x86_64 is compiled, this is ${process.arch}`);
+    return undefined;
+  }
+  return compileSeccomp(spec.linux.seccomp);
 }
 
 export function create(ctx: RuntimeContext, args: CommandArgs): number {
@@ -37,6 +47,7 @@ export function create(ctx: RuntimeContext, args: CommandArgs): number {
   if (!spec.process?.terminal && consoleSocket)
     throw new RuntimeError('cannot use console socket if runc will not detach or allocate tty');
 
+  const seccomp = seccompFor(ctx, spec);
   const dir = ctx.store.reserve(id);
   let cgroupDirs: Record<string, string> = {};
   try {
@@ -54,6 +65,7 @@ export function create(ctx: RuntimeContext, args: CommandArgs): number {
       hierarchies: discoverHierarchies(),
       cgroupPath,
       cgroupRoot: CGROUP_ROOT,
+      seccomp,
     });
     ctx.log.debug(`create ${id}: native stage with ${plan.length} arguments`);
     const { pid } = runNative(plan, bundle);
@@ -69,6 +81,7 @@ export function create(ctx: RuntimeContext, args: CommandArgs): number {
       cgroupPaths: cgroupDirs,
       namespaces: (spec.linux?.namespaces ?? []).map((ns) => ns.type),
       capabilities: spec.process?.capabilities,
+      seccomp,
       poststart: spec.hooks?.poststart,
       poststop: spec.hooks?.poststop,
     };

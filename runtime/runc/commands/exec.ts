@@ -50,6 +50,7 @@ export function exec(ctx: RuntimeContext, args: CommandArgs): number {
     pidFile: pidFile ? resolve(pidFile) : undefined,
     consoleSocket: consoleSocket ? resolve(consoleSocket) : undefined,
     detach,
+    seccomp: record.seccomp,
   });
   try {
     const outcome = runNative(plan);
