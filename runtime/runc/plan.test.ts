@@ -21,18 +21,18 @@ const spec: OciSpec = {
   ],
   hooks: { prestart: [{ path: '/usr/bin/hook', args: ['hook', 'setkey'] }] },
   linux: {
-    namespaces: [{ type: 'pid' }, { type: 'mount' }, { type: 'network', path: '/run/netns/x' }],
+    namespaces: [{ type: 'pid' }, { type: 'mount' }, { type: 'uts' }, { type: 'network', path: '/run/netns/x' }],
     sysctl: { 'net.ipv4.ip_unprivileged_port_start': '0' },
     maskedPaths: ['/proc/kcore'],
     readonlyPaths: ['/proc/sys'],
   },
 };
 
-function plan(): string[] {
+function plan(from: OciSpec = spec): string[] {
   return createPlan({
     id: 'c1',
     bundle: '/bundles/c1',
-    spec,
+    spec: from,
     fifo: '/run/ref-runc/c1/exec.fifo',
     pidFile: '/bundles/c1/init.pid',
     noPivot: false,
@@ -56,7 +56,7 @@ test('the rootfs is resolved against the bundle and namespaces are new or joined
   const args = plan();
   assert.deepEqual(values(args, '--rootfs', 1), [['/bundles/c1/rootfs']]);
   assert.ok(args.includes('--readonly-root'));
-  assert.deepEqual(values(args, '--new-ns', 1), [['pid'], ['mount']]);
+  assert.deepEqual(values(args, '--new-ns', 1), [['pid'], ['mount'], ['uts']]);
   assert.deepEqual(values(args, '--join-ns', 2), [['network', '/run/netns/x']]);
 });
 
@@ -100,4 +100,10 @@ test('exec joins the init process namespaces by /proc path and falls back to the
   assert.deepEqual(values(args, '--caps', 1), [['0x1']]);
   assert.ok(args.includes('--detach'));
   assert.deepEqual(values(args, '--uid', 1), [['1000']]);
+});
+
+test('a hostname or a net sysctl that would change the host is refused, as runc does', () => {
+  const shared = (types: string[]): OciSpec => ({ ...spec, linux: { ...spec.linux, namespaces: types.map((type) => ({ type })) } });
+  assert.throws(() => plan(shared(['pid', 'mount', 'network'])), /unable to set hostname without a private UTS namespace/);
+  assert.throws(() => plan(shared(['pid', 'mount', 'uts'])), /sysctl "net.ipv4.ip_unprivileged_port_start" not allowed in host network namespace/);
 });

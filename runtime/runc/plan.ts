@@ -56,6 +56,12 @@ export function createPlan(input: CreatePlanInput): string[] {
   const args: string[] = ['create', '--rootfs', rootfsOf(bundle, spec), '--fifo', input.fifo];
   if (spec.root?.readonly) args.push('--readonly-root');
   if (input.noPivot) args.push('--no-pivot');
+  const privateNamespaces = new Set((spec.linux?.namespaces ?? []).filter((ns) => !ns.path).map((ns) => ns.type));
+  const ownNamespaces = new Set((spec.linux?.namespaces ?? []).map((ns) => ns.type));
+  // Both would change the host itself; runc refuses them with these words.
+  if (spec.hostname && !privateNamespaces.has('uts')) throw new RuntimeError('unable to set hostname without a private UTS namespace');
+  for (const key of Object.keys(spec.linux?.sysctl ?? {}))
+    if (key.startsWith('net.') && !ownNamespaces.has('network')) throw new RuntimeError(`sysctl "${key}" not allowed in host network namespace`);
   if (spec.hostname) args.push('--hostname', spec.hostname);
   if (input.pidFile) args.push('--pid-file', input.pidFile);
   if (input.consoleSocket) args.push('--console-socket', input.consoleSocket);
@@ -136,6 +142,8 @@ export function processArgs(process: OciProcess, fallbackCaps: OciProcess['capab
   if (seccomp) args.push('--seccomp', seccomp);
   for (const entry of process.env ?? []) args.push('--env', entry);
   args.push('--cwd', process.cwd || '/');
+  // runc's default when config.json has none.
+  args.push('--umask', String(process.user?.umask ?? 0o022));
   args.push('--uid', String(process.user?.uid ?? 0), '--gid', String(process.user?.gid ?? 0));
   for (const gid of process.user?.additionalGids ?? []) args.push('--group', String(gid));
   const caps = process.capabilities ?? fallbackCaps;

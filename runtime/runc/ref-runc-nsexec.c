@@ -82,6 +82,7 @@ struct process_plan {
 	char *env[MAX_ITEMS * 4];
 	int env_count;
 	const char *cwd;
+	mode_t umask;
 	unsigned uid, gid;
 	gid_t groups[MAX_ITEMS];
 	int group_count;
@@ -234,6 +235,7 @@ static void parse_plan(int argc, char **argv, struct plan *p)
 	p->root_propagation = MS_SLAVE | MS_REC;
 	struct process_plan *proc = &p->process;
 	proc->cwd = "/";
+	proc->umask = 022;
 	int i = 2;
 	for (; i < argc; i++) {
 		const char *opt = argv[i];
@@ -301,6 +303,7 @@ static void parse_plan(int argc, char **argv, struct plan *p)
 		else if (IS("--state-suffix")) p->state_suffix = next_arg(argc, argv, &i);
 		else if (IS("--env")) proc->env[proc->env_count++] = next_arg(argc, argv, &i);
 		else if (IS("--cwd")) proc->cwd = next_arg(argc, argv, &i);
+		else if (IS("--umask")) proc->umask = (mode_t)strtoul(next_arg(argc, argv, &i), NULL, 0);
 		else if (IS("--uid")) proc->uid = atoi(next_arg(argc, argv, &i));
 		else if (IS("--gid")) proc->gid = atoi(next_arg(argc, argv, &i));
 		else if (IS("--group")) proc->groups[proc->group_count++] = atoi(next_arg(argc, argv, &i));
@@ -706,6 +709,7 @@ static void setup_console(int console_socket, const struct process_plan *proc, i
 
 static void apply_rlimits(const struct process_plan *proc)
 {
+	umask(proc->umask);
 	for (int k = 0; k < proc->rlimit_count; k++) {
 		struct rlimit limit = { .rlim_cur = proc->rlimits[k].soft, .rlim_max = proc->rlimits[k].hard };
 		if (setrlimit(proc->rlimits[k].resource, &limit) < 0)
