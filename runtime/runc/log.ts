@@ -1,4 +1,4 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, writeSync } from 'node:fs';
 
 export type LogFormat = 'text' | 'json';
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
@@ -26,7 +26,7 @@ export class RuntimeLog {
   /** A fatal error as runc reports it: the log entry, plus the bare text on stderr when the log is a file. */
   fatal(msg: string): void {
     this.write('error', msg);
-    if (this.file) process.stderr.write(`${msg}\n`);
+    if (this.file) toStderr(`${msg}\n`);
   }
 
   private write(level: LogLevel, msg: string): void {
@@ -36,13 +36,23 @@ export class RuntimeLog {
         ? `${JSON.stringify({ level, msg, time })}\n`
         : `time="${time}" level=${level} msg=${JSON.stringify(msg)}\n`;
     if (!this.file) {
-      process.stderr.write(line);
+      toStderr(line);
       return;
     }
     try {
       appendFileSync(this.file, line);
     } catch {
-      process.stderr.write(line);
+      toStderr(line);
     }
+  }
+}
+
+// Not process.stderr: libuv would switch the descriptor to non-blocking mode, and create hands
+// that same open file to the container as its stderr, where writes would then fail with EAGAIN.
+function toStderr(text: string): void {
+  try {
+    writeSync(2, text);
+  } catch {
+    // stderr closed: nowhere left to report
   }
 }

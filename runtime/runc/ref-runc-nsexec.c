@@ -159,6 +159,12 @@ static void write_result(const char *fmt, ...)
 		return;
 	if (n > (int)sizeof(line) - 2)
 		n = sizeof(line) - 2;
+	// One line per outcome: the reader takes the first line only.
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == ' '))
+		n--;
+	for (int k = 0; k < n; k++)
+		if (line[k] == '\n')
+			line[k] = ' ';
 	line[n++] = '\n';
 	if (write(RESULT_FD, line, n) < 0) {
 		// The Node parent is gone; nothing left to tell.
@@ -851,14 +857,22 @@ static void look_path(const char *name, char *const *env, char *out, size_t out_
 	fail("%sexec: \"%s\": executable file not found in $PATH", prefix, name);
 }
 
-static void write_pid_file(const char *path, pid_t pid)
+// Written to a temporary name and renamed, so a reader never sees a half-written pid.
+static int write_pid_file(const char *path, pid_t pid)
 {
-	char tmp[PATH_MAX], text[32];
+	char tmp[PATH_MAX + 32], text[32];
 	snprintf(tmp, sizeof(tmp), "%s.tmp%d", path, (int)getpid());
 	snprintf(text, sizeof(text), "%d", (int)pid);
 	int fd = open(tmp, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, text, strlen(text)) < 0 || close(fd) < 0 || rename(tmp, path) < 0)
-		fail("write pid file %s: %s", path, go_strerror(errno));
+	if (fd < 0)
+		return -1;
+	if (write(fd, text, strlen(text)) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
+		int err = errno;
+		unlink(tmp);
+		errno = err;
+		return -1;
+	}
+	return 0;
 }
 
 // --- parent side: hooks and the sync protocol ----------------------------------------------
@@ -938,6 +952,10 @@ static void run_hook(const struct plan *p, int index, pid_t child)
 	close(err[0]);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return;
+	while (out_used > 0 && stdout_text[out_used - 1] == '\n')
+		stdout_text[--out_used] = '\0';
+	while (err_used > 0 && stderr_text[err_used - 1] == '\n')
+		stderr_text[--err_used] = '\0';
 	if (WIFSIGNALED(status))
 		fail("error running hook #%d: signal: %s, stdout: %s, stderr: %s", index, strsignal(WTERMSIG(status)),
 		     stdout_text, stderr_text);
@@ -1125,8 +1143,12 @@ static int create_container(const struct plan *p)
 		waitpid(child, NULL, 0);
 		return 1;
 	}
-	if (p->pid_file)
-		write_pid_file(p->pid_file, child);
+	if (p->pid_file && write_pid_file(p->pid_file, child) < 0) {
+		write_result("error write pid file %s: %s", p->pid_file, go_strerror(errno));
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		return 1;
+	}
 	write_result("pid %d", (int)child);
 	return 0;
 }
@@ -1211,8 +1233,12 @@ static int exec_in_container(const struct plan *p)
 		waitpid(child, NULL, 0);
 		return 1;
 	}
-	if (p->pid_file)
-		write_pid_file(p->pid_file, child);
+	if (p->pid_file && write_pid_file(p->pid_file, child) < 0) {
+		write_result("error write pid file %s: %s", p->pid_file, go_strerror(errno));
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		return 1;
+	}
 	write_result("pid %d", (int)child);
 	if (p->detach)
 		return 0;
