@@ -134,8 +134,10 @@ export class BenchEngine {
   }
 }
 
+/** The line that says why: a crashed Node.js daemon ends its log with "Node.js v20…", not the error. */
 function lastLogLine(engine: ManagedEngine): string {
-  return engine.logTail(5).split('\n').filter(Boolean).pop() ?? '(empty log)';
+  const lines = engine.logTail(30).split('\n').filter(Boolean);
+  return [...lines].reverse().find((l) => /error|fatal|panic/i.test(l)) ?? lines.pop() ?? '(empty log)';
 }
 
 /** Sweep every engine this process started and has not cleaned up yet (used on interrupt). */
