@@ -4,4 +4,4 @@ import { main } from '../runtime/runc/cli.js';
 
 // Shown by ps as "ref-runc" rather than "node", so a left-over runtime process is easy to spot.
 process.title = 'ref-runc';
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

@@ -6,43 +6,34 @@ import type { LogFormat } from './log.js';
 import { StateStore } from './state-store.js';
 import { RuntimeError } from './errors.js';
 import { versionText } from './version.js';
-import { create } from './commands/create.js';
-import { start } from './commands/start.js';
-import { state } from './commands/state.js';
-import { kill } from './commands/kill.js';
-import { deleteContainer } from './commands/delete.js';
-import { exec } from './commands/exec.js';
-import { list } from './commands/list.js';
-import { ps } from './commands/ps.js';
-import { pause, resume } from './commands/pause.js';
-import { update } from './commands/update.js';
-import { features } from './commands/features.js';
-
 export const DEFAULT_ROOT = '/run/ref-runc';
 
+type CommandRun = (ctx: RuntimeContext, args: CommandArgs) => number;
+
 interface CommandSpec {
-  run: (ctx: RuntimeContext, args: CommandArgs) => number;
+  /** Loaded on demand: each invocation runs one command, and Node compiles only what it imports. */
+  load: () => Promise<CommandRun>;
   /** Flags that take a value; every other flag is a switch. */
   valued: string[];
 }
 
 const commands: Record<string, CommandSpec> = {
-  create: { run: create, valued: ['bundle', 'b', 'pid-file', 'console-socket', 'preserve-fds'] },
-  start: { run: start, valued: [] },
-  state: { run: state, valued: [] },
-  kill: { run: kill, valued: [] },
-  delete: { run: deleteContainer, valued: [] },
+  create: { load: async () => (await import('./commands/create.js')).create, valued: ['bundle', 'b', 'pid-file', 'console-socket', 'preserve-fds'] },
+  start: { load: async () => (await import('./commands/start.js')).start, valued: [] },
+  state: { load: async () => (await import('./commands/state.js')).state, valued: [] },
+  kill: { load: async () => (await import('./commands/kill.js')).kill, valued: [] },
+  delete: { load: async () => (await import('./commands/delete.js')).deleteContainer, valued: [] },
   exec: {
-    run: exec,
+    load: async () => (await import('./commands/exec.js')).exec,
     valued: ['process', 'p', 'pid-file', 'console-socket', 'cwd', 'env', 'e', 'user', 'u', 'additional-gids', 'g',
       'process-label', 'apparmor', 'cap', 'c', 'preserve-fds', 'cgroup'],
   },
-  list: { run: list, valued: ['format', 'f'] },
-  ps: { run: ps, valued: ['format', 'f'] },
-  pause: { run: pause, valued: [] },
-  resume: { run: resume, valued: [] },
-  update: { run: update, valued: ['resources', 'r'] },
-  features: { run: () => features(), valued: [] },
+  list: { load: async () => (await import('./commands/list.js')).list, valued: ['format', 'f'] },
+  ps: { load: async () => (await import('./commands/ps.js')).ps, valued: ['format', 'f'] },
+  pause: { load: async () => (await import('./commands/pause.js')).pause, valued: [] },
+  resume: { load: async () => (await import('./commands/pause.js')).resume, valued: [] },
+  update: { load: async () => (await import('./commands/update.js')).update, valued: ['resources', 'r'] },
+  features: { load: async () => (await import('./commands/features.js')).features, valued: [] },
 };
 
 const GLOBAL_VALUED = ['root', 'log', 'log-format', 'criu', 'rootless'];
@@ -81,7 +72,7 @@ export function parseFlags(argv: string[], valued: string[]): CommandArgs & { re
   return { flags, ordered, positionals: argv.slice(i), rest: argv.slice(i) };
 }
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   let global: ReturnType<typeof parseFlags>;
   try {
     global = parseFlags(argv, GLOBAL_VALUED);
@@ -110,7 +101,8 @@ export function main(argv: string[]): number {
   const root = typeof g.get('root') === 'string' ? (g.get('root') as string) : DEFAULT_ROOT;
   const ctx: RuntimeContext = { store: new StateStore(root), log, systemdCgroup: g.has('systemd-cgroup') };
   try {
-    return command.run(ctx, parseFlags(rest, command.valued));
+    const run = await command.load();
+    return run(ctx, parseFlags(rest, command.valued));
   } catch (err) {
     log.fatal(err instanceof RuntimeError ? err.message : String((err as Error).stack ?? err));
     return 1;

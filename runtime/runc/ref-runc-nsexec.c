@@ -813,6 +813,36 @@ static const char *env_lookup(char *const *env, const char *name)
 	return NULL;
 }
 
+// runc sets HOME when config.json does not: the user's home in the container's /etc/passwd, or "/".
+static void ensure_home(struct process_plan *proc)
+{
+	if (env_lookup(proc->env, "HOME") || proc->env_count >= MAX_ITEMS * 4 - 1)
+		return;
+	const char *home = "/";
+	static char line[1024], entry[1100];
+	FILE *passwd = fopen("/etc/passwd", "re");
+	while (passwd && fgets(line, sizeof(line), passwd)) {
+		// name:password:uid:gid:gecos:home:shell
+		char *fields[7] = { 0 };
+		char *cursor = line;
+		for (int f = 0; f < 7 && cursor; f++) {
+			fields[f] = cursor;
+			cursor = strchr(cursor, ':');
+			if (cursor)
+				*cursor++ = '\0';
+		}
+		if (fields[2] && fields[5] && *fields[5] && strtoul(fields[2], NULL, 10) == proc->uid) {
+			home = fields[5];
+			break;
+		}
+	}
+	snprintf(entry, sizeof(entry), "HOME=%s", home);
+	if (passwd)
+		fclose(passwd);
+	proc->env[proc->env_count++] = entry;
+	proc->env[proc->env_count] = NULL;
+}
+
 // Go's exec.LookPath, with which runc checks the command at create time: a name with a slash
 // must be a non-directory with an x bit; otherwise each $PATH entry is tried ("" means ".").
 static int executable_by_mode(const char *path, int *err)
@@ -1024,9 +1054,9 @@ static int supervise_setup(const struct plan *p, int fd, pid_t child)
 
 // --- create --------------------------------------------------------------------------------
 
-static void __attribute__((noreturn)) container_init(const struct plan *p, int fifo_path_fd, int console_socket)
+static void __attribute__((noreturn)) container_init(struct plan *p, int fifo_path_fd, int console_socket)
 {
-	const struct process_plan *proc = &p->process;
+	struct process_plan *proc = &p->process;
 	// If ref-runc dies mid-create, this half-made container must not linger.
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	join_cgroups(p);
@@ -1072,6 +1102,7 @@ static void __attribute__((noreturn)) container_init(const struct plan *p, int f
 	apply_rlimits(proc);
 	// Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, so it goes before the
 	// capabilities are dropped (as runc); with it, as close to execve as possible.
+	ensure_home(proc);
 	if (!proc->no_new_privileges)
 		install_seccomp(proc);
 	apply_identity(proc, cap_last);
@@ -1109,7 +1140,7 @@ static void __attribute__((noreturn)) container_init(const struct plan *p, int f
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
-static int create_container(const struct plan *p)
+static int create_container(struct plan *p)
 {
 	if (!p->rootfs || !p->fifo)
 		fail("plan: create needs --rootfs and --fifo");
@@ -1163,9 +1194,9 @@ static void forward_to_exec_child(int signo)
 		kill(exec_child_pid, signo);
 }
 
-static void __attribute__((noreturn)) exec_process(const struct plan *p, int console_socket)
+static void __attribute__((noreturn)) exec_process(struct plan *p, int console_socket)
 {
-	const struct process_plan *proc = &p->process;
+	struct process_plan *proc = &p->process;
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	// The host's cgroup files are out of reach once inside the container's mount namespace.
 	join_cgroups(p);
@@ -1182,6 +1213,7 @@ static void __attribute__((noreturn)) exec_process(const struct plan *p, int con
 		snprintf(text, sizeof(text), "%d", proc->oom_score_adj);
 		write_file("/proc/self/oom_score_adj", text);
 	}
+	ensure_home(proc);
 	if (!proc->no_new_privileges)
 		install_seccomp(proc);
 	apply_identity(proc, last_capability());
@@ -1201,7 +1233,7 @@ static void __attribute__((noreturn)) exec_process(const struct plan *p, int con
 	fail("exec failed: unable to start container process: exec: \"%s\": %s", proc->args[0], go_strerror(errno));
 }
 
-static int exec_in_container(const struct plan *p)
+static int exec_in_container(struct plan *p)
 {
 	int console_socket = p->console_socket ? connect_console_socket(p->console_socket) : -1;
 	// setns into a pid namespace only moves children, so the parent joins it and forks.
