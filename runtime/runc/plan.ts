@@ -68,6 +68,8 @@ export function createPlan(input: CreatePlanInput): string[] {
   const linux = spec.linux ?? {};
   for (const ns of linux.namespaces ?? []) {
     if (!NAMESPACE_TYPES.has(ns.type)) throw new RuntimeError(`namespace ${ns.type} does not exist`);
+    // A user namespace needs uid/gid maps written from outside; without them the init would be nobody.
+    if (ns.type === 'user') throw new RuntimeError('user namespaces are not supported by ref-runc');
     if (ns.path) args.push('--join-ns', ns.type, ns.path);
     else args.push('--new-ns', ns.type);
   }
