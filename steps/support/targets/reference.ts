@@ -12,7 +12,9 @@ const binaries: Record<Role, string> = {
   dockerd: join(DIST, 'bin', 'ref-dockerd.js'),
   containerd: join(DIST, 'bin', 'ref-containerd.js'),
   'containerd-shim': join(DIST, 'bin', 'ref-containerd-shim.js'),
-  runc: join(DIST, 'bin', 'ref-runc.js'),
+  // The native front door answers start/kill/delete without booting Node; it hands the rest to
+  // dist/bin/ref-runc.js. Either is a complete runtime.
+  runc: join(DIST, 'native', 'ref-runc'),
   'docker-init': join(DIST, 'native', 'ref-docker-init'),
   'docker-proxy': join(DIST, 'bin', 'ref-docker-proxy.js'),
 };
@@ -39,10 +41,11 @@ export const referenceTarget: TargetInfo = {
   },
 };
 
-export function newReferenceEngine(): ManagedEngine {
-  return new ManagedEngine('reference', {
+/** `name` and `extraFlags` let a variant (variants.ts) start the same ref-dockerd with a component swapped. */
+export function newReferenceEngine(name = 'reference', extraFlags: string[] = []): ManagedEngine {
+  return new ManagedEngine(name, {
     argv: [process.execPath, binaries.dockerd],
     // TODO(cgroup-parent): pass e.cgroupParent once ref-dockerd takes --cgroup-parent.
-    targetFlags: (e) => ['--bridge', e.bridge],
+    targetFlags: (e) => ['--bridge', e.bridge, ...extraFlags],
   });
 }
