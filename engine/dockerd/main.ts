@@ -36,7 +36,8 @@ export async function main(argv: string[]): Promise<void> {
   let markReady!: () => void;
   const ready = new Promise<void>((r) => (markReady = r));
   const router = new Router();
-  const server = http.createServer({ requestTimeout: 0, headersTimeout: 60000, keepAliveTimeout: 5000 });
+  // Go's net/http takes up to 1 MiB of headers (and 4 KiB of slack) where Node stops at 16 KiB
+  const server = http.createServer({ requestTimeout: 0, headersTimeout: 60000, keepAliveTimeout: 5000, maxHeaderSize: (1 << 20) + 4096 });
   server.timeout = 0;
   server.on('request', (req, res) => {
     void ready.then(() => router.dispatch(req, res));
@@ -44,7 +45,15 @@ export async function main(argv: string[]): Promise<void> {
   server.on('upgrade', (req, socket, head) => {
     void ready.then(() => router.dispatch(req, undefined, { socket, head }));
   });
-  server.on('clientError', (_err, socket) => socket.destroy());
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
+    // Go's net/http answers a request it cannot parse with a plain-text status line, then closes;
+    // a response still being written for an earlier request on the connection goes out first
+    const inFlight = (socket as unknown as { _httpMessage?: http.ServerResponse })._httpMessage;
+    if (inFlight) return void inFlight.once('finish', () => socket.end());
+    if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${status}`);
+  });
 
   let listeners: Listener[] = [];
   try {
@@ -62,6 +71,8 @@ export async function main(argv: string[]): Promise<void> {
     if (shuttingDown) return;
     shuttingDown = true;
     logger.info(`Processing signal '${signal}'`);
+    // no new work while the containers are being stopped
+    closeListeners(listeners);
     try {
       await daemon.shutdown();
     } catch (err) {

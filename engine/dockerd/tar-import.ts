@@ -1,14 +1,24 @@
-// Unpack an image tar into a rootfs directory without letting it write outside: `docker import`
-// takes arbitrary tars, and the daemon runs as root. Refused: absolute names, `..`, entries
-// reached through a symlink, hard links whose target is outside the tree, and device nodes.
+// Unpack an image tar into a rootfs directory as dockerd does for `docker import`, which unpacks in
+// a chroot: every name, link target and symlink met on the way resolves inside the root, so `..`
+// and absolute names are clamped at the root (accepted, like Docker), a symlink to /etc leads to
+// the image's own /etc, and a hard link can only point at a file of the image. The daemon runs as
+// root and takes arbitrary tars: nothing may be written outside the root.
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { DockerError } from './errors.js';
 
-export class UnsafeTarError extends Error {}
+/** An archive dockerd would not apply; the texts are dockerd 20.10.24's (measured). */
+export class UnsafeTarError extends DockerError {
+  constructor(detail: string, why = 'exit status 1') {
+    super(500, `Error processing tar file(${why}): ${detail}`);
+  }
+}
 
 export interface ImportResult {
   /** sha256 of the uncompressed tar: the layer's DiffID */
@@ -16,29 +26,58 @@ export interface ImportResult {
   size: number;
 }
 
+/** The entry's path as the chroot sees it, without the leading slash; `..` stops at the root. */
 function cleanName(name: string): string {
-  if (name.startsWith('/')) throw new UnsafeTarError(`invalid tar entry ${JSON.stringify(name)}: absolute path`);
-  const parts = name.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.includes('..')) throw new UnsafeTarError(`invalid tar entry ${JSON.stringify(name)}: path escapes the root`);
-  return parts.join('/');
+  return path.posix.normalize(`/${name}`).slice(1).replace(/\/+$/, '');
 }
 
-/** Refuse to follow a symlink in any parent component: that is how a tar writes outside its root. */
-function checkParents(root: string, rel: string): void {
-  const parts = rel.split('/');
-  let cur = root;
-  for (const p of parts.slice(0, -1)) {
-    cur = path.join(cur, p);
+/**
+ * Resolve `rel` inside `root` as a chroot would: symlinks in the middle (and at the end when
+ * `followLast`) are followed, absolute link texts restart at the root, `..` stops there. The
+ * result is a host path inside root; `exists` tells whether it names something.
+ */
+function resolveInRoot(root: string, rel: string, followLast: boolean): { hostPath: string; exists: boolean } {
+  const todo = rel.split('/').filter((p) => p !== '' && p !== '.');
+  const done: string[] = [];
+  let hops = 0;
+  while (todo.length) {
+    const part = todo.shift()!;
+    if (part === '..') {
+      done.pop();
+      continue;
+    }
+    const cur = path.join(root, ...done, part);
     let st: fs.Stats;
     try {
       st = fs.lstatSync(cur);
     } catch {
-      fs.mkdirSync(cur, { mode: 0o755 });
+      return { hostPath: path.join(root, ...done, part, ...todo), exists: false };
+    }
+    if (st.isSymbolicLink() && (todo.length > 0 || followLast)) {
+      if (++hops > 40) throw new UnsafeTarError(`open /${rel}: too many levels of symbolic links`);
+      const link = fs.readlinkSync(cur);
+      if (link.startsWith('/')) done.length = 0;
+      todo.unshift(...link.split('/').filter((p) => p !== '' && p !== '.'));
       continue;
     }
-    if (st.isSymbolicLink()) throw new UnsafeTarError(`invalid tar entry ${JSON.stringify(rel)}: path goes through a symlink`);
-    if (!st.isDirectory()) throw new UnsafeTarError(`invalid tar entry ${JSON.stringify(rel)}: parent is not a directory`);
+    if (todo.length > 0 && !st.isDirectory()) throw new UnsafeTarError(`open /${rel}: not a directory`);
+    done.push(part);
   }
+  return { hostPath: path.join(root, ...done), exists: true };
+}
+
+/** Where the entry goes: its parent resolved (and made, as dockerd does), its own name not followed. */
+function placeEntry(root: string, rel: string, op: string): string {
+  const parentRel = path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel);
+  const parent = resolveInRoot(root, parentRel, true);
+  if (!parent.exists) {
+    // a dangling symlink as parent: the chroot's open fails, nothing is made through it
+    if (parentRel && resolveInRoot(root, parentRel, false).exists) throw new UnsafeTarError(`${op} /${rel}: no such file or directory`);
+    fs.mkdirSync(parent.hostPath, { recursive: true, mode: 0o755 });
+  } else if (!fs.statSync(parent.hostPath).isDirectory()) {
+    throw new UnsafeTarError(`${op} /${rel}: not a directory`);
+  }
+  return path.join(parent.hostPath, path.posix.basename(rel));
 }
 
 function removeExisting(target: string, keepDir: boolean): void {
@@ -50,6 +89,14 @@ function removeExisting(target: string, keepDir: boolean): void {
   }
   if (keepDir && st.isDirectory()) return;
   fs.rmSync(target, { recursive: true, force: true });
+}
+
+/** tar-stream's complaints in the words of Go's archive/tar. */
+function tarReadError(err: Error): Error {
+  if (err instanceof DockerError) return err;
+  if (/Invalid tar header/i.test(err.message)) return new UnsafeTarError('archive/tar: invalid tar header');
+  if (/Unexpected end of data|premature close/i.test(err.message)) return new UnsafeTarError('unexpected EOF');
+  return err;
 }
 
 /** Sniff gzip by its magic bytes, as Docker's DecompressStream does. */
@@ -75,6 +122,8 @@ export async function extractTar(input: Readable, root: string): Promise<ImportR
   let size = 0;
   const dirTimes: Array<[string, Date]> = [];
   const extract = tarStream.extract();
+  const seen = new Set<string>();
+  const run = promisify(execFile);
   extract.on('entry', (header, stream, next) => {
     const done = (err?: unknown) => {
       if (err) {
@@ -82,17 +131,24 @@ export async function extractTar(input: Readable, root: string): Promise<ImportR
         extract.destroy(err as Error);
       } else next();
     };
+    const skipBody = () => {
+      stream.resume();
+      stream.on('end', () => done());
+    };
     try {
       const rel = cleanName(header.name);
       if (rel === '') {
         if (header.type === 'directory' && header.mode !== undefined) fs.chmodSync(root, header.mode & 0o7777);
-        stream.resume();
-        stream.on('end', () => done());
-        return;
+        return skipBody();
       }
-      checkParents(root, rel);
-      const target = path.join(root, rel);
+      if (['file', 'contiguous-file', 'directory', 'symlink', 'link', 'fifo', 'character-device', 'block-device'].includes(header.type ?? '')) {
+        // dockerd's layer store refuses an archive naming one path twice (a symlink then a file through it, …)
+        if (seen.has(rel)) throw new UnsafeTarError('', 'duplicates of file paths not supported');
+        seen.add(rel);
+      }
       const mode = (header.mode ?? 0o644) & 0o7777;
+      const opFor: Record<string, string> = { directory: 'mkdir', symlink: 'symlink', link: 'link', fifo: 'mknod', 'character-device': 'mknod', 'block-device': 'mknod' };
+      const target = header.type === 'link' ? '' : placeEntry(root, rel, opFor[header.type ?? ''] ?? 'open');
       const own = () => {
         try {
           fs.lchownSync(target, header.uid ?? 0, header.gid ?? 0);
@@ -107,13 +163,12 @@ export async function extractTar(input: Readable, root: string): Promise<ImportR
           fs.chmodSync(target, mode);
           own();
           if (header.mtime) dirTimes.push([target, header.mtime]);
-          stream.resume();
-          stream.on('end', () => done());
-          return;
+          return skipBody();
         case 'file':
         case 'contiguous-file': {
           removeExisting(target, false);
-          const ws = fs.createWriteStream(target, { mode });
+          // wx: never open through something that appeared at the name in the meantime
+          const ws = fs.createWriteStream(target, { mode, flags: 'wx' });
           stream.on('data', (c: Buffer) => (size += c.length));
           pipeline(stream, ws)
             .then(() => {
@@ -131,32 +186,37 @@ export async function extractTar(input: Readable, root: string): Promise<ImportR
           fs.symlinkSync(header.linkname ?? '', target);
           own();
           if (header.mtime) fs.lutimesSync(target, header.mtime, header.mtime);
-          stream.resume();
-          stream.on('end', () => done());
-          return;
+          return skipBody();
         case 'link': {
-          const src = cleanName(header.linkname ?? '');
-          checkParents(root, src);
-          const srcPath = path.join(root, src);
-          if (fs.lstatSync(srcPath).isDirectory()) throw new UnsafeTarError(`invalid hard link ${JSON.stringify(rel)} to a directory`);
-          removeExisting(target, false);
-          fs.linkSync(srcPath, target);
-          stream.resume();
-          stream.on('end', () => done());
-          return;
+          const linkRel = cleanName(header.linkname ?? '');
+          const src = resolveInRoot(root, linkRel, false);
+          if (!src.exists) throw new UnsafeTarError(`link /${linkRel} /${rel}: no such file or directory`);
+          const dst = placeEntry(root, rel, 'link');
+          if (fs.lstatSync(src.hostPath).isDirectory()) throw new UnsafeTarError(`link /${linkRel} /${rel}: operation not permitted`);
+          removeExisting(dst, false);
+          // link(2) does not follow a symlink named as its source: at most the link itself is shared
+          fs.linkSync(src.hostPath, dst);
+          return skipBody();
         }
         case 'fifo':
-          removeExisting(target, false);
-          stream.resume();
-          stream.on('end', () => done());
-          return;
         case 'character-device':
-        case 'block-device':
-          throw new UnsafeTarError(`invalid tar entry ${JSON.stringify(rel)}: device nodes are not imported`);
+        case 'block-device': {
+          removeExisting(target, false);
+          const kind = header.type === 'fifo' ? ['p'] : [header.type === 'block-device' ? 'b' : 'c', String(header.devmajor ?? 0), String(header.devminor ?? 0)];
+          // Docker keeps device nodes and pipes of an imported image; the device cgroup, not the
+          // image, decides what a container may open
+          stream.resume();
+          run('mknod', ['-m', mode.toString(8), target, ...kind])
+            .then(() => {
+              own();
+              done();
+            })
+            .catch((err: Error & { stderr?: string }) => done(new UnsafeTarError(`mknod /${rel}: ${String(err.stderr ?? err.message).trim()}`)));
+          return;
+        }
         default:
           // pax headers and the like carry no file
-          stream.resume();
-          stream.on('end', () => done());
+          return skipBody();
       }
     } catch (err) {
       done(err);
@@ -169,8 +229,12 @@ export async function extractTar(input: Readable, root: string): Promise<ImportR
       cb(null, chunk);
     },
   });
-  if (gzip) await pipeline(source, createGunzip(), hasher, extract);
-  else await pipeline(source, hasher, extract);
+  try {
+    if (gzip) await pipeline(source, createGunzip(), hasher, extract);
+    else await pipeline(source, hasher, extract);
+  } catch (err) {
+    throw tarReadError(err as Error);
+  }
   for (const [d, t] of dirTimes.reverse()) fs.utimesSync(d, t, t);
   return { diffId: `sha256:${hash.digest('hex')}`, size };
 }

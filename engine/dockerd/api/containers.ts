@@ -14,6 +14,7 @@ import { readLogFile, type LogEntry } from '../log-file.js';
 import { frame, STDERR, STDOUT } from '../stream.js';
 import type { Attacher } from '../container-io.js';
 import { humanDuration } from './human.js';
+import { checkForJson, checkPortBindings, checkReferenceCase, CONTAINER_CONFIG_WRAPPER, decodeFirst, typeError, unmarshal } from './go-json.js';
 
 function endpointJson(c: Container) {
   const e = c.rec.Endpoint;
@@ -203,12 +204,8 @@ function listJson(d: Daemon, c: Container) {
 
 function parseFilters(raw: string | null): Record<string, string[]> {
   if (!raw) return {};
-  let f: Record<string, string[] | Record<string, boolean>>;
-  try {
-    f = JSON.parse(raw);
-  } catch {
-    throw new DockerError(400, `invalid filter: ${raw}`);
-  }
+  // filters.FromJSON: Go's json.Unmarshal, whose syntax errors dockerd returns as 500s
+  const f = unmarshal(raw) as Record<string, string[] | Record<string, boolean>>;
   const out: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(f)) out[k] = Array.isArray(v) ? v : Object.keys(v).filter((x) => v[x]);
   return out;
@@ -278,7 +275,14 @@ function sinceFilter(ctx: Ctx) {
 
 export function containerRoutes(r: Router, d: Daemon): void {
   r.add('POST', '/containers/create', async (ctx) => {
-    const body = await ctx.json<Record<string, unknown>>();
+    // dockerd's order: Content-Type, JSON syntax, Go types, an empty config, port specs, then names and images
+    checkForJson(ctx.req.headers['content-type']);
+    const body = decodeFirst(await ctx.body()) as Record<string, unknown> | null;
+    const typeErr = typeError(body, CONTAINER_CONFIG_WRAPPER);
+    if (typeErr) throw new DockerError(500, typeErr);
+    if (body === null) throw new DockerError(400, 'Config cannot be empty in order to create a container');
+    checkPortBindings((body.HostConfig as { PortBindings?: Parameters<typeof checkPortBindings>[0] } | undefined)?.PortBindings);
+    if (typeof body.Image === 'string' && body.Image) checkReferenceCase(body.Image);
     const c = await d.create(body, ctx.query.get('name'));
     ctx.sendJson(201, { Id: c.rec.ID, Warnings: [] });
   });

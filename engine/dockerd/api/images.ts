@@ -7,8 +7,8 @@ import { parseReference, familiar } from '../reference.js';
 import { DockerError } from '../errors.js';
 import * as E from '../errors.js';
 import { ENGINE_VERSION } from '../version.js';
-import { UnsafeTarError } from '../tar-import.js';
 import { logger } from '../log.js';
+import { checkReferenceCase, unmarshal } from './go-json.js';
 
 function emptyConfig(c: Partial<Record<string, unknown>> = {}) {
   return {
@@ -60,7 +60,7 @@ export function imageInspectJson(d: Daemon, img: Image) {
 
 function parseFilters(raw: string | null): Record<string, string[]> {
   if (!raw) return {};
-  const f = JSON.parse(raw) as Record<string, string[] | Record<string, boolean>>;
+  const f = unmarshal(raw) as Record<string, string[] | Record<string, boolean>>;
   const out: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(f)) out[k] = Array.isArray(v) ? v : Object.keys(v).filter((x) => v[x]);
   return out;
@@ -76,19 +76,16 @@ export function imageRoutes(r: Router, d: Daemon): void {
       const ref = parseReference(ctx.query.get('tag') ? `${name}:${ctx.query.get('tag')}` : name);
       throw new DockerError(404, `pull access denied for ${ref?.repo ?? name}, repository does not exist or may require 'docker login': denied: the reference engine has no registry`);
     }
+    const repo = ctx.query.get('repo');
+    if (repo) checkReferenceCase(repo);
     if (fromSrc !== '-') throw new DockerError(400, 'only imports from the request body (fromSrc=-) are supported');
-    let img: Image;
-    try {
-      img = await d.images.importTar(ctx.req, {
-        repo: ctx.query.get('repo') ?? undefined,
-        tag: ctx.query.get('tag') ?? undefined,
-        message: ctx.query.get('message') ?? undefined,
-        changes: ctx.query.getAll('changes'),
-      });
-    } catch (err) {
-      if (err instanceof UnsafeTarError) throw new DockerError(400, err.message);
-      throw err;
-    }
+    // an archive dockerd refuses (UnsafeTarError) carries its own status and text
+    const img: Image = await d.images.importTar(ctx.req, {
+      repo: repo ?? undefined,
+      tag: ctx.query.get('tag') ?? undefined,
+      message: ctx.query.get('message') ?? undefined,
+      changes: ctx.query.getAll('changes'),
+    });
     logger.info('image imported', { image: img.id });
     const res = ctx.stream(200, 'application/json');
     res.end(JSON.stringify({ status: img.id }) + '\r\n');

@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import { Ctx, dockerHeaders, type Handler } from './http.js';
 import { API_VERSION, MIN_API_VERSION } from '../version.js';
 import { logger } from '../log.js';
+import { posix } from 'node:path';
 
 interface Route {
   method: string;
@@ -18,6 +19,24 @@ function cmpVersion(a: string, b: string): number {
   const [a1, a2] = a.split('.').map(Number);
   const [b1, b2] = b.split('.').map(Number);
   return a1 - b1 || a2 - b2;
+}
+
+/** The clean form of a request target's path (query kept) when it differs, as Go's path.Clean makes it. */
+function cleanedPath(url: string): string | undefined {
+  const q = url.indexOf('?');
+  const raw = q < 0 ? url : url.slice(0, q);
+  let p: string;
+  try {
+    p = decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
+  if (!p.startsWith('/')) p = `/${p}`;
+  let clean = posix.normalize(p);
+  if (clean.length > 1 && clean.endsWith('/') && !p.endsWith('/')) clean = clean.slice(0, -1);
+  if (p.endsWith('/') && !clean.endsWith('/')) clean += '/';
+  if (clean === p) return undefined;
+  return clean + (q < 0 ? '' : url.slice(q));
 }
 
 export class Router {
@@ -35,6 +54,16 @@ export class Router {
   }
 
   async dispatch(req: IncomingMessage, res: ServerResponse | undefined, upgrade?: { socket: Duplex; head: Buffer }): Promise<void> {
+    const moved = cleanedPath(req.url ?? '/');
+    if (moved !== undefined) {
+      // gorilla/mux in dockerd redirects a path with `.`, `..` or empty segments to its clean form
+      if (upgrade) upgrade.socket.end(`HTTP/1.1 301 Moved Permanently\r\nLocation: ${moved}\r\nContent-Length: 0\r\n\r\n`);
+      else {
+        res!.writeHead(301, { Location: moved, 'Content-Length': 0 });
+        res!.end();
+      }
+      return;
+    }
     const ctx = new Ctx(req, res, upgrade);
     let p = ctx.path.replace(/\/+$/, '') || '/';
     const vm = /^\/v([0-9]+\.[0-9]+)(\/.*)$/.exec(p);
