@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Container } from './container-store.js';
 import { writeFileAtomic } from './atomic-file.js';
+import { faultEnabled } from '../../lib/faults.js';
 
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -98,8 +99,11 @@ export function buildSpec(b: BundleInput): Record<string, unknown> {
   if (b.initPath) mounts.push({ destination: '/sbin/docker-init', type: 'bind', source: b.initPath, options: ['bind', 'ro'] });
   const namespaces: Array<Record<string, string>> = [{ type: 'mount' }, { type: 'network' }, { type: 'uts' }, { type: 'pid' }, { type: 'ipc' }];
   if (b.netnsPath) namespaces[1] = { type: 'network', path: b.netnsPath };
+  // Fault switch no-pid-namespace (lib/faults.ts): the container stays in the host's pid namespace.
+  if (faultEnabled('no-pid-namespace')) namespaces.splice(3, 1);
   const resources: Record<string, unknown> = {};
-  if (hostConfig.Memory) resources.memory = { limit: hostConfig.Memory };
+  // Fault switch no-memory-limit (lib/faults.ts): --memory never reaches the cgroup.
+  if (hostConfig.Memory && !faultEnabled('no-memory-limit')) resources.memory = { limit: hostConfig.Memory };
   if (hostConfig.PidsLimit) resources.pids = { limit: hostConfig.PidsLimit };
   if (hostConfig.CpuShares || hostConfig.NanoCpus) {
     resources.cpu = {
@@ -119,7 +123,8 @@ export function buildSpec(b: BundleInput): Record<string, unknown> {
       noNewPrivileges: false,
     },
     root: { path: b.rootfs, readonly: Boolean(hostConfig.ReadonlyRootfs) },
-    hostname: rec.Config.Hostname,
+    // Fault switch hostname-not-set (lib/faults.ts): the container keeps the host's name.
+    hostname: faultEnabled('hostname-not-set') ? undefined : rec.Config.Hostname,
     mounts,
     linux: {
       cgroupsPath: `/docker/${rec.ID}`,

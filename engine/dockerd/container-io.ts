@@ -18,6 +18,8 @@ export interface Attacher {
 export class ProcessIO {
   private readers: FifoReader[] = [];
   private stdinSocket?: net.Socket;
+  private isStarted = false;
+  private closeStdinWhenStarted = false;
   readonly attachers = new Set<Attacher>();
   readonly drained: Promise<void>;
 
@@ -66,6 +68,8 @@ export class ProcessIO {
   /** The shim has its write ends now: EOF from here on means the process is gone. */
   started(): void {
     for (const r of this.readers) r.releaseKeeper();
+    this.isStarted = true;
+    if (this.closeStdinWhenStarted) this.closeStdin();
   }
 
   /** Feed a client's input to the process; `once` closes stdin when the client's input ends. */
@@ -76,9 +80,17 @@ export class ProcessIO {
     conn.on('end', () => {
       if (once) this.closeStdin();
     });
+    // attached before the start, the connection was paused so that no input was lost
+    conn.resume();
   }
 
   closeStdin(): void {
+    // Closing the last open end of a FIFO discards what is buffered in it: input that came
+    // before the shim opened its end must wait there until the process runs.
+    if (!this.isStarted) {
+      this.closeStdinWhenStarted = true;
+      return;
+    }
     this.stdinSocket?.end();
     this.stdinSocket = undefined;
   }

@@ -12,6 +12,7 @@ import type { TaskExitEvent, TaskService } from '../containerd/task-service.js';
 import type { DaemonConfig } from './daemon-config.js';
 import { distDir } from './daemon-config.js';
 import { logger } from './log.js';
+import { faultEnabled } from '../../lib/faults.js';
 import * as E from './errors.js';
 
 const RESTART_DELAY_MS = 1000;
@@ -118,6 +119,8 @@ export class ContainerdSupervisor {
       if (this.closing) return;
       logger.error('containerd did not exit successfully', { error: signal ? `signal: ${signal}` : `exit status ${code}`, module: 'libcontainerd' });
       this.markDown();
+      // Fault switch containerd-not-restarted (lib/faults.ts): the engine carries on without it.
+      if (faultEnabled('containerd-not-restarted')) return;
       setTimeout(() => {
         if (this.closing) return;
         this.spawnManaged()

@@ -3,6 +3,7 @@
 // measured against dockerd 20.10.24 (`dockerd --bogus` prints them and exits 1).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { faultEnabled, INIT_FAULT_DIR, initFaultBinary } from '../../lib/faults.js';
 
 export interface DaemonConfig {
   hosts: string[];
@@ -38,6 +39,11 @@ export interface DaemonConfig {
 export class FlagError extends Error {}
 
 /** dist/ of this build: the bundled executables live beside ref-dockerd. */
+function initFaultPath(): string[] {
+  for (const f of ['init-no-reap', 'init-no-signal-forward'] as const) if (faultEnabled(f)) return [INIT_FAULT_DIR, initFaultBinary(f)];
+  return ['ref-docker-init'];
+}
+
 export function distDir(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 }
@@ -146,11 +152,15 @@ export function parseFlags(argv: string[]): DaemonConfig {
     pidfile: path.resolve((raw.pidfile as string) ?? '/var/run/ref-docker.pid'),
     containerd: raw.containerd as string | undefined,
     init: Boolean(raw.init),
-    initPath: (raw.initPath as string) ?? path.join(dist, 'native/ref-docker-init'),
+    // Fault switches init-no-reap and init-no-signal-forward (lib/faults.ts): the init runs inside
+    // the container without our environment, so the fault is a separate build of it.
+    initPath: (raw.initPath as string) ?? path.join(dist, 'native', ...initFaultPath()),
     initPathGiven: raw.initPath !== undefined,
     runtimes,
-    defaultRuntime: (raw.defaultRuntime as string) ?? 'runc',
-    liveRestore: Boolean(raw.liveRestore),
+    // Fault switch default-runtime-ignored (lib/faults.ts): the flag is parsed, then dropped.
+    defaultRuntime: faultEnabled('default-runtime-ignored') ? 'runc' : ((raw.defaultRuntime as string) ?? 'runc'),
+    // Fault switch no-live-restore (lib/faults.ts): the flag is parsed, then dropped.
+    liveRestore: Boolean(raw.liveRestore) && !faultEnabled('no-live-restore'),
     userlandProxy: raw.userlandProxy === undefined ? true : Boolean(raw.userlandProxy),
     userlandProxyPath: (raw.userlandProxyPath as string) ?? path.join(dist, 'bin/ref-docker-proxy.js'),
     bip: raw.bip as string | undefined,

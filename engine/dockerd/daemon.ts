@@ -72,6 +72,7 @@ export class Daemon {
   private starting = new Map<string, Promise<unknown>>();
   private exiting = new Map<string, Promise<void>>();
   private shuttingDown = false;
+  private restored = false;
 
   constructor(readonly cfg: DaemonConfig) {
     this.images = new ImageStore(cfg.dataRoot);
@@ -115,6 +116,7 @@ export class Daemon {
     this.network = network;
     logger.info('Loading containers: start.');
     await this.restore();
+    this.restored = true;
     logger.info('Loading containers: done.');
   }
 
@@ -132,7 +134,7 @@ export class Daemon {
         }
         if (!t || t.status === 'stopped' || t.status === 'unknown') {
           const res = await tasks.delete(id).catch(() => undefined);
-          await this.recordExit(c, res?.exitStatus ?? t?.exitStatus ?? 255, res?.exitedAt ?? t?.exitedAt ?? nowRfc3339Nano());
+          await this.handleExit(c, res?.exitStatus ?? t?.exitStatus ?? 255, res?.exitedAt ?? t?.exitedAt ?? nowRfc3339Nano());
           return;
         }
         // the task is alive: take its output again (the shim kept it while we were away)
@@ -173,7 +175,8 @@ export class Daemon {
 
   /** After containerd comes back: an exit may have happened while we were not listening. */
   private async resync(): Promise<void> {
-    if (this.shuttingDown) return;
+    // the first connection is followed by restore(), which reads every task itself
+    if (this.shuttingDown || !this.restored) return;
     let tasks;
     try {
       tasks = this.containerd.tasks();
@@ -437,16 +440,23 @@ export class Daemon {
       return;
     }
     const c = this.containers.find(e.containerId);
-    if (!c) return;
-    if (this.exiting.has(c.rec.ID)) return;
+    if (c) void this.handleExit(c, e.exitStatus, e.exitedAt);
+  }
+
+  /** One exit, however many times it is reported (event, restore, resync after a reconnect). */
+  private handleExit(c: Container, exitStatus: number, exitedAt: string): Promise<void> {
+    const id = c.rec.ID;
+    const pending = this.exiting.get(id);
+    if (pending) return pending;
     const p = (async () => {
-      await this.starting.get(c.rec.ID);
+      await this.starting.get(id);
       if (!c.rec.State.Running) return;
-      await this.recordExit(c, e.exitStatus, e.exitedAt);
+      await this.recordExit(c, exitStatus, exitedAt);
     })()
-      .catch((err) => logger.error('handling exit failed', { container: c.rec.ID, error: err as Error }))
-      .finally(() => this.exiting.delete(c.rec.ID));
-    this.exiting.set(c.rec.ID, p);
+      .catch((err) => logger.error('handling exit failed', { container: id, error: err as Error }))
+      .finally(() => this.exiting.delete(id));
+    this.exiting.set(id, p);
+    return p;
   }
 
   /** Everything a stop implies, in dockerd's order: drain output, delete the task, free resources, record, notify. */

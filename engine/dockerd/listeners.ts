@@ -4,7 +4,8 @@
 // connections to one HTTP server, so bytes on the wire are the same whatever the transport.
 import fs from 'node:fs';
 import net from 'node:net';
-import tls from 'node:tls';
+import { createTlsServer } from './tls-listener.js';
+import { faultEnabled } from '../../lib/faults.js';
 import type { DaemonConfig } from './daemon-config.js';
 import { logger } from './log.js';
 
@@ -70,7 +71,8 @@ export async function loadListeners(cfg: DaemonConfig, onConnection: (s: net.Soc
       fs.mkdirSync(new URL(`file://${p}/..`).pathname, { recursive: true });
       const server = net.createServer({ allowHalfOpen: true }, onConnection);
       await listen(server, { path: p });
-      fs.chmodSync(p, 0o660);
+      // Fault switch socket-wrong-mode (lib/faults.ts): world read-write instead of dockerd's 0660.
+      fs.chmodSync(p, faultEnabled('socket-wrong-mode') ? 0o666 : 0o660);
       const gid = groupId(cfg.group);
       if (gid !== undefined) fs.chownSync(p, 0, gid);
       else logger.warn(`could not change group ${p} to ${cfg.group}: group ${cfg.group} not found`);
@@ -81,7 +83,7 @@ export async function loadListeners(cfg: DaemonConfig, onConnection: (s: net.Soc
       const port = Number(hm?.[2] ?? (cfg.tls ? 2376 : 2375));
       let server: net.Server;
       if (cfg.tls) {
-        server = tls.createServer(
+        server = createTlsServer(
           {
             key: cfg.tlsKey ? fs.readFileSync(cfg.tlsKey) : undefined,
             cert: cfg.tlsCert ? fs.readFileSync(cfg.tlsCert) : undefined,
@@ -89,7 +91,6 @@ export async function loadListeners(cfg: DaemonConfig, onConnection: (s: net.Soc
             requestCert: cfg.tlsVerify,
             rejectUnauthorized: cfg.tlsVerify,
             minVersion: 'TLSv1.2',
-            allowHalfOpen: true,
           },
           onConnection,
         );
@@ -107,7 +108,8 @@ export async function loadListeners(cfg: DaemonConfig, onConnection: (s: net.Soc
       }
       await listen(server, { host: hostname, port });
       out.push({ host, server, address: `${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}` });
-    } else if (proto === 'fd') {
+    } else if (proto === 'fd' && !faultEnabled('no-fd-listener')) {
+      // (Fault switch no-fd-listener, lib/faults.ts: fd:// falls through to "invalid protocol".)
       const fds = activationFds();
       if (fds.length === 0) {
         throw new ListenerError('no sockets found via socket activation: make sure the service was started by systemd');

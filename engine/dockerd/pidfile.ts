@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DockerError } from './errors.js';
+import { faultEnabled } from '../../lib/faults.js';
 
 function alive(pid: number): boolean {
   try {
@@ -22,7 +23,8 @@ export function createPidFile(file: string): void {
   }
   if (old) {
     const pid = Number(old);
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+    // Fault switch pidfile-not-locked (lib/faults.ts): a live owner no longer stops us.
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid) && !faultEnabled('pidfile-not-locked')) {
       throw new DockerError(500, `pid file found, ensure docker is not running or delete ${file}`);
     }
   }
