@@ -95,6 +95,9 @@ export interface ContainerRecord {
     macAddress: string;
     sandboxKey: string;
     netnsPath: string;
+    sandboxId?: string;
+    networkId?: string;
+    networkName?: string;
   };
   Ports?: PublishedPort[];
   /** whether init was on when the container started */

@@ -97,11 +97,19 @@ export class Daemon {
 
   // ---- startup and shutdown ---------------------------------------------------------------
 
-  async init(): Promise<void> {
+  /** Stores from disk: enough to answer /_ping, /version, /info and the image calls. */
+  load(): void {
     fs.mkdirSync(this.cfg.dataRoot, { recursive: true, mode: 0o711 });
     fs.mkdirSync(this.cfg.execRoot, { recursive: true, mode: 0o700 });
     this.images.load();
     this.containers.load();
+  }
+
+  /**
+   * containerd, networking, and the containers restored against them. Container calls wait for
+   * this (see main.ts); the rest of the API answers meanwhile, so the daemon answers /_ping fast.
+   */
+  async connect(): Promise<void> {
     const [, network] = await Promise.all([
       this.containerd.start(),
       loadNetworkController({
@@ -335,6 +343,10 @@ export class Daemon {
         macAddress: endpoint.macAddress,
         sandboxKey: endpoint.sandboxKey,
         netnsPath: endpoint.netnsPath,
+        // extras of engine/dockerd/network's endpoints (README there), shown by inspect
+        sandboxId: (endpoint as { sandboxId?: string }).sandboxId,
+        networkId: (endpoint as { networkId?: string }).networkId,
+        networkName: (endpoint as { networkName?: string }).networkName,
       };
       rec.HostsPath = path.join(dir, 'hosts');
       rec.HostnamePath = path.join(dir, 'hostname');

@@ -97,6 +97,8 @@ export async function loadListeners(cfg: DaemonConfig, onConnection: (s: net.Soc
       } else {
         server = net.createServer({ allowHalfOpen: true }, onConnection);
       }
+      // bound before the warning's pause, so that a client meanwhile waits instead of being refused
+      await listen(server, { host: hostname, port });
       if (!cfg.tlsVerify) {
         // dockerd 20.10 warns once per insecure tcp host and waits a second (measured).
         logger.warn(
@@ -106,7 +108,6 @@ export async function loadListeners(cfg: DaemonConfig, onConnection: (s: net.Soc
         logger.warn('Binding to an IP address, even on localhost, can also give access to scripts run in a browser. Be safe out there!', { host });
         await sleep(1000);
       }
-      await listen(server, { host: hostname, port });
       out.push({ host, server, address: `${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}` });
     } else if (proto === 'fd' && !faultEnabled('no-fd-listener')) {
       // (Fault switch no-fd-listener, lib/faults.ts: fd:// falls through to "invalid protocol".)

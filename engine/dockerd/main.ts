@@ -35,15 +35,31 @@ export async function main(argv: string[]): Promise<void> {
 
   let markReady!: () => void;
   const ready = new Promise<void>((r) => (markReady = r));
+  let connected: Promise<void> = new Promise(() => undefined);
+  // container and exec calls need containerd and the restored containers; the rest does not
+  const needsContainers = (url = '') => /^(\/v[0-9.]+)?\/(containers|exec)\//.test(url);
+  const gate = async (url?: string) => {
+    await ready;
+    if (needsContainers(url)) await connected;
+  };
   const router = new Router();
   // Go's net/http takes up to 1 MiB of headers (and 4 KiB of slack) where Node stops at 16 KiB
   const server = http.createServer({ requestTimeout: 0, headersTimeout: 60000, keepAliveTimeout: 5000, maxHeaderSize: (1 << 20) + 4096 });
   server.timeout = 0;
   server.on('request', (req, res) => {
-    void ready.then(() => router.dispatch(req, res));
+    gate(req.url).then(
+      () => router.dispatch(req, res),
+      (err: Error) => {
+        res.writeHead(500, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ message: err.message }) + '\n');
+      },
+    );
   });
   server.on('upgrade', (req, socket, head) => {
-    void ready.then(() => router.dispatch(req, undefined, { socket, head }));
+    gate(req.url).then(
+      () => router.dispatch(req, undefined, { socket, head }),
+      () => socket.destroy(),
+    );
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
     // Go's net/http answers a request it cannot parse with a plain-text status line, then closes;
@@ -89,14 +105,21 @@ export async function main(argv: string[]): Promise<void> {
   process.on('unhandledRejection', (err) => logger.error('unhandled rejection', { error: (err as Error)?.stack ?? String(err) }));
 
   try {
-    await daemon.init();
+    daemon.load();
   } catch (err) {
-    process.stderr.write(`failed to start daemon: ${err instanceof DockerError ? err.message : (err as Error).stack}\n`);
-    await daemon.shutdown().catch(() => undefined);
+    process.stderr.write(`failed to start daemon: ${(err as Error).message}\n`);
     closeListeners(listeners);
     removePidFile(cfg.pidfile);
     process.exit(1);
   }
+  connected = daemon.connect();
+  connected.catch(async (err: Error) => {
+    process.stderr.write(`failed to start daemon: ${err instanceof DockerError ? err.message : err.stack}\n`);
+    await daemon.shutdown().catch(() => undefined);
+    closeListeners(listeners);
+    removePidFile(cfg.pidfile);
+    process.exit(1);
+  });
   const { systemRoutes } = await import('./api/system.js');
   const { imageRoutes } = await import('./api/images.js');
   const { containerRoutes } = await import('./api/containers.js');
@@ -107,4 +130,5 @@ export async function main(argv: string[]): Promise<void> {
   logger.info('Daemon has completed initialization');
   markReady();
   for (const l of listeners) logger.info(`API listen on ${l.address}`);
+  void connected.then(() => import('./api/system.js')).then((m) => m.warmVersions?.(daemon));
 }

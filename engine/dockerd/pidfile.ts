@@ -6,6 +6,13 @@ import { DockerError } from './errors.js';
 import { faultEnabled } from '../../lib/faults.js';
 
 function alive(pid: number): boolean {
+  // a daemon killed a moment ago may still be a zombie until its parent reaps it
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
+  } catch {
+    return false;
+  }
   try {
     process.kill(pid, 0);
     return true;

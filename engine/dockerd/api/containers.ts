@@ -22,7 +22,7 @@ function endpointJson(c: Container) {
     IPAMConfig: null,
     Links: null,
     Aliases: null,
-    NetworkID: e?.endpointId ? 'bridge' : '',
+    NetworkID: e?.networkId ?? '',
     EndpointID: e?.endpointId ?? '',
     Gateway: e?.gateway ?? '',
     IPAddress: e?.ipAddress ?? '',
@@ -129,7 +129,7 @@ export function inspectJson(d: Daemon, c: Container) {
     Config: rec.Config,
     NetworkSettings: {
       Bridge: '',
-      SandboxID: ep?.sandboxKey ? rec.ID : '',
+      SandboxID: ep?.sandboxId ?? '',
       HairpinMode: false,
       LinkLocalIPv6Address: '',
       LinkLocalIPv6PrefixLen: 0,

@@ -42,6 +42,12 @@ function osName(): { name: string; version: string } {
   }
 }
 
+/** Ask the runtime and init for their versions ahead of the first `docker version`. */
+export function warmVersions(d: Daemon): void {
+  void componentVersion(d.cfg.runtimes[d.cfg.defaultRuntime]);
+  void componentVersion(d.cfg.initPath);
+}
+
 const CONTAINERD_VERSION = 'ref-containerd-0.1.0';
 
 export function systemRoutes(r: Router, d: Daemon): void {
