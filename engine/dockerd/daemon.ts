@@ -137,6 +137,10 @@ export class Daemon {
         const id = c.rec.ID;
         const t = live.get(id);
         if (!c.rec.State.Running) {
+          // a task for a container not recorded running: the previous daemon died while starting
+          // it; like dockerd, remove that stale task so the container can start again (and its
+          // shim does not outlive it)
+          if (t) await this.removeStaleTask(id);
           await this.layers.unmount(id).catch(() => undefined);
           return;
         }
@@ -167,6 +171,14 @@ export class Daemon {
         }
       }),
     );
+  }
+
+  /** Kill and delete a task that dockerd's state does not know as running. */
+  private async removeStaleTask(id: string): Promise<void> {
+    const tasks = this.containerd.tasks();
+    await tasks.kill(id, 9, { all: true }).catch(() => undefined);
+    await Promise.race([tasks.wait(id).catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
+    await tasks.delete(id).catch((err: Error) => logger.warn('failed to delete stale task', { container: id, error: err }));
   }
 
   private reattach(c: Container): void {
@@ -388,7 +400,14 @@ export class Daemon {
       this.loggers.set(id, log);
       rec.RuntimePath = runtimePath;
 
-      await tasks.create({ id, bundle, runtimePath, stdin: paths.stdin, stdout: paths.stdout, stderr: paths.stderr });
+      const req = { id, bundle, runtimePath, stdin: paths.stdin, stdout: paths.stdout, stderr: paths.stderr };
+      await tasks.create(req).catch(async (err: Error) => {
+        // dockerd: "Container not cleaned up from containerd from previous run": delete, try again
+        if (!/already exists/.test(err.message)) throw err;
+        logger.warn('container not cleaned up from containerd from previous run', { container: id });
+        await this.removeStaleTask(id);
+        await tasks.create(req);
+      });
       cleanups.push(() => tasks.delete(id).catch(() => undefined));
       const { pid } = await tasks.start(id);
       io.started();

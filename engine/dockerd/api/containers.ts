@@ -211,6 +211,7 @@ function parseFilters(raw: string | null): Record<string, string[]> {
   return out;
 }
 
+const FILTER_KEYS = ['status', 'name', 'id', 'label', 'exited', 'ancestor', 'network', 'before', 'since', 'volume', 'health', 'is-task', 'publish', 'expose'];
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
 
 function matchFilters(d: Daemon, c: Container, f: Record<string, string[]>): boolean {
@@ -250,7 +251,8 @@ function matchFilters(d: Daemon, c: Container, f: Record<string, string[]>): boo
         if (!any((v) => v === (networkMode(c) === 'default' ? 'bridge' : networkMode(c)))) return false;
         break;
       default:
-        throw new DockerError(400, `Invalid filter '${key}'`);
+        // accepted, not applied (before, since, volume, health, publish, expose)
+        break;
     }
   }
   return true;
@@ -289,6 +291,9 @@ export function containerRoutes(r: Router, d: Daemon): void {
 
   r.add('GET', '/containers/json', (ctx) => {
     const f = parseFilters(ctx.query.get('filters'));
+    // bad filters fail even when no container would be tested against them
+    for (const key of Object.keys(f)) if (!FILTER_KEYS.includes(key)) throw new DockerError(400, `Invalid filter '${key}'`);
+    for (const v of f.status ?? []) if (!STATUSES.includes(v)) throw new DockerError(400, `Invalid filter 'status=${v}'`);
     const all = ctx.bool('all') || Boolean(f.status?.length) || Boolean(f.exited?.length);
     let list = d.containers.list().filter((c) => (all || c.rec.State.Running) && matchFilters(d, c, f));
     const limit = Number(ctx.query.get('limit') ?? -1);
@@ -336,7 +341,8 @@ export function containerRoutes(r: Router, d: Daemon): void {
     // its wait request has been answered with a status line
     const res = ctx.stream(200, 'application/json');
     const out = await result;
-    res.end(JSON.stringify(ctx.version >= '1.30' ? out : { StatusCode: out.StatusCode }) + '\n');
+    // key order as dockerd encodes it: {"Error":null,"StatusCode":0}
+    res.end(JSON.stringify(ctx.version >= '1.30' ? { Error: out.Error, StatusCode: out.StatusCode } : { StatusCode: out.StatusCode }) + '\n');
   });
 
   r.add('DELETE', '/containers/{id}', async (ctx) => {
