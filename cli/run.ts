@@ -6,6 +6,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readRun, countOutcomes, ScenarioOutcome } from '../reports/outcomes.js';
 import { sweepOrphanedEngines } from '../steps/support/targets/sweeper.js';
+import { getTarget } from '../steps/support/targets/index.js';
 import { checkRequirements, TargetName } from './requirements.js';
 // Report inputs and the conformance report (issue 7).
 import { rmSync } from 'node:fs';
@@ -38,7 +39,9 @@ function cucumberBin(): string {
 
 let interrupted = false;
 
-async function runTarget(target: string, opts: RunOptions): Promise<TargetRunResult> {
+async function runTarget(target: string, runOpts: RunOptions): Promise<TargetRunResult> {
+  // A variant without --tags runs the areas that exercise its swapped component (variants.ts).
+  const opts = { ...runOpts, tags: runOpts.tags ?? getTarget(target).info.defaultTags };
   const dir = join(opts.outDir, target);
   mkdirSync(dir, { recursive: true });
   const messagesFile = join(dir, 'messages.ndjson');
@@ -103,6 +106,15 @@ export function availableTargets(): string[] {
 }
 
 export async function run(opts: RunOptions): Promise<{ ok: boolean; results: TargetRunResult[] }> {
+  // An unknown variant is a usage mistake: say so before any cucumber worker starts.
+  for (const target of opts.targets) {
+    try {
+      getTarget(target);
+    } catch (err) {
+      process.stderr.write(`dockspec: ${(err as Error).message}\n`);
+      return { ok: false, results: [] };
+    }
+  }
   const onSignal = () => {
     interrupted = true;
   };

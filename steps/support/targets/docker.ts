@@ -43,8 +43,9 @@ export const dockerTarget: TargetInfo = {
   },
 };
 
-export function newDockerEngine(): ManagedEngine {
-  return new ManagedEngine('docker', {
+/** `name` and `extraFlags` let a variant (variants.ts) start the same dockerd with a component swapped. */
+export function newDockerEngine(name = 'docker', extraFlags: string[] = []): ManagedEngine {
+  return new ManagedEngine(name, {
     argv: ['dockerd'],
     targetFlags: (e) => [
       '--bridge', e.bridge,
@@ -53,6 +54,7 @@ export function newDockerEngine(): ManagedEngine {
       '--iptables=false',
       '--ip-masq=false',
       '--cgroup-parent', e.cgroupParent,
+      ...extraFlags,
     ],
   });
 }

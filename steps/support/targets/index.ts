@@ -1,5 +1,6 @@
 import { dockerTarget, newDockerEngine } from './docker.js';
 import { referenceTarget, newReferenceEngine } from './reference.js';
+import { variantTargets } from './variants.js';
 import { ManagedEngine } from './managed-engine.js';
 import { TargetInfo } from './types.js';
 
@@ -9,8 +10,10 @@ export interface Target {
 }
 
 const targets: Record<string, Target> = {
-  docker: { info: dockerTarget, newEngine: newDockerEngine },
-  reference: { info: referenceTarget, newEngine: newReferenceEngine },
+  docker: { info: dockerTarget, newEngine: () => newDockerEngine() },
+  reference: { info: referenceTarget, newEngine: () => newReferenceEngine() },
+  // docker+ref-runc, reference+tini, …: one component swapped (variants.ts)
+  ...variantTargets,
 };
 
 export function targetNames(): string[] {

@@ -34,4 +34,9 @@ export interface TargetInfo {
    * needs into `dir` (which must exist) and returns the command line and the socket it will serve.
    */
   externalContainerd(dir: string): { argv: string[]; address: string };
+  /**
+   * The cucumber tag expression `dockspec run` uses when no --tags is given: a variant that swaps
+   * one component runs only the areas that exercise it. Undefined: every scenario.
+   */
+  defaultTags?: string;
 }

@@ -1,0 +1,37 @@
+// The variants are data: these checks keep each swap consistent (flag, binary, role name), so that
+// process assertions on a variant still name the process that plays the role.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { getTarget, targetNames } from './index.js';
+import { dockerTarget } from './docker.js';
+import { referenceTarget } from './reference.js';
+import { ROLES } from './types.js';
+
+const swaps = {
+  'docker+ref-init': { role: 'docker-init', from: referenceTarget, base: dockerTarget },
+  'docker+ref-proxy': { role: 'docker-proxy', from: referenceTarget, base: dockerTarget },
+  'docker+ref-runc': { role: 'runc', from: referenceTarget, base: dockerTarget },
+  'reference+runc': { role: 'runc', from: dockerTarget, base: referenceTarget },
+  'reference+tini': { role: 'docker-init', from: dockerTarget, base: referenceTarget },
+  'reference+docker-proxy': { role: 'docker-proxy', from: dockerTarget, base: referenceTarget },
+} as const;
+
+test('every variant is registered, swaps exactly one role, and has default tags', () => {
+  for (const [name, s] of Object.entries(swaps)) {
+    assert.ok(targetNames().includes(name), name);
+    const info = getTarget(name).info;
+    assert.equal(info.name, name);
+    assert.equal(info.mode, 'managed');
+    assert.ok(info.defaultTags, `${name} has default tags`);
+    for (const role of ROLES) {
+      const owner = role === s.role ? s.from : s.base;
+      assert.equal(info.roleNames[role], owner.roleNames[role], `${name}: process name of ${role}`);
+      assert.equal(info.binaryPath(role), owner.binaryPath(role), `${name}: binary of ${role}`);
+    }
+  }
+});
+
+test('the base targets run everything by default', () => {
+  assert.equal(getTarget('docker').info.defaultTags, undefined);
+  assert.equal(getTarget('reference').info.defaultTags, undefined);
+});
