@@ -47,6 +47,9 @@ export function runCommand(command: string, env: NodeJS.ProcessEnv, timeoutMs = 
         timedOut,
       });
     });
+    // A command that exits without reading its stdin closes the pipe first; that EPIPE is no
+    // failure of the command (seen: "write EPIPE" failing a step on a loaded machine).
+    child.stdin.on('error', () => {});
     child.stdin.end(input ?? '');
   });
 }

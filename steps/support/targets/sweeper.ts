@@ -1,6 +1,6 @@
 // Leaves nothing behind (DESIGN.md principle 5). Works from what an engine wrote into its own
 // directory, so that it can also clean up after a worker that was killed mid-scenario.
-import { existsSync, lstatSync, readFileSync, readdirSync, rmSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, statSync, readFileSync, readdirSync, rmSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { descendantsOf, isAlive, listProcesses, ProcessInfo, socketInodes } from '../../../lib/proc.js';
@@ -215,6 +215,14 @@ export async function sweepEngine(rec: EngineRecord): Promise<string[]> {
   return problems;
 }
 
+function ageMs(path: string): number {
+  try {
+    return Date.now() - statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
 /** Clean up engines whose owning worker is gone (killed, interrupted). Returns how many. */
 export async function sweepOrphanedEngines(): Promise<number> {
   let roots: string[];
@@ -227,7 +235,10 @@ export async function sweepOrphanedEngines(): Promise<number> {
   for (const root of roots) {
     const rec = loadRecord(root);
     if (!rec) {
-      if (!mountsUnder(root).length) rmSync(root, { recursive: true, force: true });
+      // A directory without a record may be an engine another worker is constructing right now
+      // (mkdir, then picking a subnet, then the record): only one left over for a while is debris.
+      // Seen: worker 2's BeforeAll sweep removed worker 1's first engine ("ENOENT … engine.json.tmp").
+      if (!mountsUnder(root).length && ageMs(root) > 60000) rmSync(root, { recursive: true, force: true });
       continue;
     }
     let ownerAlive = true;
