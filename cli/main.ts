@@ -9,6 +9,7 @@ import { installDeps } from './install-deps.js';
 import { availableTargets, run, PROJECT_ROOT } from './run.js';
 import { TargetName } from './requirements.js';
 import { report, REPORT_HELP } from './report.js';
+import { mutate, MUTATE_HELP } from './mutate.js';
 
 const HELP = `dockspec: Docker's process architecture as executable scenarios
 
@@ -22,7 +23,7 @@ Usage:
       Check what the targets need; exit 1 when something is missing.
   dockspec install-deps [--target reference|docker|all] [--missing-only] [--dry-run]
       Install the missing Debian packages with apt-get (root on Debian/Ubuntu), or print the command.
-${REPORT_HELP}  dockspec help
+${REPORT_HELP}${MUTATE_HELP}  dockspec help
 
 Exit codes: 0 all selected scenarios passed (or were expected deviations); 1 failures or
 missing requirements; 2 usage error.
@@ -61,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
         parallel: { type: 'string', short: 'p' },
         shard: { type: 'string' },
         out: { type: 'string' },
+        fault: { type: 'string' },
         'missing-only': { type: 'boolean' },
         'dry-run': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -92,6 +94,16 @@ export async function main(argv: string[]): Promise<number> {
         extra,
       });
       return ok ? 0 : 1;
+    }
+    case 'mutate': {
+      const parallel = Number(values.parallel ?? process.env.DOCKSPEC_PARALLEL ?? 2);
+      if (!Number.isInteger(parallel) || parallel < 1) usage(`--parallel wants a positive whole number, got "${values.parallel}"`);
+      const fault = values.fault as string | undefined;
+      return mutate({
+        faults: fault?.split(',').map((s) => s.trim()).filter(Boolean),
+        parallel,
+        outDir: (values.out as string | undefined) ?? join(PROJECT_ROOT, 'reports', 'out', 'mutate'),
+      });
     }
     case 'doctor':
       return doctor(baseTargets(targetsOf(values.target as string | undefined, 'all')));

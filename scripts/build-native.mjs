@@ -2,7 +2,7 @@
 // every runtime/<component>/*.c becomes a static binary dist/native/<file name without .c>.
 // Static, because the init runs inside minimal images that have no libc of their own.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync, existsSync, chmodSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, existsSync, chmodSync } from 'node:fs';
 import { join, basename } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -16,11 +16,25 @@ for (const component of readdirSync(join(root, 'runtime'))) {
   for (const file of readdirSync(dir)) if (file.endsWith('.c')) sources.push(join(dir, file));
 }
 
-const cc = process.env.CC ?? 'cc';
+// Fault switches (lib/faults.ts) of a native piece that runs without the daemons' environment:
+// every `#ifdef FAULT_<NAME>` in its source also gives dist/native/faults/<binary>.<name>, the
+// daemon mounting that build instead when DOCKSPEC_FAULTS names the fault.
+const builds = [];
 for (const source of sources) {
-  const target = join(out, basename(source, '.c'));
+  builds.push({ source, target: join(out, basename(source, '.c')), defines: [] });
+  if (!basename(source).startsWith('ref-docker-init')) continue;
+  const macros = new Set([...readFileSync(source, 'utf8').matchAll(/^#ifdef (FAULT_[A-Z0-9_]+)/gm)].map((m) => m[1]));
+  if (macros.size) mkdirSync(join(out, 'faults'), { recursive: true });
+  for (const macro of macros) {
+    const name = macro.slice('FAULT_'.length).toLowerCase().replace(/_/g, '-');
+    builds.push({ source, target: join(out, 'faults', `${basename(source, '.c')}.${name}`), defines: [`-D${macro}`] });
+  }
+}
+
+const cc = process.env.CC ?? 'cc';
+for (const { source, target, defines } of builds) {
   if (existsSync(target) && statSync(target).mtimeMs > statSync(source).mtimeMs) continue;
-  const args = ['-static', '-O2', '-Wall', '-Wextra', '-o', target, source];
+  const args = ['-static', '-O2', '-Wall', '-Wextra', ...defines, '-o', target, source];
   process.stdout.write(`native: ${cc} ${args.join(' ')}\n`);
   try {
     execFileSync(cc, args, { stdio: 'inherit' });

@@ -174,7 +174,12 @@ static int reap_zombies(pid_t command_pid, int *exit_code, int verbosity)
 	int command_done = 0;
 	for (;;) {
 		int status;
+#ifdef FAULT_INIT_NO_REAP
+		// Fault switch init-no-reap (lib/faults.ts): wait for the command only, so orphans stay zombies.
+		pid_t pid = waitpid(command_pid, &status, WNOHANG);
+#else
 		pid_t pid = waitpid(-1, &status, WNOHANG);
+#endif
 		if (pid == 0)
 			break;
 		if (pid < 0) {
@@ -235,6 +240,10 @@ int main(int argc, char **argv)
 				return exit_code;
 			continue;
 		}
+#ifdef FAULT_INIT_NO_SIGNAL_FORWARD
+		// Fault switch init-no-signal-forward (lib/faults.ts): the signal is taken and dropped.
+		continue;
+#endif
 		forward_signal(&opts, command_pid, signo);
 	}
 }

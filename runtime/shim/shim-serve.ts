@@ -2,6 +2,8 @@
 // containerd's requests.
 import fs from 'node:fs';
 import path from 'node:path';
+import net from 'node:net';
+import { faultEnabled } from '../../lib/faults.js';
 import { setChildSubreaper } from '../../lib/libc.js';
 import { createLogger, type Logger } from '../../engine/containerd/logrus.js';
 import { serveArgs, type ShimFlags } from './shim-flags.js';
@@ -11,14 +13,10 @@ import { Reaper } from './reaper.js';
 import { ShimTask } from './shim-task.js';
 import { ShimServer } from './shim-server.js';
 
-/** Fault switch: a shim that is not a subreaper, so the container is re-parented past it. */
+/** Fault switch (lib/faults.ts): a shim that is not a subreaper, so the container is re-parented past it. */
 export const FAULT_NOT_SUBREAPER = 'shim-not-subreaper';
 /** A shim launched by a containerd that then never creates its task goes after this long. */
 const UNUSED_SHIM_MS = 120_000;
-
-function faults(): Set<string> {
-  return new Set((process.env.DOCKSPEC_FAULTS ?? '').split(',').map((s) => s.trim()).filter(Boolean));
-}
 
 export async function serve(flags: ShimFlags): Promise<void> {
   process.title = ['ref-containerd-shim', ...serveArgs(flags)].join(' ');
@@ -31,7 +29,7 @@ export async function serve(flags: ShimFlags): Promise<void> {
   try {
     // Before any runtime runs: the container's PID 1 is re-parented to the nearest subreaper when
     // runc exits, and it must be us or we can never reap it nor learn its exit status.
-    if (faults().has(FAULT_NOT_SUBREAPER)) log.warn('fault switch: not a child subreaper', { fault: FAULT_NOT_SUBREAPER });
+    if (faultEnabled(FAULT_NOT_SUBREAPER)) log.warn('fault switch: not a child subreaper', { fault: FAULT_NOT_SUBREAPER });
     else setChildSubreaper();
     fs.writeFileSync(path.join(bundle, 'shim.pid'), String(process.pid));
     await run(flags, bundle, socketPath, log);
@@ -64,6 +62,22 @@ async function run(flags: ShimFlags, bundle: string, socketPath: string, log: Lo
       log.info('shim stopping on signal', { signal: sig });
       done();
     });
+  }
+  // Fault switch shim-dies-with-daemon (lib/faults.ts): the shim follows containerd down and takes
+  // its container with it, as if it were containerd's child.
+  if (faultEnabled('shim-dies-with-daemon')) {
+    setInterval(() => {
+      const probe = net.createConnection({ path: flags.address });
+      probe.on('connect', () => probe.destroy());
+      probe.on('error', () => {
+        log.warn('fault switch: containerd is gone, the shim goes too', { fault: 'shim-dies-with-daemon' });
+        try {
+          if (task.initPid) process.kill(task.initPid, 'SIGKILL');
+        } finally {
+          done();
+        }
+      });
+    }, 500).unref();
   }
   setTimeout(() => {
     if (task.initPid === 0) {

@@ -12,6 +12,7 @@ import { ProcessIo } from './process-io.js';
 import type { Reaper } from './reaper.js';
 import { RuntimeError, run, type RuntimeContext } from './runtime-command.js';
 import { writeExit } from './exit-store.js';
+import { faultEnabled } from '../../lib/faults.js';
 
 interface ShimProcess {
   execId: string;
@@ -203,6 +204,8 @@ export class ShimTask {
   }
 
   private exited(proc: ShimProcess, exitStatus: number): void {
+    // Fault switch wrong-exit-code (lib/faults.ts): the container's (not an exec's) status, off by one.
+    if (!proc.execId && faultEnabled('wrong-exit-code')) exitStatus += 1;
     const exit: ExitResult = { pid: proc.pid, exitStatus, exitedAt: rfc3339Nano() };
     proc.exit = exit;
     proc.status = 'stopped';

@@ -13,6 +13,7 @@ import { holdPort, ProxyStartError, ProxyTimeoutError, startUserlandProxy, type 
 import { readJson, removeFile, writeJson } from './state-file.js';
 import * as E from './errors.js';
 import { DockerError } from '../errors.js';
+import { faultEnabled } from '../../../lib/faults.js';
 
 /** libnetwork retries an ephemeral mapping whose proxy could not bind, with the next port. */
 const EPHEMERAL_ATTEMPTS = 10;
@@ -260,7 +261,9 @@ class BridgeNetworkController implements NetworkController {
   }
 
   private async launch(m: ProxySpec): Promise<RunningProxy> {
-    return this.opts.userlandProxy ? startUserlandProxy(this.opts.userlandProxyPath, m) : holdPort(m);
+    // Fault switch proxy-not-started (lib/faults.ts): the port is held as with --userland-proxy=false,
+    // but nothing forwards it.
+    return this.opts.userlandProxy && !faultEnabled('proxy-not-started') ? startUserlandProxy(this.opts.userlandProxyPath, m) : holdPort(m);
   }
 
   /** The allocator's errors and the proxies' errors, in Docker's words. */

@@ -7,6 +7,7 @@
 // - ephemeral ports come from /proc/sys/net/ipv4/ip_local_port_range (32768 first here), the
 //   allocator continuing after the last port it gave out, per IP and protocol.
 import fs from 'node:fs';
+import { faultEnabled } from '../../../lib/faults.js';
 
 export const FALLBACK_RANGE: readonly [number, number] = [49153, 65535];
 
@@ -59,7 +60,8 @@ export class PortAllocator {
   request(proto: string, hostIp: string, port: number, from = this.range[0], to = this.range[1]): number {
     const m = this.map(proto, hostIp);
     if (port !== 0) {
-      if (m.used.has(port)) throw new PortAllocatedError(hostIp, port);
+      // Fault switch no-port-conflict-check (lib/faults.ts): a duplicate goes through to the proxy.
+      if (m.used.has(port) && !faultEnabled('no-port-conflict-check')) throw new PortAllocatedError(hostIp, port);
       m.used.add(port);
       return port;
     }

@@ -6,6 +6,8 @@ import { errors } from '../errors.js';
 import { sleep } from '../cgroups.js';
 import { processMatches } from '../state-store.js';
 import { runHooks } from '../hooks.js';
+import { spawn } from 'node:child_process';
+import { faultEnabled } from '../../../lib/faults.js';
 
 const RELEASE_DEADLINE_MS = 10_000;
 
@@ -40,6 +42,11 @@ export function start(ctx: RuntimeContext, args: CommandArgs): number {
     closeSync(fd);
   }
   unlinkSync(fifo);
+  // Fault switch runtime-stays-running (lib/faults.ts): a process named ref-runc stays as long as
+  // the container's init does, like a runtime that acts as the container's monitor.
+  if (faultEnabled('runtime-stays-running')) {
+    spawn('/bin/sh', ['-c', `while kill -0 ${record.pid} 2>/dev/null; do sleep 1; done`], { argv0: 'ref-runc', detached: true, stdio: 'ignore' }).unref();
+  }
   runHooks(record.poststart, ctx.store.ociState(record));
   return 0;
 }

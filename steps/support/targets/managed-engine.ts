@@ -100,7 +100,11 @@ export class ManagedEngine {
       ...this.command.targetFlags(this),
       ...this.flags,
     ];
-    const argv = [...(opts.launcher ?? []), this.command.argv[0], ...args];
+    // systemd-socket-activate gives the daemon a clean environment: the fault switches of a
+    // `dockspec mutate` run (lib/faults.ts) are passed on by name, or that run proves nothing.
+    const launcher = [...(opts.launcher ?? [])];
+    if (launcher[0]?.endsWith('systemd-socket-activate') && process.env.DOCKSPEC_FAULTS) launcher.push('-E', 'DOCKSPEC_FAULTS');
+    const argv = [...launcher, this.command.argv[0], ...args];
     const log = openSync(this.logFile, 'a');
     const child = spawn(argv[0], argv.slice(1), {
       stdio: ['ignore', log, log],
@@ -113,6 +117,8 @@ export class ManagedEngine {
     this.exited = false;
     this.exitCode = null;
     child.on('exit', (code) => {
+      // a daemon killed just before a restart may report its exit after the next one started
+      if (this.daemonPid !== child.pid) return;
       this.exited = true;
       this.exitCode = code;
     });
