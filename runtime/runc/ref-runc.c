@@ -228,6 +228,9 @@ static int valid_id(const char *id)
 int main(int argc, char **argv)
 {
 	original_argv = argv;
+	// Fault switches (lib/faults.ts, e.g. runtime-stays-running) live in the TypeScript CLI only.
+	if (getenv("DOCKSPEC_FAULTS") && *getenv("DOCKSPEC_FAULTS"))
+		hand_to_node();
 	const char *root = DEFAULT_ROOT;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
