@@ -23,7 +23,10 @@ Usage:
       Check what the targets need; exit 1 when something is missing.
   dockspec install-deps [--target reference|docker|all] [--missing-only] [--dry-run]
       Install the missing Debian packages with apt-get (root on Debian/Ubuntu), or print the command.
-${REPORT_HELP}${MUTATE_HELP}  dockspec help
+${REPORT_HELP}${MUTATE_HELP}  dockspec soak [--iterations N] [--seconds S] [--seed X] [--workers W]
+      Crash-safety soak on the reference engine: container lifecycles while ref-dockerd,
+      ref-containerd and shims are killed; prints its figures, exit 1 on a lost container or a leak.
+  dockspec help
 
 Exit codes: 0 all selected scenarios passed (or were expected deviations); 1 failures or
 missing requirements; 2 usage error.
@@ -49,6 +52,8 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   // `report` takes FILES…, which the strict parse below refuses: it parses its own arguments.
   if (command === 'report') return report(rest);
+  // `soak` takes its own flags (robustness/soak.ts)
+  if (command === 'soak') return (await import('../robustness/soak.js')).soakMain(rest);
   const dashdash = rest.indexOf('--');
   const own = dashdash >= 0 ? rest.slice(0, dashdash) : rest;
   const extra = dashdash >= 0 ? rest.slice(dashdash + 1) : [];

@@ -403,7 +403,7 @@ export class Daemon {
       const req = { id, bundle, runtimePath, stdin: paths.stdin, stdout: paths.stdout, stderr: paths.stderr };
       await tasks.create(req).catch(async (err: Error) => {
         // dockerd: "Container not cleaned up from containerd from previous run": delete, try again
-        if (!/already exists/.test(err.message)) throw err;
+        if ((err as { code?: string }).code !== 'already-exists' && !/already exists/.test(err.message)) throw err;
         logger.warn('container not cleaned up from containerd from previous run', { container: id });
         await this.removeStaleTask(id);
         await tasks.create(req);
