@@ -331,7 +331,6 @@ export class Daemon {
   }
 
   private async doStart(c: Container): Promise<void> {
-    const tasks = this.containerd.tasks();
     const { rec, hostConfig } = c;
     const id = rec.ID;
     const image = this.images.find(rec.Image);
@@ -342,6 +341,7 @@ export class Daemon {
     let io: ProcessIO | undefined;
     let log: JsonFileLogger | undefined;
     try {
+      const tasks = this.containerd.tasks();
       const rootfs = await this.layers.mount(id, image.rootfs);
       cleanups.push(() => this.layers.unmount(id));
       const networkMode = hostConfig.NetworkMode === 'default' ? 'bridge' : hostConfig.NetworkMode;
@@ -438,6 +438,7 @@ export class Daemon {
       const msg = err instanceof Error ? err.message : String(err);
       const notFound = /executable file not found|no such file or directory/.test(msg);
       rec.State.Error = msg;
+      // dockerd records 128 for a failed start (network README: port conflicts) and 127/126 for the runtime's exec errors
       rec.State.ExitCode = notFound ? 127 : /permission denied/.test(msg) ? 126 : 128;
       rec.Endpoint = undefined;
       rec.Ports = [];
