@@ -190,7 +190,8 @@ function listJson(d: Daemon, c: Container) {
     Names: [rec.Name],
     Image: rec.Config.Image,
     ImageID: rec.Image,
-    Command: rec.InitOn ? `/sbin/docker-init -- ${cmd}` : cmd,
+    // the init is in the OCI spec only: COMMAND stays the user's (measured with --init)
+    Command: cmd,
     Created: Math.floor(Date.parse(rec.Created) / 1000),
     Ports: ports,
     Labels: rec.Config.Labels ?? {},
@@ -375,7 +376,8 @@ export function containerRoutes(r: Router, d: Daemon): void {
     let entries = c.rec.LogPath ? readLogFile(c.rec.LogPath).filter(keep) : [];
     const tail = ctx.query.get('tail');
     if (tail && tail !== 'all' && Number(tail) >= 0) entries = Number(tail) === 0 ? [] : entries.slice(-Number(tail));
-    const res = ctx.stream(200, 'application/vnd.docker.raw-stream');
+    // dockerd 20.10 sends the log stream without a Content-Type (measured)
+    const res = ctx.stream(200);
     writeLogEntries(res, entries, opts);
     const live = d.loggerOf(c.rec.ID);
     if (!ctx.bool('follow') || !live || live.closed) {

@@ -132,10 +132,10 @@ export class Ctx {
   }
 
   /** A streamed response (logs, import progress, events): headers now, body as it comes. */
-  stream(status: number, contentType: string): ServerResponse {
+  stream(status: number, contentType?: string): ServerResponse {
     this.responded = true;
     const res = this.res!;
-    res.writeHead(status, { ...dockerHeaders(), 'Content-Type': contentType });
+    res.writeHead(status, { ...dockerHeaders(), ...(contentType ? { 'Content-Type': contentType } : {}) });
     res.flushHeaders();
     return res;
   }
