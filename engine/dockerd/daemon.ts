@@ -73,6 +73,12 @@ export class Daemon {
   private exiting = new Map<string, Promise<void>>();
   private shuttingDown = false;
   private restored = false;
+  private markContainerdUp!: () => void;
+  /**
+   * containerd answers and networking is loaded. The API is held until then, as dockerd holds it:
+   * a client that got /_ping may expect containerd's socket and process to exist.
+   */
+  readonly containerdUp = new Promise<void>((r) => (this.markContainerdUp = r));
 
   constructor(readonly cfg: DaemonConfig) {
     this.images = new ImageStore(cfg.dataRoot);
@@ -107,7 +113,8 @@ export class Daemon {
 
   /**
    * containerd, networking, and the containers restored against them. Container calls wait for
-   * this (see main.ts); the rest of the API answers meanwhile, so the daemon answers /_ping fast.
+   * all of it (see main.ts); the rest of the API only for containerUp, so that restoring (which
+   * may stop containers for 10 s) does not hold /_ping.
    */
   async connect(): Promise<void> {
     const [, network] = await Promise.all([
@@ -122,6 +129,7 @@ export class Daemon {
       }),
     ]);
     this.network = network;
+    this.markContainerdUp();
     logger.info('Loading containers: start.');
     await this.restore();
     this.restored = true;

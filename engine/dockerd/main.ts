@@ -38,9 +38,10 @@ export async function main(argv: string[]): Promise<void> {
   let connected: Promise<void> = new Promise(() => undefined);
   // container and exec calls need containerd and the restored containers; the rest does not
   const needsContainers = (url = '') => /^(\/v[0-9.]+)?\/(containers|exec)\//.test(url);
+  let containerdUp: Promise<void> = new Promise(() => undefined);
   const gate = async (url?: string) => {
     await ready;
-    if (needsContainers(url)) await connected;
+    await (needsContainers(url) ? connected : Promise.race([containerdUp, connected]));
   };
   const router = new Router();
   // Go's net/http takes up to 1 MiB of headers (and 4 KiB of slack) where Node stops at 16 KiB
@@ -113,6 +114,7 @@ export async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   connected = daemon.connect();
+  containerdUp = daemon.containerdUp;
   connected.catch(async (err: Error) => {
     process.stderr.write(`failed to start daemon: ${err instanceof DockerError ? err.message : err.stack}\n`);
     await daemon.shutdown().catch(() => undefined);
