@@ -132,6 +132,7 @@ export class Daemon {
     this.markContainerdUp();
     logger.info('Loading containers: start.');
     await this.restore();
+    await this.dropStaleEndpoints();
     this.restored = true;
     logger.info('Loading containers: done.');
   }
@@ -187,6 +188,17 @@ export class Daemon {
     await tasks.kill(id, 9, { all: true }).catch(() => undefined);
     await Promise.race([tasks.wait(id).catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
     await tasks.delete(id).catch((err: Error) => logger.warn('failed to delete stale task', { container: id, error: err }));
+  }
+
+  /** Endpoints on disk whose container is gone or stopped (a daemon killed mid-way leaves them). */
+  private async dropStaleEndpoints(): Promise<void> {
+    const list = (this.network as NetworkController & { listEndpoints?: () => string[] | Promise<string[]> }).listEndpoints;
+    if (typeof list !== 'function') return;
+    for (const id of await list.call(this.network)) {
+      const c = this.containers.find(id);
+      if (c?.rec.State.Running) continue;
+      await this.network.deleteEndpoint(id).catch((err) => logger.warn('stale endpoint', { container: id, error: err as Error }));
+    }
   }
 
   private reattach(c: Container): void {

@@ -343,7 +343,7 @@ export function containerRoutes(r: Router, d: Daemon): void {
     const res = ctx.stream(200, 'application/json');
     const out = await result;
     // key order as dockerd encodes it: {"Error":null,"StatusCode":0}
-    res.end(JSON.stringify(ctx.version >= '1.30' ? { Error: out.Error, StatusCode: out.StatusCode } : { StatusCode: out.StatusCode }) + '\n');
+    res.end(JSON.stringify(Number(ctx.version.split('.')[1]) >= 30 ? { Error: out.Error, StatusCode: out.StatusCode } : { StatusCode: out.StatusCode }) + '\n');
   });
 
   r.add('DELETE', '/containers/{id}', async (ctx) => {
