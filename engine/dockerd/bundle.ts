@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Container } from './container-store.js';
 import { writeFileAtomic } from './atomic-file.js';
+import { DockerError } from './errors.js';
 import { faultEnabled } from '../../lib/faults.js';
 
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -71,6 +72,24 @@ export function resolveUser(user: string, rootfs: string): { uid: number; gid: n
   return { uid, gid };
 }
 
+export interface BindMount {
+  source: string;
+  destination: string;
+  rw: boolean;
+  mode: string;
+}
+
+/** `-v /host:/ctr[:ro]`: host-path binds only; named volumes are not part of the reference engine. */
+export function parseBinds(binds: string[] | null | undefined): BindMount[] {
+  return (binds ?? []).map((b) => {
+    const [source, destination, mode = ''] = b.split(':');
+    if (!source?.startsWith('/') || !destination?.startsWith('/')) {
+      throw new DockerError(400, `invalid volume specification: '${b}': only absolute host paths are supported`);
+    }
+    return { source, destination, rw: !mode.split(',').includes('ro'), mode };
+  });
+}
+
 export interface BundleInput {
   container: Container;
   rootfs: string;
@@ -96,6 +115,10 @@ export function buildSpec(b: BundleInput): Record<string, unknown> {
     { destination: '/etc/hostname', type: 'bind', source: path.join(dir, 'hostname'), options: ['rbind', 'rprivate'] },
     { destination: '/etc/hosts', type: 'bind', source: path.join(dir, 'hosts'), options: ['rbind', 'rprivate'] },
   ];
+  for (const m of parseBinds(hostConfig.Binds)) {
+    fs.mkdirSync(m.source, { recursive: true });
+    mounts.push({ destination: m.destination, type: 'bind', source: m.source, options: ['rbind', m.rw ? 'rw' : 'ro', 'rprivate'] });
+  }
   if (b.initPath) mounts.push({ destination: '/sbin/docker-init', type: 'bind', source: b.initPath, options: ['bind', 'ro'] });
   const namespaces: Array<Record<string, string>> = [{ type: 'mount' }, { type: 'network' }, { type: 'uts' }, { type: 'pid' }, { type: 'ipc' }];
   if (b.netnsPath) namespaces[1] = { type: 'network', path: b.netnsPath };

@@ -13,7 +13,7 @@ import type { NetworkController } from './network/types.js';
 import type { TaskExitEvent } from '../containerd/task-service.js';
 import { initialState, nowRfc3339Nano, type ContainerConfig, type ContainerRecord, type HostConfig } from './container.js';
 import { generateName, validateName } from './names.js';
-import { buildSpec, DEFAULT_CAPS, DEFAULT_PATH, mergeEnv, resolveUser, writeBundle, writeEtcFiles } from './bundle.js';
+import { buildSpec, DEFAULT_CAPS, DEFAULT_PATH, mergeEnv, parseBinds, resolveUser, writeBundle, writeEtcFiles } from './bundle.js';
 import { makeFifo } from './fifo.js';
 import { ProcessIO, type Attacher } from './container-io.js';
 import { JsonFileLogger } from './log-file.js';
@@ -260,6 +260,7 @@ export class Daemon {
     const image = this.images.get(imageName);
     const ic = image.config.config ?? {};
     const hc = (body.HostConfig ?? {}) as Partial<HostConfig>;
+    parseBinds(hc.Binds);
     const runtime = hc.Runtime || this.cfg.defaultRuntime;
     if (!(runtime in this.cfg.runtimes)) throw E.unknownRuntime(runtime);
 

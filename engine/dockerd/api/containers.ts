@@ -14,6 +14,7 @@ import { readLogFile, type LogEntry } from '../log-file.js';
 import { frame, STDERR, STDOUT } from '../stream.js';
 import type { Attacher } from '../container-io.js';
 import { humanDuration } from './human.js';
+import { parseBinds } from '../bundle.js';
 import { checkForJson, checkPortBindings, checkReferenceCase, CONTAINER_CONFIG_WRAPPER, decodeFirst, typeError, unmarshal } from './go-json.js';
 
 function endpointJson(c: Container) {
@@ -125,7 +126,7 @@ export function inspectJson(d: Daemon, c: Container) {
       Data: { LowerDir: img?.rootfs ?? '', MergedDir: ov.merged, UpperDir: ov.diff, WorkDir: ov.work },
       Name: 'overlay2',
     },
-    Mounts: [],
+    Mounts: parseBinds(hostConfig.Binds).map((m) => ({ Type: 'bind', Source: m.source, Destination: m.destination, Mode: m.mode, RW: m.rw, Propagation: 'rprivate' })),
     Config: rec.Config,
     NetworkSettings: {
       Bridge: '',
