@@ -4,31 +4,9 @@
 // `dockerd → containerd`, the shim that was reparented away from containerd, `docker-init → cmd`
 // inside the container, and one docker-proxy per published address.
 
-export type Role = 'dockerd' | 'containerd' | 'containerd-shim' | 'runc' | 'docker-init' | 'docker-proxy';
-
-/** One process as the harness records it (SnapshotProcess in steps/support/world.ts). */
-export interface SnapshotProcess {
-  pid: number;
-  ppid: number;
-  pgid: number;
-  sid: number;
-  state: string;
-  name: string;
-  argv: string[];
-  /** NSpid from /proc/<pid>/status: the host pid first, the innermost namespace's pid last */
-  nspid: number[];
-  role?: Role;
-  listens: string[];
-}
-
-export interface ProcessSnapshot {
-  label: string;
-  target: string;
-  daemonPid: number;
-  processes: SnapshotProcess[];
-}
-
-export const SNAPSHOT_MEDIA_TYPE = 'application/vnd.dockspec.process-tree+json';
+import type { Role, SnapshotProcess, ProcessSnapshot } from '../lib/process-snapshot.js';
+export type { Role, SnapshotProcess, ProcessSnapshot } from '../lib/process-snapshot.js';
+export { SNAPSHOT_MEDIA_TYPE } from '../lib/process-snapshot.js';
 
 /** Colours per role; a process without a role is a container's own process. */
 export const ROLE_COLORS: Record<Role | 'container', string> = {

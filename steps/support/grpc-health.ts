@@ -6,8 +6,11 @@ import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 
-/** The .proto stays in the source tree: steps run from dist/steps/support/, three levels below the root. */
-const PROTO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'steps', 'support', 'health.proto');
+/**
+ * The standard grpc.health.v1 service definition, the one file that ref-containerd serves too.
+ * The .proto stays in the source tree: steps run from dist/steps/support/, three levels below the root.
+ */
+const PROTO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'engine', 'containerd', 'api', 'health.proto');
 
 export type ServingStatus = 'UNKNOWN' | 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
 

@@ -8,34 +8,15 @@ import { engineProcesses } from './targets/sweeper.js';
 import { CommandResult, runCommand } from './run-command.js';
 import { freePort, release } from './resources.js';
 import { imageTarball, TEST_IMAGE } from './test-image.js';
+import { SNAPSHOT_MEDIA_TYPE, SnapshotProcess, ProcessSnapshot } from '../../lib/process-snapshot.js';
 import { listProcesses, ProcessInfo, processName, tcpListeners, socketInodes } from '../../lib/proc.js';
 
 export interface DockspecParameters {
   target: string;
 }
 
-/** A process as the report draws it: the kernel's view plus the role it plays. */
-export interface SnapshotProcess {
-  pid: number;
-  ppid: number;
-  pgid: number;
-  sid: number;
-  state: string;
-  name: string;
-  argv: string[];
-  nspid: number[];
-  role?: Role;
-  listens: string[];
-}
-
-export interface ProcessSnapshot {
-  label: string;
-  target: string;
-  daemonPid: number;
-  processes: SnapshotProcess[];
-}
-
-export const SNAPSHOT_MEDIA_TYPE = 'application/vnd.dockspec.process-tree+json';
+export type { SnapshotProcess, ProcessSnapshot } from '../../lib/process-snapshot.js';
+export { SNAPSHOT_MEDIA_TYPE };
 
 export class DockspecWorld extends World<DockspecParameters> {
   readonly target: Target;

@@ -2,9 +2,9 @@
 // (binary names, how a daemon starts) lives behind this interface, so steps never branch on a
 // target's name (DESIGN.md principle 3).
 
-/** The processes that scenarios talk about, named after Docker's own binaries. */
-export type Role = 'dockerd' | 'containerd' | 'containerd-shim' | 'runc' | 'docker-init' | 'docker-proxy';
-export const ROLES: Role[] = ['dockerd', 'containerd', 'containerd-shim', 'runc', 'docker-init', 'docker-proxy'];
+import type { Role } from '../../../lib/process-snapshot.js';
+export { ROLES } from '../../../lib/process-snapshot.js';
+export type { Role };
 
 export interface EngineOptions {
   /** -H values; default: one unix socket in the engine's own directory. Placeholders already resolved. */
