@@ -18,7 +18,9 @@ export function roleProcesses(engine: ManagedEngine, role: Victim | 'proxy', all
     case 'dockerd':
       return engine.running ? all.filter((p) => p.pid === engine.daemonPid) : [];
     case 'containerd':
-      return mine.filter((p) => /ref-containerd\.js/.test(cmd(p)) && !/shim/.test(cmd(p)));
+      // ref-containerd rewrites its command line (process.title) to `ref-containerd --address …`,
+      // so the script name is gone once it runs; match either form, never the shim
+      return mine.filter((p) => /^ref-containerd(\s|$)|ref-containerd\.js/.test(cmd(p)) && !/ref-containerd-shim/.test(cmd(p)));
     case 'shim':
       return mine.filter((p) => /ref-containerd-shim/.test(cmd(p)));
     case 'proxy':

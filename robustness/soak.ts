@@ -4,12 +4,18 @@
 // process tree), and ref-dockerd is started again when it died. Then every container is accounted
 // for and nothing is left behind.
 //
-//   node dist/robustness/soak.js [--iterations N] [--seconds S] [--seed X] [--workers W]
-//   (SOAK_SECONDS, SOAK_ITERATIONS, SOAK_SEED do the same from the environment)
+//   node dist/robustness/soak.js [--iterations N] [--seconds S] [--seed X] [--workers W] [--kill dockerd,containerd,shim]
+//   (SOAK_SECONDS, SOAK_ITERATIONS, SOAK_SEED, SOAK_KILL do the same from the environment)
+//
+// --kill narrows the victims to the kinds listed (default: all three, 30/25/45 %), to put one
+// recovery path under load, e.g. `--kill containerd` for ref-dockerd restarting its ref-containerd
+// and ref-containerd reconnecting to live shims.
 //
 // Exit 0 when no container was lost, none is in an impossible state, and no process, mount, veth
 // or proxy outlived the engine.
 import { execFile } from 'node:child_process';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { getTarget } from '../steps/support/targets/index.js';
@@ -24,7 +30,30 @@ export interface SoakOptions {
   seconds: number;
   seed: number;
   workers: number;
+  /** the kinds of process the chaos loop may kill; default all */
+  kill?: Victim[];
   log?: (line: string) => void;
+}
+
+export const VICTIMS: readonly Victim[] = ['dockerd', 'containerd', 'shim'];
+const WEIGHTS: Record<Victim, number> = { dockerd: 0.3, containerd: 0.25, shim: 0.45 };
+
+/** A victim kind by weight among the allowed ones. */
+function pickKind(roll: number, allowed: readonly Victim[]): Victim {
+  const total = allowed.reduce((n, k) => n + WEIGHTS[k], 0);
+  let acc = 0;
+  for (const k of allowed) {
+    acc += WEIGHTS[k] / total;
+    if (roll < acc) return k;
+  }
+  return allowed[allowed.length - 1]!;
+}
+
+export function parseKill(v: string | undefined): Victim[] {
+  if (!v) return [...VICTIMS];
+  const kinds = v.split(',').map((k) => k.trim()).filter(Boolean);
+  for (const k of kinds) if (!VICTIMS.includes(k as Victim)) throw new Error(`--kill: unknown kind ${k} (one of ${VICTIMS.join(', ')})`);
+  return kinds as Victim[];
 }
 
 export interface SoakFigures {
@@ -167,8 +196,7 @@ export async function soak(opts: SoakOptions): Promise<SoakFigures> {
     while (!stopping) {
       await sleep(1500 + random() * 3000);
       if (stopping) return;
-      const roll = random();
-      const kind: Victim = roll < 0.3 ? 'dockerd' : roll < 0.55 ? 'containerd' : 'shim';
+      const kind = pickKind(random(), opts.kill?.length ? opts.kill : VICTIMS);
       const candidates = roleProcesses(engine, kind);
       if (!candidates.length) continue;
       const victim = candidates[Math.floor(random() * candidates.length)];
@@ -238,12 +266,26 @@ export async function soak(opts: SoakOptions): Promise<SoakFigures> {
   } finally {
     stopping = true;
     await engine.stop().catch(() => undefined);
+    if (figures.failures.length) keepLogs(engine, figures.seed, log);
     if (figures.failures.length) log(`# soak: daemon log tail:\n${engine.logTail(400).split("\n").filter((l) => /level=(error|warning)/.test(l)).slice(-12).join("\n")}`);
     const problems = await engine.cleanup();
     for (const p of problems) figures.failures.push(`sweep: ${p}`);
     figures.seconds = Math.round((Date.now() - t0) / 100) / 10;
   }
   return figures;
+}
+
+/** The engine's directory goes with the sweep: keep the daemons' logs of a failed run for reading. */
+function keepLogs(engine: ManagedEngine, seed: number, log: (l: string) => void): void {
+  const dir = `/tmp/dockspec-soak-${seed}`;
+  try {
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(engine.logFile, join(dir, 'dockerd.log'));
+    copyFileSync(join(engine.dataRoot, 'containerd', 'containerd.log'), join(dir, 'containerd.log'));
+    log(`# soak: logs kept in ${dir}`);
+  } catch {
+    // a log that was never written
+  }
 }
 
 export function formatFigures(f: SoakFigures): string {
@@ -259,7 +301,7 @@ export function formatFigures(f: SoakFigures): string {
 export async function soakMain(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { iterations: { type: 'string' }, seconds: { type: 'string' }, seed: { type: 'string' }, workers: { type: 'string' } },
+    options: { iterations: { type: 'string' }, seconds: { type: 'string' }, seed: { type: 'string' }, workers: { type: 'string' }, kill: { type: 'string' } },
   });
   const num = (v: string | undefined, env: string | undefined, dflt: number) => Number(v ?? env ?? dflt);
   const f = await soak({
@@ -267,6 +309,7 @@ export async function soakMain(argv: string[]): Promise<number> {
     seconds: num(values.seconds, process.env.SOAK_SECONDS, 120),
     seed: num(values.seed, process.env.SOAK_SEED, Date.now() % 100000),
     workers: num(values.workers, process.env.SOAK_WORKERS, 3),
+    kill: parseKill(values.kill ?? process.env.SOAK_KILL),
   });
   process.stdout.write(`${formatFigures(f)}\n`);
   return f.failures.length ? 1 : 0;

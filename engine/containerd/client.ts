@@ -78,10 +78,16 @@ export class TaskClient implements TaskService {
   private call(method: string, req: Msg, deadlineMs: number | undefined = CALL_DEADLINE_MS): Promise<Msg> {
     return new Promise((resolve, reject) => {
       const options: grpc.CallOptions = deadlineMs ? { deadline: Date.now() + deadlineMs } : {};
-      this.client[method]!(req, options, (err: grpc.ServiceError | null, res: Msg) => {
-        if (err) reject(this.mapError(err));
-        else resolve(res);
-      });
+      try {
+        this.client[method]!(req, options, (err: grpc.ServiceError | null, res: Msg) => {
+          if (err) reject(this.mapError(err));
+          else resolve(res);
+        });
+      } catch (err) {
+        // grpc-js throws "Channel has been shut down" for a call on a closed client: the daemon
+        // closed this client because containerd went away, so say what Docker says then
+        reject(unavailable(this.address, (err as Error).message));
+      }
     });
   }
 

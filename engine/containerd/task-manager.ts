@@ -31,6 +31,12 @@ interface Task {
   dying?: Promise<ExitResult>;
   deleting?: boolean;
   initExitPublished?: boolean;
+  /**
+   * Settles when the create that made this entry is done, either way. Until then the task exists
+   * for Create (already exists) and the other calls wait for it, so the answers always agree; a
+   * create whose caller went away (ref-dockerd killed) completes and leaves a deletable task.
+   */
+  creating?: Promise<void>;
 }
 
 export interface TaskManagerOptions {
@@ -65,6 +71,44 @@ export class TaskManager extends EventEmitter<{ exit: [TaskExitEvent] }> {
     const found = listBundles(this.dir);
     await Promise.all(found.map(({ id, bundle }) => this.restoreOne(id, bundle)));
     if (found.length) this.log.info('tasks restored', { count: this.tasks.size });
+    await this.retireUnlistedShims();
+  }
+
+  /**
+   * Shims whose bundle is gone (ref-dockerd removes a bundle when a start fails, even while we are
+   * down) are found by their sockets: a live one is retired, a dead one's socket file removed.
+   */
+  private async retireUnlistedShims(): Promise<void> {
+    const dir = path.dirname(shimSocketPath(this.opts.address, this.namespace, 'x'));
+    const known = new Set([...this.tasks.keys()].map((id) => shimSocketPath(this.opts.address, this.namespace, id)));
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      return;
+    }
+    await Promise.all(
+      names.map(async (name) => {
+        const socket = path.join(dir, name);
+        if (known.has(socket)) return;
+        let shim: ShimClient | undefined;
+        let hello: { id: string; shimPid: number };
+        try {
+          shim = await ShimClient.connect(toAddress(socket), 1000);
+          // a wedged shim must not hold up the start of the daemon
+          hello = await Promise.race([
+            shim.call('connect', {}),
+            sleep(SHIM_EXIT_DEADLINE_MS).then(() => Promise.reject(new Error('no answer'))),
+          ]);
+        } catch {
+          shim?.close();
+          fs.rmSync(socket, { force: true });
+          return;
+        }
+        if (this.tasks.has(hello.id)) shim.close();
+        else await this.retireShim(hello.id, shim, hello.shimPid);
+      }),
+    );
   }
 
   private async restoreOne(id: string, bundle: string): Promise<void> {
@@ -88,12 +132,61 @@ export class TaskManager extends EventEmitter<{ exit: [TaskExitEvent] }> {
       return;
     }
     this.attach(task, shim);
+    // The shim settles a create that was in flight when we died before it answers, so this is
+    // either the task or "not found": a shim we launched but never got to create a task in.
+    let s: TaskState | undefined;
+    try {
+      s = await shim.call('state', {});
+    } catch (err) {
+      if ((err as TaskError).code === 'not-found') {
+        await this.discardHalfCreated(task, shim);
+        return;
+      }
+    }
     this.log.info('reconnected to shim', { id, address });
     // An exit that happened while we were down reached no one: say it again.
-    const s = await shim.call('state', {}).catch(() => undefined);
     if (s?.status === 'stopped' && s.exitStatus !== undefined) {
       this.publishExit({ type: 'exit', containerId: id, execId: '', pid: s.pid, exitStatus: s.exitStatus, exitedAt: s.exitedAt ?? rfc3339Nano() });
     }
+  }
+
+  /**
+   * A shim with no task in it (containerd died between the shim's start and its create, or the
+   * create failed meanwhile): nobody was told the task exists, so it must not. The shim is asked to
+   * go, killed if it does not, and its socket, runtime state and bundle files are removed.
+   */
+  private async discardHalfCreated(task: Task, shim: ShimClient): Promise<void> {
+    this.log.warn('removing a task that was never created', { id: task.id });
+    task.deleting = true;
+    await shim.call('shutdown', {}).catch(() => undefined);
+    await closed(shim, SHIM_EXIT_DEADLINE_MS);
+    await this.removeLeftovers(task);
+    if (this.tasks.get(task.id) === task) this.tasks.delete(task.id);
+  }
+
+  /**
+   * Take down a shim and its task that containerd does not know (no entry, no bundle): the shim
+   * kills the container and deletes it through the runtime it was given, then exits; if it does not
+   * go, it is killed.
+   */
+  private async retireShim(id: string, shim: ShimClient, shimPid: number): Promise<void> {
+    this.log.warn('removing a leftover shim and its task', { id, shimPid });
+    await shim.call('kill', { signal: 9, all: true }).catch(() => undefined);
+    await Promise.race([shim.call('wait', {}).catch(() => undefined), sleep(SHIM_EXIT_DEADLINE_MS)]);
+    const deleted = await shim.call('delete', {}).then(() => true, () => false);
+    if (!deleted) await shim.call('shutdown', {}).catch(() => undefined);
+    await closed(shim, SHIM_EXIT_DEADLINE_MS);
+    killShim(shimPid, id);
+    await waitGone(shimPid, SHIM_EXIT_DEADLINE_MS);
+  }
+
+  /** What a task that never came to be may have left: shim, its socket, runtime state, bundle files. */
+  private async removeLeftovers(task: Task): Promise<void> {
+    const options = readOptions(task.bundle);
+    removeDeadShim(task.bundle, this.opts.address, this.namespace, task.id);
+    if (options) await runtimeForceDelete(options, task.id, this.log);
+    this.forwardShimLog(task);
+    removeBundle(this.dir, task.id, task.bundle);
   }
 
   private attach(task: Task, shim: ShimClient): void {
@@ -144,14 +237,42 @@ export class TaskManager extends EventEmitter<{ exit: [TaskExitEvent] }> {
     if (this.tasks.has(req.id)) throw alreadyExists(`task ${req.id}`);
     const task: Task = { id: req.id, bundle: path.resolve(req.bundle) };
     this.tasks.set(req.id, task);
+    const done = this.createTask(task, req);
+    task.creating = done.then(() => undefined, () => undefined);
+    try {
+      return await done;
+    } finally {
+      task.creating = undefined;
+    }
+  }
+
+  private async createTask(task: Task, req: CreateTaskRequest): Promise<{ pid: number }> {
     const started = process.hrtime.bigint();
     try {
       registerBundle(this.dir, req.id, task.bundle);
       const runtimeRoot = req.runtimeRoot || this.defaultRuntimeRoot();
       writeOptions(task.bundle, { runtimePath: req.runtimePath, runtimeRoot });
-      const address = await launchShim({ id: req.id, bundle: task.bundle, namespace: this.namespace, containerdAddress: this.opts.address });
+      let shim: ShimClient | undefined;
+      for (let attempt = 0; !shim; attempt++) {
+        const address = await launchShim({ id: req.id, bundle: task.bundle, namespace: this.namespace, containerdAddress: this.opts.address });
+        let s: ShimClient;
+        let hello: { shimPid: number; taskPid: number };
+        try {
+          s = await ShimClient.connect(address);
+          hello = await s.call('connect', {});
+        } catch (err) {
+          // launched but unreachable: it must not wait out its idle timeout with nobody to serve
+          await this.removeLeftovers(task);
+          throw err;
+        }
+        // The start step hands back a shim that already serves this id. With a task in it, it is
+        // one we lost track of (its bundle was removed while we were down, so restore never saw
+        // it): nobody is told that task exists, so it goes, and a fresh shim takes its place.
+        if (hello.taskPid === 0) shim = s;
+        else if (attempt > 0) throw new TaskError('unknown', `shim at ${address} keeps an old task`);
+        else await this.retireShim(task.id, s, hello.shimPid);
+      }
       const shimMs = Number(process.hrtime.bigint() - started) / 1e6;
-      const shim = await ShimClient.connect(address);
       task.deleting = true; // until create succeeds, a closing shim is our own doing
       this.attach(task, shim);
       try {
@@ -169,8 +290,11 @@ export class TaskManager extends EventEmitter<{ exit: [TaskExitEvent] }> {
         this.log.info('task created', { id: req.id, pid, ms: Number(process.hrtime.bigint() - started) / 1e6, shimMs });
         return { pid };
       } catch (err) {
-        await shim.call('shutdown', {}).catch(() => undefined);
+        const gone = await shim.call('shutdown', {}).then(() => true, () => false);
+        if (gone) await closed(shim, SHIM_EXIT_DEADLINE_MS);
         shim.close();
+        // a shim that would not go (or went away unasked) may hold a container the runtime made
+        if (!gone) await this.removeLeftovers(task);
         throw err;
       }
     } catch (err) {
@@ -189,13 +313,23 @@ export class TaskManager extends EventEmitter<{ exit: [TaskExitEvent] }> {
     return t;
   }
 
+  /** The task once no create of it is in flight: created, or gone if the create failed. */
+  private async settled(id: string): Promise<Task> {
+    let t = this.get(id);
+    while (t.creating) {
+      await t.creating;
+      t = this.get(id);
+    }
+    return t;
+  }
+
   private liveShim(task: Task): ShimClient {
     if (!task.shim || task.tomb) throw notFound('process already finished');
     return task.shim;
   }
 
   async start(id: string, execId?: string): Promise<{ pid: number }> {
-    const task = this.get(id);
+    const task = await this.settled(id);
     if (task.tomb) throw failedPrecondition(`task ${id} has exited`);
     const r = await this.liveShim(task).call('start', { execId });
     this.log.info(execId ? 'exec started' : 'task started', { id, exec: execId, pid: r.pid });
@@ -203,17 +337,17 @@ export class TaskManager extends EventEmitter<{ exit: [TaskExitEvent] }> {
   }
 
   async kill(id: string, signal: number, o: { all?: boolean; execId?: string } = {}): Promise<void> {
-    const task = this.get(id);
+    const task = await this.settled(id);
     await this.liveShim(task).call('kill', { execId: o.execId, signal, all: o.all });
   }
 
   async exec(req: ExecProcessRequest): Promise<void> {
-    const task = this.get(req.containerId);
+    const task = await this.settled(req.containerId);
     await this.liveShim(task).call('exec', { execId: req.execId, spec: req.spec, stdin: req.stdin || undefined, stdout: req.stdout, stderr: req.stderr });
   }
 
   async wait(id: string, execId?: string): Promise<ExitResult> {
-    const task = this.get(id);
+    const task = await this.settled(id);
     if (task.tomb) {
       if (execId) throw notFound(`exec ${execId}`);
       return task.tomb;
@@ -227,7 +361,7 @@ export class TaskManager extends EventEmitter<{ exit: [TaskExitEvent] }> {
   }
 
   async state(id: string, execId?: string): Promise<TaskState> {
-    const task = this.get(id);
+    const task = await this.settled(id);
     if (task.tomb || task.dying) {
       if (execId) throw notFound(`exec ${execId}`);
       const exit = task.tomb ?? (await task.dying!);
@@ -237,14 +371,15 @@ export class TaskManager extends EventEmitter<{ exit: [TaskExitEvent] }> {
   }
 
   async list(): Promise<TaskState[]> {
+    // a task still being created is not listed yet: it exists once its create has answered
     const out = await Promise.all(
-      [...this.tasks.keys()].map((id) => this.state(id).catch(() => undefined)),
+      [...this.tasks.values()].filter((t) => !t.creating).map((t) => this.state(t.id).catch(() => undefined)),
     );
     return out.filter((s): s is TaskState => s !== undefined);
   }
 
   async delete(id: string, execId?: string): Promise<ExitResult> {
-    const task = this.get(id);
+    const task = await this.settled(id);
     if (execId) return this.liveShim(task).call('delete', { execId });
     if (task.tomb || task.dying) {
       const exit = task.tomb ?? (await task.dying!);
@@ -277,6 +412,23 @@ export class TaskManager extends EventEmitter<{ exit: [TaskExitEvent] }> {
   }
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitGone(pid: number, deadlineMs: number): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  while (fs.existsSync(`/proc/${pid}`) && Date.now() < until) await sleep(20);
+}
+
+/** SIGKILL a shim by pid, after checking that the pid still is that shim (pids are reused). */
+function killShim(pid: number, id: string): void {
+  try {
+    const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    if (cmdline.includes('ref-containerd-shim') && cmdline.includes(id)) process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone already
+  }
+}
+
 function closed(shim: ShimClient, deadlineMs: number): Promise<void> {
   if (shim.isClosed) return Promise.resolve();
   return new Promise((resolve) => {
@@ -298,11 +450,9 @@ function closed(shim: ShimClient, deadlineMs: number): Promise<void> {
  */
 function removeDeadShim(bundle: string, containerdAddress: string, namespace: string, id: string): void {
   try {
-    const pid = Number(fs.readFileSync(path.join(bundle, 'shim.pid'), 'utf8'));
-    const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (cmdline.includes('ref-containerd-shim') && cmdline.includes(id)) process.kill(pid, 'SIGKILL');
+    killShim(Number(fs.readFileSync(path.join(bundle, 'shim.pid'), 'utf8')), id);
   } catch {
-    // no pid file, or that process is gone
+    // no pid file
   }
   const socket = fromAddress(readAddress(bundle) ?? shimSocketPath(containerdAddress, namespace, id));
   fs.rmSync(socket, { force: true });

@@ -32,6 +32,12 @@ export class ShimTask {
   private init?: ShimProcess;
   private readonly execs = new Map<string, ShimProcess>();
   private ctx?: RuntimeContext;
+  /**
+   * The init's create while the runtime works on it. Requests about the init wait for it to settle,
+   * so that a containerd that reconnects mid-create (it was killed, or its client was) sees either
+   * a created task or none, never a task that exists for one call and not for the next.
+   */
+  private creating?: Promise<unknown>;
 
   constructor(
     readonly id: string,
@@ -45,8 +51,23 @@ export class ShimTask {
     return this.init?.pid ?? 0;
   }
 
-  async create(p: ShimCreateParams): Promise<{ pid: number }> {
-    if (this.init) throw alreadyExists(`task ${this.id}`);
+  create(p: ShimCreateParams): Promise<{ pid: number }> {
+    if (this.init) return Promise.reject(alreadyExists(`task ${this.id}`));
+    const done = this.createInit(p);
+    const settled = done.then(() => undefined, () => undefined);
+    this.creating = settled;
+    void settled.then(() => {
+      if (this.creating === settled) this.creating = undefined;
+    });
+    return done;
+  }
+
+  /** Resolves once no create of the init is in flight (whatever its outcome). */
+  async settled(): Promise<void> {
+    while (this.creating) await this.creating;
+  }
+
+  private async createInit(p: ShimCreateParams): Promise<{ pid: number }> {
     if (p.id !== this.id) throw failedPrecondition(`shim serves ${this.id}, not ${p.id}`);
     const proc: ShimProcess = { execId: '', pid: 0, status: 'created', waiters: [] };
     this.init = proc;
@@ -79,6 +100,7 @@ export class ShimTask {
   }
 
   async start(execId = ''): Promise<{ pid: number }> {
+    if (!execId) await this.settled();
     const proc = this.find(execId);
     if (proc.status !== 'created') throw failedPrecondition(`process ${execId || this.id} is ${proc.status}, cannot start it`);
     if (!execId) {
@@ -132,6 +154,7 @@ export class ShimTask {
   }
 
   async kill(execId = '', signal: number, all = false): Promise<Record<string, never>> {
+    if (!execId) await this.settled();
     const proc = this.find(execId);
     if (proc.status === 'stopped') throw notFound(`process already finished`);
     if (execId) {
@@ -157,6 +180,7 @@ export class ShimTask {
   }
 
   async delete(execId = ''): Promise<ExitResult> {
+    if (!execId) await this.settled();
     const proc = this.find(execId);
     if (execId) {
       if (proc.status === 'running') throw failedPrecondition(`cannot delete a running process`);
@@ -175,7 +199,8 @@ export class ShimTask {
     return exit;
   }
 
-  state(execId = ''): TaskState {
+  async state(execId = ''): Promise<TaskState> {
+    if (!execId) await this.settled();
     const proc = this.find(execId);
     return {
       id: this.id,
@@ -188,7 +213,8 @@ export class ShimTask {
     };
   }
 
-  wait(execId = ''): Promise<ExitResult> {
+  async wait(execId = ''): Promise<ExitResult> {
+    if (!execId) await this.settled();
     return this.waitFor(this.find(execId));
   }
 
