@@ -1,8 +1,9 @@
-// Cgroup v1 for a container: one directory per hierarchy at <mount>/<cgroupsPath>, limits from
-// linux.resources, and removal on delete. Hierarchies are found under /sys/fs/cgroup as the
-// host mounted them (cpu and cpuacct may be separate or "cpu,cpuacct" with symlinks).
+// Cgroup v1 for a container: one directory per hierarchy at <mount>/<cgroupsPath> (below our own
+// cgroup when the path is relative, as runc), limits from linux.resources, and removal on delete.
+// Hierarchies are found under /sys/fs/cgroup as the host mounted them (cpu and cpuacct may be
+// separate or "cpu,cpuacct" with symlinks).
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { OciDeviceRule, OciResources } from './spec.js';
 import { RuntimeError } from './errors.js';
 
@@ -60,7 +61,55 @@ export function resolveCgroupPath(cgroupsPath: string | undefined, id: string, s
     const [slice, prefix, name] = cgroupsPath.split(':') as [string, string, string];
     return `${expandSlice(slice || 'system.slice')}/${prefix ? `${prefix}-` : ''}${name}.scope`;
   }
-  return cgroupsPath.startsWith('/') ? cgroupsPath : `/${cgroupsPath}`;
+  // A relative path stays relative: it is resolved per hierarchy below our own cgroup (hierarchyDirs).
+  return cgroupsPath;
+}
+
+/**
+ * This process's own cgroup in each hierarchy, by directory name under the cgroup root ("memory",
+ * "cpu,cpuacct", "systemd" for name=systemd, "unified" for the v2 line "0::"), as a path inside
+ * that hierarchy. Read from /proc/self/cgroup, made relative to each mount's root (mountinfo's
+ * fourth field) where a hierarchy is mounted from a subdirectory.
+ */
+export function ownCgroups(selfCgroup?: string, mountinfo?: string, root = CGROUP_ROOT): Record<string, string> {
+  const out: Record<string, string> = {};
+  try {
+    selfCgroup ??= readFileSync('/proc/self/cgroup', 'utf8');
+    mountinfo ??= readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return out;
+  }
+  const mountRoots = new Map<string, string>();
+  for (const line of mountinfo.split('\n')) {
+    const fields = line.split(' ');
+    const fsType = fields[fields.indexOf('-') + 1];
+    if ((fsType === 'cgroup' || fsType === 'cgroup2') && fields[4]?.startsWith(`${root}/`)) mountRoots.set(fields[4].slice(root.length + 1), fields[3]);
+  }
+  const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
+  for (const line of selfCgroup.split('\n')) {
+    const m = /^(\d+):([^:]*):(.*)$/.exec(line.trim());
+    if (!m) continue;
+    const [, , controllers, path] = m;
+    const wanted = controllers === '' ? undefined : controllers.split(',').map((c) => c.replace(/^name=/, ''));
+    const name = wanted ? [...mountRoots.keys()].find((n) => sameSet(n.split(','), wanted)) : 'unified';
+    if (!name) continue;
+    const mountRoot = mountRoots.get(name) ?? '/';
+    out[name] = mountRoot === '/' ? path : path.startsWith(mountRoot) ? path.slice(mountRoot.length) || '/' : path;
+  }
+  return out;
+}
+
+/**
+ * The container's directory in each hierarchy, as runc's cgroupfs driver places it: an absolute
+ * cgroupsPath from each hierarchy's root; a relative one below the cgroup that the runtime itself
+ * runs in, in that hierarchy (runc's subsysPath uses GetOwnCgroupPath). dockerd passes
+ * "<parent>/<id>" for a relative --cgroup-parent, so a daemon started in a nested memory cgroup
+ * gets the container's memory cgroup nested there too, and the others at the roots.
+ */
+export function hierarchyDirs(path: string, names: string[], own: Record<string, string> = path.startsWith('/') ? {} : ownCgroups(), root = CGROUP_ROOT): Record<string, string> {
+  const dirs: Record<string, string> = {};
+  for (const name of names) dirs[name] = path.startsWith('/') ? join(root, name, path) : join(root, name, own[name] ?? '/', path);
+  return dirs;
 }
 
 /** "a-b-c.slice" → "/a.slice/a-b.slice/a-b-c.slice", systemd's nesting of slices. */
@@ -88,9 +137,9 @@ function writeIfPresent(dir: string, file: string, value: string | number): void
 
 // A new cpuset cgroup starts with empty cpus and mems and refuses tasks until they are filled;
 // each new level inherits its parent's.
-function makeCpusetLevels(hierarchyRoot: string, path: string): void {
+function makeCpusetLevels(hierarchyRoot: string, target: string): void {
   let dir = hierarchyRoot;
-  for (const part of path.split('/').filter(Boolean)) {
+  for (const part of relative(hierarchyRoot, target).split('/').filter(Boolean)) {
     const parent = dir;
     dir = join(dir, part);
     mkdirSync(dir, { recursive: true });
@@ -103,21 +152,14 @@ function makeCpusetLevels(hierarchyRoot: string, path: string): void {
 
 /** Creates the container's cgroups and applies its limits; returns the directories by hierarchy. */
 export function setupCgroups(path: string, resources: OciResources | undefined, root = CGROUP_ROOT): Record<string, string> {
-  const dirs: Record<string, string> = {};
-  for (const hierarchy of discoverHierarchies(root)) {
-    if (hierarchy.link) continue;
-    const hierarchyRoot = join(root, hierarchy.name);
-    const dir = join(hierarchyRoot, path);
-    if (hierarchy.name.split(',').includes('cpuset')) makeCpusetLevels(hierarchyRoot, path);
-    else mkdirSync(dir, { recursive: true });
-    dirs[hierarchy.name] = dir;
-  }
+  const names = discoverHierarchies(root).filter((h) => !h.link).map((h) => h.name);
   // In a hybrid layout runc also places the container in the cgroup2 tree ("0::/docker/<id>" in
   // /proc/<pid>/cgroup), without showing that tree inside the container.
-  const unified = join(root, 'unified');
-  if (existsSync(join(unified, 'cgroup.controllers'))) {
-    mkdirSync(join(unified, path), { recursive: true });
-    dirs['unified'] = join(unified, path);
+  if (existsSync(join(root, 'unified', 'cgroup.controllers'))) names.push('unified');
+  const dirs = hierarchyDirs(path, names, undefined, root);
+  for (const [name, dir] of Object.entries(dirs)) {
+    if (name.split(',').includes('cpuset')) makeCpusetLevels(join(root, name), dir);
+    else mkdirSync(dir, { recursive: true });
   }
   if (resources) applyResources(dirs, resources);
   return dirs;

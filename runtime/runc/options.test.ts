@@ -4,7 +4,7 @@ import { MS, parseMountOptions } from './mount-options.js';
 import { capabilityMask } from './capabilities.js';
 import { parseSignal } from './signals.js';
 import { RuntimeError } from './errors.js';
-import { deviceRuleText, expandSlice, resolveCgroupPath } from './cgroups.js';
+import { deviceRuleText, expandSlice, hierarchyDirs, ownCgroups, resolveCgroupPath } from './cgroups.js';
 import { parseFlags } from './cli.js';
 
 test('mount options become flags, propagation and data as runc splits them', () => {
@@ -43,11 +43,31 @@ test('signals are numbers or names with or without SIG, in any case', () => {
 
 test('cgroup paths: absolute as given, a default per id, systemd slices expanded', () => {
   assert.equal(resolveCgroupPath('/docker/abc', 'abc', false), '/docker/abc');
-  assert.equal(resolveCgroupPath('docker/abc', 'abc', false), '/docker/abc');
+  assert.equal(resolveCgroupPath('docker/abc', 'abc', false), 'docker/abc');
   assert.equal(resolveCgroupPath(undefined, 'abc', false), '/ref-runc/abc');
   assert.equal(resolveCgroupPath('system.slice:docker:abc', 'abc', true), '/system.slice/docker-abc.scope');
   assert.equal(expandSlice('a-b-c.slice'), '/a.slice/a-b.slice/a-b-c.slice');
   assert.equal(expandSlice('-.slice'), '');
+});
+
+test('a relative cgroups path lands below our own cgroup in each hierarchy, as runc places it', () => {
+  // The machine this was measured on: dockerd with --cgroup-parent dockspec-test2, started in a
+  // nested memory cgroup, put the container at memory/process_api/<hash>/dockspec-test2/<id>.
+  const self = '9:name=systemd:/\n4:memory:/process_api/h1\n2:cpu,cpuacct:/\n0::/\n';
+  const mountinfo = [
+    '30 25 0:26 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory',
+    '31 25 0:27 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct',
+    '32 25 0:28 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,name=systemd',
+    '33 25 0:29 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw',
+  ].join('\n');
+  const own = ownCgroups(self, mountinfo);
+  assert.deepEqual(own, { systemd: '/', memory: '/process_api/h1', 'cpu,cpuacct': '/', unified: '/' });
+  assert.deepEqual(hierarchyDirs('p/abc', ['memory', 'cpu,cpuacct', 'unified'], own), {
+    memory: '/sys/fs/cgroup/memory/process_api/h1/p/abc',
+    'cpu,cpuacct': '/sys/fs/cgroup/cpu,cpuacct/p/abc',
+    unified: '/sys/fs/cgroup/unified/p/abc',
+  });
+  assert.deepEqual(hierarchyDirs('/docker/abc', ['memory'], own), { memory: '/sys/fs/cgroup/memory/docker/abc' });
 });
 
 test('device rules are written in the devices cgroup syntax', () => {

@@ -81,7 +81,7 @@ export function createPlan(input: CreatePlanInput): string[] {
   for (const dir of Object.values(input.cgroupDirs)) args.push('--cgroup', dir);
   for (const h of input.hierarchies) {
     if (h.link) args.push('--cgroup-link', h.name, h.link);
-    else args.push('--cgroup-mount', h.name, join(input.cgroupRoot, h.name, input.cgroupPath));
+    else args.push('--cgroup-mount', h.name, input.cgroupDirs[h.name] ?? join(input.cgroupRoot, h.name, input.cgroupPath));
   }
 
   let devIsTmpfs = false;
