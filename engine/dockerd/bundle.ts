@@ -97,6 +97,43 @@ export interface BundleInput {
   env: string[];
   netnsPath?: string;
   initPath?: string;
+  /** the daemon's --cgroup-parent; the container's own HostConfig.CgroupParent wins */
+  cgroupParent?: string;
+}
+
+const TMPFS_DATA_KEYS = new Set(['size', 'mode', 'uid', 'gid', 'nr_inodes', 'nr_blocks', 'mpol']);
+const PROPAGATION = new Set(['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave', 'unbindable', 'runbindable']);
+
+/**
+ * The options of a `--tmpfs DEST[:OPTS]` mount as dockerd gives them to the runtime: its defaults
+ * noexec,nosuid,nodev,rprivate, then the user's; a later option replaces an earlier one that sets
+ * the same mount flag (exec after noexec) or the same key (size=), and the order is kept.
+ * Measured with 20.10.24: `--tmpfs /tmp` → ["noexec","nosuid","nodev","rprivate"].
+ */
+export function tmpfsOptions(data: string): string[] {
+  const options = ['noexec', 'nosuid', 'nodev', 'rprivate', ...(data ? data.split(',') : [])];
+  const group = (o: string): string => {
+    if (PROPAGATION.has(o)) return 'propagation';
+    if (o === 'ro' || o === 'rw') return 'rdonly';
+    if (o === 'async') return 'sync';
+    const eq = o.indexOf('=');
+    if (eq > 0) {
+      // Go's %q of the split option, e.g. Invalid tmpfs option ["foo" "1"]
+      if (!TMPFS_DATA_KEYS.has(o.slice(0, eq))) throw new DockerError(400, `Invalid tmpfs option [${[o.slice(0, eq), o.slice(eq + 1)].map((x) => JSON.stringify(x)).join(' ')}]`);
+      return `data:${o.slice(0, eq)}`;
+    }
+    return o.replace(/^no/, '');
+  };
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const o of options.reverse()) {
+    if (o === 'defaults') continue;
+    const g = group(o);
+    if (seen.has(g)) continue;
+    seen.add(g);
+    out.unshift(o);
+  }
+  return out;
 }
 
 export function buildSpec(b: BundleInput): Record<string, unknown> {
@@ -119,6 +156,9 @@ export function buildSpec(b: BundleInput): Record<string, unknown> {
     fs.mkdirSync(m.source, { recursive: true });
     mounts.push({ destination: m.destination, type: 'bind', source: m.source, options: ['rbind', m.rw ? 'rw' : 'ro', 'rprivate'] });
   }
+  const tmpfs = (hostConfig.Tmpfs ?? {}) as Record<string, string>;
+  for (const [destination, data] of Object.entries(tmpfs).sort(([a], [b]) => a.localeCompare(b)))
+    mounts.push({ destination, type: 'tmpfs', source: 'tmpfs', options: tmpfsOptions(data) });
   if (b.initPath) mounts.push({ destination: '/sbin/docker-init', type: 'bind', source: b.initPath, options: ['bind', 'ro'] });
   const namespaces: Array<Record<string, string>> = [{ type: 'mount' }, { type: 'network' }, { type: 'uts' }, { type: 'pid' }, { type: 'ipc' }];
   if (b.netnsPath) namespaces[1] = { type: 'network', path: b.netnsPath };
@@ -150,7 +190,9 @@ export function buildSpec(b: BundleInput): Record<string, unknown> {
     hostname: faultEnabled('hostname-not-set') ? undefined : rec.Config.Hostname,
     mounts,
     linux: {
-      cgroupsPath: `/docker/${rec.ID}`,
+      // dockerd (cgroupfs driver): filepath.Join(parent, id). A relative parent stays relative, and
+      // the runtime puts it below its own cgroup in each hierarchy, as runc does.
+      cgroupsPath: path.posix.join((hostConfig.CgroupParent as string | undefined) || b.cgroupParent || '/docker', rec.ID),
       resources,
       namespaces,
       maskedPaths: MASKED,

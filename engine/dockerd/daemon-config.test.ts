@@ -19,3 +19,9 @@ test('an unknown flag is reported in dockerd\'s shape', () => {
   assert.throws(() => parseFlags(['--data-root']), /flag needs an argument: --data-root/);
   assert.throws(() => parseFlags(['--default-runtime', 'nope']), /specified default runtime 'nope' does not exist/);
 });
+
+test('--cgroup-parent as given, /docker without it (dockerd\'s default with cgroupfs)', () => {
+  assert.equal(parseFlags(['--cgroup-parent', 'dockspec-1']).cgroupParent, 'dockspec-1');
+  assert.equal(parseFlags(['--cgroup-parent=/x']).cgroupParent, '/x');
+  assert.equal(parseFlags([]).cgroupParent, '/docker');
+});

@@ -22,6 +22,8 @@ export interface DaemonConfig {
   userlandProxyPath: string;
   bip?: string;
   bridge?: string;
+  /** --cgroup-parent: where container cgroups go unless a container names its own (dockerd: /docker) */
+  cgroupParent: string;
   iptables: boolean;
   ipMasq: boolean;
   tls: boolean;
@@ -91,6 +93,7 @@ const FLAGS: Record<string, FlagSpec> = {
   'storage-driver': { key: 'storageDriver', kind: 'string' },
   s: { key: 'storageDriver', kind: 'string' },
   'log-driver': { key: 'logDriver', kind: 'string' },
+  'cgroup-parent': { key: 'cgroupParent', kind: 'string' },
 };
 
 function parseBool(name: string, v: string): boolean {
@@ -165,6 +168,7 @@ export function parseFlags(argv: string[]): DaemonConfig {
     userlandProxyPath: (raw.userlandProxyPath as string) ?? path.join(dist, 'bin/ref-docker-proxy.js'),
     bip: raw.bip as string | undefined,
     bridge: raw.bridge as string | undefined,
+    cgroupParent: (raw.cgroupParent as string) || '/docker',
     iptables: raw.iptables === undefined ? true : Boolean(raw.iptables),
     ipMasq: raw.ipMasq === undefined ? true : Boolean(raw.ipMasq),
     tls: Boolean(raw.tls) || tlsVerify,

@@ -401,6 +401,7 @@ export class Daemon {
         env,
         netnsPath: endpoint.netnsPath || undefined,
         initPath: initOn ? this.cfg.initPath : undefined,
+        cgroupParent: this.cfg.cgroupParent,
       });
       const bundle = this.bundleDir(id);
       writeBundle(bundle, spec);
@@ -427,6 +428,7 @@ export class Daemon {
         if ((err as { code?: string }).code !== 'already-exists' && !/already exists/.test(err.message)) throw err;
         logger.warn('container not cleaned up from containerd from previous run', { container: id });
         await this.removeStaleTask(id);
+        writeBundle(bundle, spec); // deleting the stale task removed the bundle's config.json
         await tasks.create(req);
       });
       cleanups.push(() => tasks.delete(id).catch(() => undefined));

@@ -15,6 +15,7 @@ import { frame, STDERR, STDOUT } from '../stream.js';
 import type { Attacher } from '../container-io.js';
 import { humanDuration } from './human.js';
 import { parseBinds } from '../bundle.js';
+import { notRunningStatsJson, sampleContainer, statsJson, type Sample } from '../stats.js';
 import { checkForJson, checkPortBindings, checkReferenceCase, CONTAINER_CONFIG_WRAPPER, decodeFirst, typeError, unmarshal } from './go-json.js';
 
 function endpointJson(c: Container) {
@@ -448,6 +449,41 @@ export function containerRoutes(r: Router, d: Daemon): void {
       })
       .filter((f) => pids.has(Number(f[pidCol])));
     ctx.sendJson(200, { Processes: processes, Titles: titles });
+  });
+
+  // dockerd samples every container once a second; without stream it waits for a second sample
+  // so that precpu_stats is filled (the CLI's CPU % needs two), unless one-shot asks for the first.
+  r.add('GET', '/containers/{id}/stats', async (ctx) => {
+    const c = d.containers.get(ctx.params.id);
+    const stream = ctx.query.get('stream') === null || ctx.bool('stream');
+    const name = c.rec.Name;
+    const id = c.rec.ID;
+    let prev: Sample | undefined;
+    const next = (): Record<string, unknown> => {
+      if (!c.rec.State.Running || !c.rec.State.Pid) {
+        prev = undefined;
+        return notRunningStatsJson(name, id);
+      }
+      const now = sampleContainer(c.rec.State.Pid);
+      const out = statsJson(name, id, now, prev);
+      prev = now;
+      return out;
+    };
+    if (!stream) {
+      if (c.rec.State.Running && !ctx.bool('one-shot')) {
+        next();
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      ctx.sendJson(200, next());
+      return;
+    }
+    const res = ctx.stream(200, 'application/json');
+    const write = () => res.write(JSON.stringify(next()) + '\n');
+    write();
+    const timer = setInterval(write, 1000);
+    const stop = () => clearInterval(timer);
+    ctx.req.on('close', stop);
+    res.on('close', stop);
   });
 
   // ---- exec ----

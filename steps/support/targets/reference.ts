@@ -45,7 +45,8 @@ export const referenceTarget: TargetInfo = {
 export function newReferenceEngine(name = 'reference', extraFlags: string[] = []): ManagedEngine {
   return new ManagedEngine(name, {
     argv: [process.execPath, binaries.dockerd],
-    // TODO(cgroup-parent): pass e.cgroupParent once ref-dockerd takes --cgroup-parent.
-    targetFlags: (e) => ['--bridge', e.bridge, ...extraFlags],
+    // As the docker target: the container cgroups go below a parent of this engine's own, which
+    // the sweeper removes (sweeper.ts, cgroupParentDirs).
+    targetFlags: (e) => ['--bridge', e.bridge, '--cgroup-parent', e.cgroupParent, ...extraFlags],
   });
 }
