@@ -15,6 +15,8 @@ import { protos } from './protos.js';
 
 type Msg = Record<string, unknown>;
 
+const GRPC_UNAVAILABLE = 14;
+
 /** Per-call deadlines; `wait` and the event stream have none, they last as long as the process. */
 const CALL_DEADLINE_MS = 30_000;
 const CREATE_DEADLINE_MS = 60_000;
@@ -92,7 +94,10 @@ export class TaskClient implements TaskService {
   }
 
   private mapError(err: grpc.ServiceError): TaskError {
-    return fromGrpcStatus(err.code, err.details || err.message, this.address);
+    // grpc-js says "connection refused" or "No connection established" whatever the dial's errno;
+    // Go's dialer, as dockerd shows it, tells a missing socket from a refusing one
+    const details = err.code === GRPC_UNAVAILABLE && !existsSync(this.address.replace(/^unix:\/\//, '')) ? 'ENOENT' : err.details || err.message;
+    return fromGrpcStatus(err.code, details, this.address);
   }
 
   async create(req: CreateTaskRequest): Promise<{ pid: number }> {
