@@ -21,9 +21,9 @@ Usage:
       and skips the scenarios that must control the daemon.
   dockspec doctor [--target reference|docker|all]
       Check what the targets need; exit 1 when something is missing.
-  dockspec install-deps [--target reference|docker|all] [--missing-only] [--dry-run]
+  dockspec install-deps [--target reference|docker|all] [--dry-run]
       Install the missing Debian packages with apt-get (root on Debian/Ubuntu), or print the command.
-${REPORT_HELP}${MUTATE_HELP}  dockspec soak [--iterations N] [--seconds S] [--seed X] [--workers W]
+${REPORT_HELP}${MUTATE_HELP}  dockspec soak [--iterations N] [--seconds S] [--seed X] [--workers W] [--kill dockerd,containerd,shim]
       Crash-safety soak on the reference engine: container lifecycles while ref-dockerd,
       ref-containerd and shims are killed; prints its figures, exit 1 on a lost container or a leak.
   dockspec help
@@ -68,7 +68,6 @@ export async function main(argv: string[]): Promise<number> {
         shard: { type: 'string' },
         out: { type: 'string' },
         fault: { type: 'string' },
-        'missing-only': { type: 'boolean' },
         'dry-run': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
