@@ -66,7 +66,18 @@ export function engineProcesses(rec: EngineRecord, all: ProcessInfo[] = listProc
     if (p) add(p);
   }
   for (const p of all) if (p.argv.some((a) => a.includes(rec.root))) add(p);
+  // A container whose shim was killed is re-parented to PID 1 and names nothing of the engine on
+  // its command line; it still sits in the engine's cgroup parent, which no other engine uses.
+  if (rec.cgroupParent) for (const p of all) if (!seen.has(p.pid) && inCgroup(p.pid, rec.cgroupParent)) add(p);
   return [...seen.values()];
+}
+
+function inCgroup(pid: number, parent: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes(`/${parent}/`);
+  } catch {
+    return false;
+  }
 }
 
 async function waitGone(pids: number[], ms: number): Promise<number[]> {
