@@ -26,6 +26,11 @@ test('every requirement id names its area, and its feature carries the area tag'
   }
 });
 
+test('every scenario says how it was seen failing (DESIGN.md principle 4)', () => {
+  const unproven = catalogue.filter((e) => !e.seenFailing).map((e) => `${e.uri}:${e.line} ${e.scenario}`);
+  assert.deepEqual(unproven, [], 'scenarios without a "# seen failing: …" comment above them');
+});
+
 test('features/README.md lists exactly the requirement ids of the features', () => {
   const readme = readFileSync(join(PROJECT_ROOT, 'features', 'README.md'), 'utf8');
   const listed = new Set([...readme.matchAll(/`([a-z]+\.[a-z0-9-]+)`/g)].map((m) => m[1]));

@@ -15,6 +15,8 @@ export interface CatalogueEntry {
   line: number;
   featureTags: string[];
   tags: string[];
+  /** a `# seen failing: …` comment stands above the scenario or in its header */
+  seenFailing: boolean;
 }
 
 function featureFiles(dir: string): string[] {
@@ -36,10 +38,17 @@ export function readCatalogue(featuresDir: string): CatalogueEntry[] {
     if (!feature) continue;
     const featureTags = feature.tags.map((t) => t.name);
     const children = feature.children.flatMap((c) => (c.rule ? c.rule.children : [c]));
+    const seenLines = doc.comments.filter((c) => /seen failing/i.test(c.text)).map((c) => c.location.line);
+    let previousLine = 0;
     for (const child of children) {
       const s = child.scenario;
       if (!s) continue;
       const tags = s.tags.map((t) => t.name);
+      // The note stands above the scenario (after the previous one's last step) or in its header,
+      // before its first step.
+      const firstStep = s.steps[0]?.location.line ?? s.location.line + 1;
+      const seenFailing = seenLines.some((l) => l > previousLine && l < firstStep);
+      previousLine = s.steps[s.steps.length - 1]?.location.line ?? s.location.line;
       for (const req of tags.filter((t) => t.startsWith('@req:'))) {
         out.push({
           reqId: req.slice('@req:'.length),
@@ -50,10 +59,11 @@ export function readCatalogue(featuresDir: string): CatalogueEntry[] {
           line: s.location.line,
           featureTags,
           tags,
+          seenFailing,
         });
       }
       if (!tags.some((t) => t.startsWith('@req:'))) {
-        out.push({ reqId: '', area: '', scenario: s.name, description: '', uri: relative(join(featuresDir, '..'), file), line: s.location.line, featureTags, tags });
+        out.push({ reqId: '', area: '', scenario: s.name, description: '', uri: relative(join(featuresDir, '..'), file), line: s.location.line, featureTags, tags, seenFailing });
       }
     }
   }
