@@ -13,7 +13,9 @@ test('soak: container lifecycles under SIGKILL of daemons and shims lose no cont
   const f = await soak({
     iterations: Number(process.env.SOAK_ITERATIONS ?? 40),
     seconds: Number(process.env.SOAK_SECONDS ?? 30),
-    seed: Number(process.env.SOAK_SEED ?? Date.now() % 100000),
+    // A fixed schedule of kills in npm test, so that a red CI run can be replayed; the long form
+    // (dockspec soak) draws a new seed each time to explore. SOAK_SEED overrides both.
+    seed: Number(process.env.SOAK_SEED ?? 1234),
     workers: 3,
     kill: parseKill(process.env.SOAK_KILL),
     log: () => undefined,
