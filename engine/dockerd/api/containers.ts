@@ -16,7 +16,8 @@ import type { Attacher } from '../container-io.js';
 import { humanDuration } from './human.js';
 import { parseBinds } from '../bundle.js';
 import { notRunningStatsJson, sampleContainer, statsJson, type Sample } from '../stats.js';
-import { checkForJson, checkPortBindings, checkReferenceCase, CONTAINER_CONFIG_WRAPPER, decodeFirst, typeError, unmarshal } from './go-json.js';
+import { checkForJson, checkPortBindings, checkReferenceCase, CONTAINER_CONFIG_WRAPPER, decodeFirst, typeError } from './go-json.js';
+import { parseFilters } from './filters.js';
 
 function endpointJson(c: Container) {
   const e = c.rec.Endpoint;
@@ -203,15 +204,6 @@ function listJson(d: Daemon, c: Container) {
     NetworkSettings: { Networks: { [mode === 'default' ? 'bridge' : mode]: endpointJson(c) } },
     Mounts: [],
   };
-}
-
-function parseFilters(raw: string | null): Record<string, string[]> {
-  if (!raw) return {};
-  // filters.FromJSON: Go's json.Unmarshal, whose syntax errors dockerd returns as 500s
-  const f = unmarshal(raw) as Record<string, string[] | Record<string, boolean>>;
-  const out: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(f)) out[k] = Array.isArray(v) ? v : Object.keys(v).filter((x) => v[x]);
-  return out;
 }
 
 const FILTER_KEYS = ['status', 'name', 'id', 'label', 'exited', 'ancestor', 'network', 'before', 'since', 'volume', 'health', 'is-task', 'publish', 'expose'];

@@ -8,7 +8,8 @@ import { DockerError } from '../errors.js';
 import * as E from '../errors.js';
 import { ENGINE_VERSION } from '../version.js';
 import { logger } from '../log.js';
-import { checkReferenceCase, unmarshal } from './go-json.js';
+import { checkReferenceCase } from './go-json.js';
+import { parseFilters } from './filters.js';
 
 function emptyConfig(c: Partial<Record<string, unknown>> = {}) {
   return {
@@ -56,14 +57,6 @@ export function imageInspectJson(d: Daemon, img: Image) {
     RootFS: { Type: 'layers', Layers: img.config.rootfs.diff_ids },
     Metadata: { LastTagTime: img.lastTagTime ?? '0001-01-01T00:00:00Z' },
   };
-}
-
-function parseFilters(raw: string | null): Record<string, string[]> {
-  if (!raw) return {};
-  const f = unmarshal(raw) as Record<string, string[] | Record<string, boolean>>;
-  const out: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(f)) out[k] = Array.isArray(v) ? v : Object.keys(v).filter((x) => v[x]);
-  return out;
 }
 
 export function imageRoutes(r: Router, d: Daemon): void {
