@@ -19,28 +19,21 @@ import { connectTaskService } from './client.js';
 import type { TaskService } from './task-service.js';
 import { BUSYBOX, RUNC, makeBundle, makeRootfs, type Bundle } from './dev/bundle-fixture.js';
 import { shimSocketPath } from '../../runtime/shim/shim-address.js';
+import { eventually } from '../../lib/eventually.js';
+import { isAlive } from '../../lib/proc.js';
 
 const canRun = process.getuid?.() === 0 && fs.existsSync(RUNC) && BUSYBOX !== undefined;
 const containerdJs = fileURLToPath(new URL('../../bin/ref-containerd.js', import.meta.url));
 const shimJs = fileURLToPath(new URL('../../bin/ref-containerd-shim.js', import.meta.url));
 const clientJs = fileURLToPath(new URL('./client.js', import.meta.url));
 
-const alive = (pid: number) => fs.existsSync(`/proc/${pid}`) && !/\) Z /.test(readOr(`/proc/${pid}/stat`));
+const alive = isAlive;
+const until = <T>(what: string, fn: () => T | undefined | false, deadlineMs = 10_000) => eventually(what, fn, deadlineMs, 20);
 function readOr(p: string, dflt = ''): string {
   try {
     return fs.readFileSync(p, 'utf8');
   } catch {
     return dflt;
-  }
-}
-
-async function until<T>(what: string, fn: () => T | undefined | false, deadlineMs = 10_000): Promise<T> {
-  const end = Date.now() + deadlineMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`gave up after ${deadlineMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 

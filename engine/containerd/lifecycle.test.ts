@@ -12,39 +12,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectTaskService, checkHealth } from './client.js';
 import type { TaskExitEvent, TaskService } from './task-service.js';
+import { eventually } from '../../lib/eventually.js';
+import { childrenOf, readProcess } from '../../lib/proc.js';
 import { BUSYBOX, RUNC, makeBundle, makeRootfs, processSpec, type Bundle } from './dev/bundle-fixture.js';
 
 const canRun = process.getuid?.() === 0 && fs.existsSync(RUNC) && BUSYBOX !== undefined;
 const containerdJs = fileURLToPath(new URL('../../bin/ref-containerd.js', import.meta.url));
 
-function stat(pid: number): { ppid: number; state: string; comm: string } | undefined {
-  try {
-    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const close = s.lastIndexOf(')');
-    const rest = s.slice(close + 2).split(' ');
-    return { comm: s.slice(s.indexOf('(') + 1, close), state: rest[0]!, ppid: Number(rest[1]) };
-  } catch {
-    return undefined;
-  }
-}
-
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const d of fs.readdirSync('/proc')) {
-    if (/^\d+$/.test(d) && stat(Number(d))?.ppid === pid) out.push(Number(d));
-  }
-  return out;
-}
-
-async function until<T>(what: string, fn: () => T | undefined | false, deadlineMs = 5000): Promise<T> {
-  const end = Date.now() + deadlineMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`gave up after ${deadlineMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const stat = readProcess;
+const until = <T>(what: string, fn: () => T | undefined | false, deadlineMs = 5000) => eventually(what, fn, deadlineMs, 20);
 
 /** Read a FIFO the way ref-dockerd would: non-blocking open, so no writer is needed yet. */
 function readFifo(p: string): { text: () => string; close: () => void } {
@@ -107,7 +83,7 @@ test('ref-containerd runs containers with real runc through ref-containerd-shim'
     assert.equal(stat(aShim)?.comm, 'ref-containerd-', 'comm is the first 15 bytes of the name, as containerd-shim-runc-v2 shows as "containerd-shim"');
     assert.match(fs.readFileSync(`/proc/${aShim}/cmdline`, 'utf8'), new RegExp(`^ref-containerd-shim -namespace moby -id ${a.id} -address ${sock}`));
     assert.equal(stat(aPid)?.ppid, aShim, "the container's PID 1 is the shim's child");
-    assert.deepEqual(childrenOf(aShim), [aPid], 'no runc (or anything else) left under the shim');
+    assert.deepEqual(childrenOf(aShim).map((p) => p.pid), [aPid], 'no runc (or anything else) left under the shim');
     await until('hello on the stdout FIFO', () => aOut.text() === 'hello\n');
     assert.equal((await tasks.state(a.id)).status, 'running');
 

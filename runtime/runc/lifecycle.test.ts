@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { OciSpec } from './spec.js';
+import { eventually } from '../../lib/eventually.js';
 
 const CLI = fileURLToPath(new URL('../../bin/ref-runc.js', import.meta.url));
 const BUSYBOX = '/usr/bin/busybox';
@@ -77,13 +78,7 @@ function status(id: string): string {
   return r.status === 0 ? (JSON.parse(r.stdout) as { status: string }).status : `error: ${r.stderr.trim()}`;
 }
 
-async function until(what: string, check: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`gave up after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (what: string, check: () => boolean, ms = 5000) => eventually(what, check, ms, 20);
 
 before(() => {
   if (!canRun) return;

@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { eventually } from '../../lib/eventually.js';
+import { readProcess } from '../../lib/proc.js';
 import { setChildSubreaper } from '../../lib/libc.js';
 import { Reaper } from './reaper.js';
 import { exitStatusOf } from './syscalls.js';
@@ -22,17 +23,6 @@ function orphan(cmd: string): Promise<number> {
   });
 }
 
-/** Wait until the process is a zombie: it has exited and only its parent's wait is missing. */
-async function untilZombie(pid: number): Promise<void> {
-  const until = Date.now() + 5000;
-  while (Date.now() < until) {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`pid ${pid} did not exit within 5 s`);
-}
-
 test('adopted orphans are reaped with their status; child_process keeps its exit events', { skip: process.platform !== 'linux' }, async () => {
   setChildSubreaper();
   const reaper = new Reaper();
@@ -43,7 +33,7 @@ test('adopted orphans are reaped with their status; child_process keeps its exit
     // Exits before we adopt it. Not `true`: it could exit while its shell still runs, and the shell
     // may reap a finished background job itself; `sleep 0.05` outlives the shell, so its zombie is ours.
     const quick = await orphan('sleep 0.05');
-    await untilZombie(quick);
+    await eventually(`pid ${quick} to exit`, () => readProcess(quick)?.state === 'Z', 5000, 10);
     const coded = await orphan("sh -c 'sleep 0.2; exit 7'");
     const killed = await orphan('sleep 30');
     const done = Promise.all(
