@@ -905,6 +905,20 @@ static int write_pid_file(const char *path, pid_t pid)
 	return 0;
 }
 
+// The last word to the caller: the pid file (create and exec --pid-file) and the result line. A
+// process whose pid cannot be recorded is killed: nobody could ever find it to stop it.
+static int report_pid(const struct plan *p, pid_t child)
+{
+	if (p->pid_file && write_pid_file(p->pid_file, child) < 0) {
+		write_result("error write pid file %s: %s", p->pid_file, go_strerror(errno));
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		return -1;
+	}
+	write_result("pid %d", (int)child);
+	return 0;
+}
+
 // --- parent side: hooks and the sync protocol ----------------------------------------------
 
 static void append_output(int fd, char *buffer, size_t *used, size_t size)
@@ -1174,13 +1188,8 @@ static int create_container(struct plan *p)
 		waitpid(child, NULL, 0);
 		return 1;
 	}
-	if (p->pid_file && write_pid_file(p->pid_file, child) < 0) {
-		write_result("error write pid file %s: %s", p->pid_file, go_strerror(errno));
-		kill(child, SIGKILL);
-		waitpid(child, NULL, 0);
+	if (report_pid(p, child) < 0)
 		return 1;
-	}
-	write_result("pid %d", (int)child);
 	return 0;
 }
 
@@ -1265,13 +1274,8 @@ static int exec_in_container(struct plan *p)
 		waitpid(child, NULL, 0);
 		return 1;
 	}
-	if (p->pid_file && write_pid_file(p->pid_file, child) < 0) {
-		write_result("error write pid file %s: %s", p->pid_file, go_strerror(errno));
-		kill(child, SIGKILL);
-		waitpid(child, NULL, 0);
+	if (report_pid(p, child) < 0)
 		return 1;
-	}
-	write_result("pid %d", (int)child);
 	if (p->detach)
 		return 0;
 	close(RESULT_FD);
