@@ -67,8 +67,9 @@ export function engineProcesses(rec: EngineRecord, all: ProcessInfo[] = listProc
   }
   for (const p of all) if (p.argv.some((a) => a.includes(rec.root))) add(p);
   // A container whose shim was killed is re-parented to PID 1 and names nothing of the engine on
-  // its command line; it still sits in the engine's cgroup parent, which no other engine uses.
-  if (rec.cgroupParent) for (const p of all) if (!seen.has(p.pid) && inCgroup(p.pid, rec.cgroupParent)) add(p);
+  // its command line; it still sits in the engine's cgroup parent, which no other engine uses. Only
+  // PID 1's children can be such orphans, so only their cgroup files are read (steps poll this).
+  if (rec.cgroupParent) for (const p of all) if (p.ppid === 1 && !seen.has(p.pid) && inCgroup(p.pid, rec.cgroupParent)) add(p);
   return [...seen.values()];
 }
 
