@@ -21,6 +21,8 @@
 //   the {role} process of the engine is killed with SIGKILL   (it := that process, as it was)
 //   within N seconds a new {role} process is a child of the engine daemon   (it := the new one)
 //   "CMD" succeeds within N seconds             polls CMD until it exits 0
+//   within N seconds "CMD" fails with exit code C and says "TEXT"   polls CMD until one run exits C with
+//                                               TEXT on stderr (the last run becomes "the command")
 //   its arguments include "ARGS"                ARGS appear, in order and together, after argv[0]
 //   within N seconds the engine has no {role} process      polls until none is left (zombies count as gone)
 // Placeholders set by every started engine: <engine_dir>, <sock>, <exec_root>, <data_root>, <pidfile>.
@@ -298,6 +300,18 @@ Then('{string} succeeds within {int} seconds', async function (this: DockspecWor
   this.last = await eventually(`"${cmd}" to succeed`, async () => {
     const r = await this.run(cmd, 20000);
     if (r.exitCode !== 0) throw new Error(`it exited ${r.exitCode}: ${r.stderr.trim()}`);
+    return r;
+  }, seconds * 1000, 250);
+});
+
+// Right after a daemon dies, its peer may not have noticed yet: dockerd's gRPC channel first
+// reports "connection closed" and only its next dial meets "connection refused".
+When('within {int} seconds {string} fails with exit code {int} and says {string}', async function (this: DockspecWorld, seconds: number, command: string, code: number, text: string) {
+  const cmd = await this.resolve(command);
+  const want = await this.resolve(text);
+  this.last = await eventually(`"${cmd}" to fail with exit code ${code} saying "${want}"`, async () => {
+    const r = await this.run(cmd, 20000);
+    if (r.exitCode !== code || !r.stderr.includes(want)) throw new Error(`it exited ${r.exitCode}: ${r.stderr.trim()}`);
     return r;
   }, seconds * 1000, 250);
 });

@@ -20,6 +20,8 @@ Feature: dockerd can use a containerd it did not start
     And the parent of PID 1 of container "web_svr01" is a containerd-shim process
     And its arguments include "-address <containerd_sock>"
 
+  # Right after the kill, dockerd 20.10 may first answer "connection closed: unavailable" (its gRPC
+  # channel has not redialled yet; seen once in six runs), hence the short poll for the refusal.
   # seen failing: without the step that starts containerd again, the last step gave up after 20 s,
   # every try "…dial unix …/ext-containerd/containerd.sock: connect: connection refused": unavailable".
   @req:daemons.external-containerd-outage @daemon-control
@@ -30,9 +32,7 @@ Feature: dockerd can use a containerd it did not start
     And a running engine started with "--containerd <containerd_sock>"
     And the image "dockspec/busybox"
     When the external containerd is killed with SIGKILL
-    And I run "docker run --rm dockspec/busybox true"
-    Then the command fails with exit code 125
-    And its error says "connection refused"
+    Then within 5 seconds "docker run --rm dockspec/busybox true" fails with exit code 125 and says "connection refused"
     And the engine daemon is still running
     When the external containerd is started again
     Then "docker run --rm dockspec/busybox true" succeeds within 20 seconds
