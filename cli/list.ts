@@ -21,7 +21,6 @@ export async function plannedScenarios(target: string, opts: { tags?: string; sh
   const tags = opts.tags ?? getTarget(target).info.defaultTags;
   const provided: Record<string, unknown> = {};
   if (tags) provided.tags = tags;
-  if (opts.shard) provided.shard = opts.shard;
   const env = { cwd: PROJECT_ROOT, stdout: process.stdout, stderr: process.stderr, env: process.env };
   const { runConfiguration } = await loadConfiguration({ profiles: [target.split('+')[0]!], provided }, env);
   const { plan, errors } = await loadSources(runConfiguration.sources, env);
@@ -33,7 +32,11 @@ export async function plannedScenarios(target: string, opts: { tags?: string; sh
     const top = Math.max(...inFile.map((c) => c.line));
     return inFile.filter((c) => c.line === top);
   };
-  return plan.map((p) => ({ reqIds: owner(p.uri, p.location.line).map((c) => c.reqId).filter(Boolean), name: p.name, uri: p.uri, line: p.location.line }));
+  // loadSources does not run cucumber's sharding plugin: the same rule (every total-th pickle of
+  // the filtered plan, from index-1) is applied here.
+  const [index, total] = (opts.shard ?? '1/1').split('/').map(Number) as [number, number];
+  if (!(index >= 1 && index <= total)) usageError(`--shard wants I/N with 1 <= I <= N, got "${opts.shard}"`);
+  return plan.filter((_, i) => i % total === index - 1).map((p) => ({ reqIds: owner(p.uri, p.location.line).map((c) => c.reqId).filter(Boolean), name: p.name, uri: p.uri, line: p.location.line }));
 }
 
 export const command: Command = {

@@ -36,11 +36,7 @@ export const ENGINE_PARAMETER = 'engine';
  */
 export function finishAllureResults(resultsDir: string, target: string, scenarios: ScenarioOutcome[]): number {
   if (!existsSync(resultsDir)) return 0;
-  const byKey = new Map<string, ScenarioOutcome[]>();
-  for (const s of scenarios) {
-    const key = `${s.uri}#${s.name}`;
-    byKey.set(key, [...(byKey.get(key) ?? []), s]);
-  }
+  const unmatched = [...scenarios];
   const md5 = (x: string) => createHash('md5').update(x).digest('hex');
   let n = 0;
   for (const file of readdirSync(resultsDir).filter((f) => f.endsWith('-result.json')).sort()) {
@@ -49,9 +45,9 @@ export function finishAllureResults(resultsDir: string, target: string, scenario
     r.parameters = [...(r.parameters ?? []).filter((p) => p.name !== ENGINE_PARAMETER), { name: ENGINE_PARAMETER, value: target }];
     const testCaseId = r.testCaseId ?? md5(r.fullName ?? r.name);
     r.historyId = `${testCaseId}:${md5(r.parameters.map((p) => `${p.name}=${p.value}`).join(','))}`;
-    // fullName is "<project>:<uri>#<name>"
-    const key = (r.fullName ?? '').replace(/^[^:]*:/, '');
-    const s = byKey.get(key)?.shift();
+    // fullName is "<package name>:<uri relative to the package>#<name>"; the scenario's uri is relative to cucumber's cwd
+    const i = unmatched.findIndex((s) => (r.fullName ?? '').endsWith(`${s.uri}#${s.name}`));
+    const s = i >= 0 ? unmatched.splice(i, 1)[0] : undefined;
     if (s?.outcome === 'deviation') {
       const original = r.statusDetails?.message ? `\n\nwhat the engine did:\n${r.statusDetails.message}` : '';
       r.status = 'skipped';

@@ -46,7 +46,8 @@ export default class ProgressFormatter extends Formatter {
   private announce(): void {
     if (this.announced) return;
     this.announced = true;
-    this.log(`${this.target || 'dockspec'}: ${this.total ? `${this.total} scenarios, ` : ''}started\n`);
+    // cucumber-js announces the test cases only as they start: the count comes with the first line.
+    this.log(`${this.target || 'dockspec'}: test run started\n`);
   }
 
   private onFinished(testCaseStartedId: string): void {
