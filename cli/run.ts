@@ -137,7 +137,7 @@ function summarize(r: TargetRunResult): boolean {
   for (const s of r.scenarios.filter((x) => x.outcome === 'skipped' && x.reason)) process.stdout.write(`  skipped    ${s.reqIds.join(' ')} ${s.name}: ${s.reason}\n`);
   // Cucumber itself failing (a syntax error, an ambiguous step) with no scenario to blame still fails the run.
   const cucumberBroke = r.cucumberExit !== 0 && c.failed === 0 && c.deviation === 0;
-  if (cucumberBroke) process.stdout.write(`  cucumber-js exited with ${r.cucumberExit} without a failed scenario: see its output above\n`);
+  if (cucumberBroke && !interrupted) process.stdout.write(`  cucumber-js exited with ${r.cucumberExit} without a failed scenario: see its output above\n`);
   return c.failed === 0 && !cucumberBroke && r.scenarios.length > 0;
 }
 

@@ -18,6 +18,8 @@ export default class ProgressFormatter extends Formatter {
   private readonly tty: boolean;
   private announced = false;
   private readonly startedAt = Date.now();
+  /** on a terminal the bar's clock ticks, so that a long scenario does not look like a hang */
+  private ticker?: NodeJS.Timeout;
 
   constructor(options: IFormatterOptions) {
     super(options);
@@ -46,6 +48,7 @@ export default class ProgressFormatter extends Formatter {
   private announce(): void {
     if (this.announced) return;
     this.announced = true;
+    if (this.tty) this.ticker = setInterval(() => this.draw(), 1000).unref();
     // cucumber-js announces the test cases only as they start: the count comes with the first line.
     this.log(`${this.target || 'dockspec'}: test run started\n`);
   }
@@ -89,6 +92,7 @@ export default class ProgressFormatter extends Formatter {
   }
 
   private finish(): void {
+    clearInterval(this.ticker);
     if (this.tty) this.log('\r\x1b[2K');
     this.log(`${this.target ? this.target + ': ' : ''}${formatCounts(this.counts)} (${Math.round((Date.now() - this.startedAt) / 1000)}s)\n`);
   }
