@@ -15,6 +15,7 @@ import { sweepOrphanedEngines } from '../steps/support/targets/sweeper.js';
 import { FAULTS, FAULTS_ENV, faultSpec, faultTags, type Area, type FaultSpec } from '../lib/faults.js';
 import { PROJECT_ROOT } from './project.js';
 import { Command, positiveInt } from './command.js';
+import { cucumberEnv } from './run.js';
 
 const MUTATE_HELP = `  dockspec mutate [--fault NAME[,NAME…]] [--parallel N] [--out DIR]
       Turn on each fault switch of the reference engine (lib/faults.ts) in turn, run the scenarios of
@@ -100,7 +101,7 @@ async function runCucumber(label: string, tags: string, faults: string, opts: Mu
     '--parallel', String(opts.parallel),
     '--tags', tags,
   ];
-  const env: NodeJS.ProcessEnv = { ...process.env, DOCKSPEC_TARGET: 'reference' };
+  const env = cucumberEnv('reference');
   if (faults) env[FAULTS_ENV] = faults;
   else delete env[FAULTS_ENV];
   const started = Date.now();

@@ -3,7 +3,7 @@
 // on the same host become one column; other targets, hosts or engine versions add columns.
 import { dirname, join, relative } from 'node:path';
 import { buildReport, resolveMessageFiles } from '../reports/report.js';
-import { OUTCOMES } from '../reports/matrix.js';
+import { formatCounts } from '../reports/outcomes.js';
 import { ALLURE_RESULTS_DIR, renderAllure } from '../reports/allure.js';
 import { readRunInfo } from '../reports/run-info.js';
 import { PROJECT_ROOT } from './project.js';
@@ -43,8 +43,7 @@ export async function report({ values: v, positionals }: ParsedArgs): Promise<nu
     files = resolveMessageFiles(inputs);
     const m = buildReport({ inputs: files, out, deviationsDir: values.deviations ?? join(PROJECT_ROOT, 'deviations') });
     for (const c of m.columns) {
-      const counts = OUTCOMES.filter((o) => c.counts[o]).map((o) => `${c.counts[o]} ${o}`).join(', ');
-      process.stdout.write(`${c.target} · ${c.host} · ${c.engineVersion}: ${counts || 'no scenarios'} (${c.files.length} file${c.files.length === 1 ? '' : 's'})\n`);
+      process.stdout.write(`${c.target} · ${c.host} · ${c.engineVersion}: ${formatCounts(c.counts)} (${c.files.length} file${c.files.length === 1 ? '' : 's'})\n`);
     }
     process.stdout.write(`dockspec: report written to ${out} (${m.rows.length} scenarios, ${m.columns.length} column${m.columns.length === 1 ? '' : 's'})\n`);
   } catch (err) {
