@@ -78,6 +78,9 @@ async function runTarget(target: string, runOpts: RunOptions): Promise<TargetRun
       return { target, messagesFile: join(finalDir, 'messages.ndjson'), scenarios: [], cucumberExit: 0, notRun: true };
     }
   }
+  // Said before anything slow (engine version queries, cucumber-js loading the steps) happens.
+  const what = opts.rerun ? `${paths.length} scenario(s) that failed last time` : opts.tags ? `tags ${opts.tags}` : 'all scenarios';
+  process.stderr.write(`dockspec: running the ${target} target (${what}${opts.shard ? `, shard ${opts.shard}` : ''}) with ${opts.parallel} worker(s) on Node.js ${process.version}; cucumber-js is loading the steps\n`);
   const dir = join(opts.outDir, `.${target}.${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -101,8 +104,6 @@ async function runTarget(target: string, runOpts: RunOptions): Promise<TargetRun
   if (opts.tags) args.push('--tags', opts.tags);
   if (opts.shard) args.push('--shard', opts.shard);
   args.push(...opts.extra, ...paths);
-  const what = opts.rerun ? `${paths.length} scenario(s) that failed last time` : opts.tags ? `tags ${opts.tags}` : 'all scenarios';
-  process.stderr.write(`dockspec: running the ${target} target (${what}${opts.shard ? `, shard ${opts.shard}` : ''}) with ${opts.parallel} worker(s) on Node.js ${process.version}\n`);
   child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, stdio: 'inherit', env: cucumberEnv(target) });
   const code: number = await new Promise((resolve) => child!.on('exit', (c, s) => resolve(c ?? (s ? 130 : 1))));
   child = undefined;
