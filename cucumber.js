@@ -11,8 +11,10 @@ function supportCode(dir) {
     .sort();
 }
 
+// No `paths`: cucumber-js's default is features/**/*.feature, and paths given on its command line
+// (dockspec run --rerun passes file:line) replace the default, where they would be merged with a
+// configured list.
 const common = {
-  paths: ['features/**/*.feature'],
   import: supportCode('dist/steps'),
   strict: true,
 };
