@@ -1,8 +1,31 @@
-// `dockspec doctor`: says, for each target, what is there and what is missing and how to get it.
+// `dockspec doctor`: says what this host offers (host checks) and, for each target, what is there
+// and what is missing and how to get it. A host check is one small function returning a Finding;
+// add it to HOST_CHECKS.
 import { checkRequirements, TargetName } from './requirements.js';
+import { Command } from './command.js';
+import { TARGET_OPTION, baseTargets, targetsOf } from './targets.js';
+import { nodeVersionFinding } from './node-version.js';
+
+export interface Finding {
+  name: string;
+  /** ok: fine; note: works, with something to know; missing: blocks (doctor exits 1) */
+  level: 'ok' | 'note' | 'missing';
+  /** what was found and what works with it */
+  detail: string;
+}
+
+export const HOST_CHECKS: Array<() => Finding> = [nodeVersionFinding];
+
+const MARK: Record<Finding['level'], string> = { ok: 'ok      ', note: 'note    ', missing: 'missing ' };
 
 export function doctor(targets: TargetName[], out: NodeJS.WritableStream = process.stdout): number {
   let blocking = 0;
+  out.write('host:\n');
+  for (const check of HOST_CHECKS) {
+    const f = check();
+    if (f.level === 'missing') blocking++;
+    out.write(`  ${MARK[f.level]} ${f.name}: ${f.detail}\n`);
+  }
   for (const target of targets) {
     out.write(`target ${target}:\n`);
     for (const { requirement: r, ok } of checkRequirements([target])) {
@@ -18,3 +41,14 @@ export function doctor(targets: TargetName[], out: NodeJS.WritableStream = proce
   out.write(blocking ? `${blocking} missing; \`dockspec install-deps\` installs the Debian packages.\n` : 'everything the chosen targets need is here.\n');
   return blocking ? 1 : 0;
 }
+
+export const command: Command = {
+  name: 'doctor',
+  summary: 'check the host and what the targets need; exit 1 when something is missing',
+  usage: `  dockspec doctor [--target reference|docker|all]
+      Check the host (Node.js version) and what each target needs: ok, or missing with the
+      Debian package that brings it. Exit 1 when something is missing. Default target: all.
+`,
+  options: { ...TARGET_OPTION },
+  run: ({ values }) => doctor(baseTargets(targetsOf(values.target, 'all'))),
+};

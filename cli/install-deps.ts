@@ -2,6 +2,8 @@
 // Ubuntu; elsewhere it prints the command to run.
 import { spawnSync } from 'node:child_process';
 import { checkRequirements, isDebianLike, TargetName } from './requirements.js';
+import { Command } from './command.js';
+import { TARGET_OPTION, baseTargets, targetsOf } from './targets.js';
 
 export function missingPackages(targets: TargetName[]): string[] {
   const pkgs = new Set<string>();
@@ -34,3 +36,14 @@ export function installDeps(targets: TargetName[], opts: { dryRun?: boolean } = 
   }
   return 0;
 }
+
+export const command: Command = {
+  name: 'install-deps',
+  summary: 'install the missing Debian packages (apt-get), or print the command',
+  usage: `  dockspec install-deps [--target reference|docker|all] [--dry-run]
+      Install the missing Debian packages with apt-get (root on Debian/Ubuntu), or print the
+      command. Default target: all.
+`,
+  options: { ...TARGET_OPTION, 'dry-run': { type: 'boolean' } },
+  run: ({ values }) => installDeps(baseTargets(targetsOf(values.target, 'all')), { dryRun: Boolean(values['dry-run']) }),
+};

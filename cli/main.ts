@@ -1,119 +1,80 @@
-// The dockspec command line. Exit codes scripts can rely on:
-//   0  everything selected passed (or was an expected deviation)
-//   1  a scenario failed, or a requirement is missing (doctor), or install-deps failed
-//   2  the command line was wrong
-import { parseArgs } from 'node:util';
-import { join } from 'node:path';
-import { doctor } from './doctor.js';
-import { installDeps } from './install-deps.js';
-import { availableTargets, run, PROJECT_ROOT } from './run.js';
-import { TargetName } from './requirements.js';
-import { report, REPORT_HELP } from './report.js';
-import { mutate, MUTATE_HELP } from './mutate.js';
+// The dockspec command line. Each command declares its usage and options in its own module
+// (cli/command.ts says how); this file only registers them. Exit codes scripts can rely on:
+//   0    everything selected passed (or was an expected deviation)
+//   1    a scenario failed, or a requirement is missing (doctor), or install-deps failed
+//   2    the command line was wrong
+//   130  interrupted (Ctrl-C, SIGTERM)
+import { Command, UsageError, parseCommandArgs } from './command.js';
+import { dockspecVersion } from './project.js';
+import { command as run } from './run.js';
+import { command as list } from './list.js';
+import { command as doctor } from './doctor.js';
+import { command as installDeps } from './install-deps.js';
+import { command as report } from './report.js';
+import { command as mutate } from './mutate.js';
+import { command as soak } from './soak.js';
 
-const HELP = `dockspec: Docker's process architecture as executable scenarios
+const COMMANDS: Command[] = [run, list, doctor, installDeps, report, mutate, soak];
 
-Usage:
-  dockspec run [--target reference|docker|all] [--tags EXPR] [--parallel N] [--shard I/N] [--out DIR] [-- CUCUMBER ARGS]
-      Run the scenarios against each target. Writes reports/out/<target>/messages.ndjson,
-      junit.xml and cucumber.html. Default target: reference. "all" = reference, and docker
-      when dockerd is installed. With DOCKER_HOST set, the docker target attaches to that engine
-      and skips the scenarios that must control the daemon.
-  dockspec doctor [--target reference|docker|all]
-      Check what the targets need; exit 1 when something is missing.
-  dockspec install-deps [--target reference|docker|all] [--dry-run]
-      Install the missing Debian packages with apt-get (root on Debian/Ubuntu), or print the command.
-${REPORT_HELP}${MUTATE_HELP}  dockspec soak [--iterations N] [--seconds S] [--seed X] [--workers W] [--kill dockerd,containerd,shim]
-      Crash-safety soak on the reference engine: container lifecycles while ref-dockerd,
-      ref-containerd and shims are killed; prints its figures, exit 1 on a lost container or a leak.
-  dockspec help
-
-Exit codes: 0 all selected scenarios passed (or were expected deviations); 1 failures or
-missing requirements; 2 usage error.
+const EXIT_CODES = `Exit codes: 0 all selected scenarios passed (or were expected deviations); 1 failures or
+missing requirements; 2 usage error; 130 interrupted.
 `;
 
-function usage(message: string): never {
-  process.stderr.write(`dockspec: ${message}\nRun 'dockspec help' for usage.\n`);
-  process.exit(2);
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return `dockspec: Docker's process architecture as executable scenarios
+
+Usage: dockspec COMMAND [OPTIONS]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+
+  dockspec help COMMAND    the command's options
+  dockspec --version       the version of dockspec
+
+${EXIT_CODES}`;
 }
 
-function targetsOf(value: string | undefined, fallback: string): string[] {
-  const t = value ?? fallback;
-  if (t === 'all') return availableTargets();
-  for (const name of t.split(',')) if (!/^(reference|docker)(\+[a-z0-9-]+)?$/.test(name)) usage(`unknown target "${name}" (reference, docker or all)`);
-  return t.split(',');
+function commandHelp(c: Command): string {
+  return `Usage:\n${c.usage}`;
 }
 
-function baseTargets(targets: string[]): TargetName[] {
-  return [...new Set(targets.map((t) => t.split('+')[0] as TargetName))];
+function usageFailure(message: string, c?: Command): number {
+  process.stderr.write(`dockspec: ${message}\n\n${c ? commandHelp(c) : overview()}`);
+  return 2;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  // `report` takes FILES…, which the strict parse below refuses: it parses its own arguments.
-  if (command === 'report') return report(rest);
-  // `soak` takes its own flags (robustness/soak.ts)
-  if (command === 'soak') return (await import('../robustness/soak.js')).soakMain(rest);
-  const dashdash = rest.indexOf('--');
-  const own = dashdash >= 0 ? rest.slice(0, dashdash) : rest;
-  const extra = dashdash >= 0 ? rest.slice(dashdash + 1) : [];
-  let values: Record<string, string | boolean | undefined>;
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    process.stderr.write(overview());
+    return 2;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`dockspec ${dockspecVersion()}\n`);
+    return 0;
+  }
+  if (name === 'help' || name === '--help' || name === '-h') {
+    if (!rest.length) {
+      process.stdout.write(overview());
+      return 0;
+    }
+    const c = COMMANDS.find((x) => x.name === rest[0]);
+    if (!c) return usageFailure(`no help for "${rest[0]}": unknown command`);
+    process.stdout.write(commandHelp(c));
+    return 0;
+  }
+  const c = COMMANDS.find((x) => x.name === name);
+  if (!c) return usageFailure(`unknown command "${name}"`);
   try {
-    ({ values } = parseArgs({
-      args: own,
-      options: {
-        target: { type: 'string', short: 't' },
-        tags: { type: 'string' },
-        parallel: { type: 'string', short: 'p' },
-        shard: { type: 'string' },
-        out: { type: 'string' },
-        fault: { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
+    const args = parseCommandArgs(c, rest);
+    if (args.help) {
+      process.stdout.write(commandHelp(c));
+      return 0;
+    }
+    return await c.run(args);
   } catch (err) {
-    usage((err as Error).message);
-  }
-  if (values.help || command === 'help' || command === '--help' || command === undefined) {
-    process.stdout.write(HELP);
-    return command === undefined ? 2 : 0;
-  }
-  switch (command) {
-    case 'run': {
-      const parallel = Number(values.parallel ?? process.env.DOCKSPEC_PARALLEL ?? 2);
-      if (!Number.isInteger(parallel) || parallel < 1) usage(`--parallel wants a positive whole number, got "${values.parallel}"`);
-      const shard = values.shard as string | undefined;
-      if (shard !== undefined) {
-        const m = /^(\d+)\/(\d+)$/.exec(shard);
-        if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) usage(`--shard wants I/N with 1 <= I <= N, got "${shard}"`);
-      }
-      const { ok } = await run({
-        targets: targetsOf(values.target as string | undefined, 'reference'),
-        tags: values.tags as string | undefined,
-        parallel,
-        shard,
-        outDir: (values.out as string | undefined) ?? join(PROJECT_ROOT, 'reports', 'out'),
-        extra,
-      });
-      return ok ? 0 : 1;
-    }
-    case 'mutate': {
-      const parallel = Number(values.parallel ?? process.env.DOCKSPEC_PARALLEL ?? 2);
-      if (!Number.isInteger(parallel) || parallel < 1) usage(`--parallel wants a positive whole number, got "${values.parallel}"`);
-      const fault = values.fault as string | undefined;
-      return mutate({
-        faults: fault?.split(',').map((s) => s.trim()).filter(Boolean),
-        parallel,
-        outDir: (values.out as string | undefined) ?? join(PROJECT_ROOT, 'reports', 'out', 'mutate'),
-      });
-    }
-    case 'doctor':
-      return doctor(baseTargets(targetsOf(values.target as string | undefined, 'all')));
-    case 'install-deps':
-      return installDeps(baseTargets(targetsOf(values.target as string | undefined, 'all')), { dryRun: Boolean(values['dry-run']) });
-    default:
-      usage(`unknown command "${command}"`);
+    if (err instanceof UsageError) return usageFailure(err.message, c);
+    throw err;
   }
 }

@@ -13,9 +13,11 @@ import { join } from 'node:path';
 import { readRun, type ScenarioOutcome } from '../reports/outcomes.js';
 import { sweepOrphanedEngines } from '../steps/support/targets/sweeper.js';
 import { FAULTS, FAULTS_ENV, faultSpec, faultTags, type Area, type FaultSpec } from '../lib/faults.js';
-import { PROJECT_ROOT } from './run.js';
+import { PROJECT_ROOT } from './project.js';
+import { Command, positiveInt } from './command.js';
+import { cucumberEnv } from './run.js';
 
-export const MUTATE_HELP = `  dockspec mutate [--fault NAME[,NAME…]] [--parallel N] [--out DIR]
+const MUTATE_HELP = `  dockspec mutate [--fault NAME[,NAME…]] [--parallel N] [--out DIR]
       Turn on each fault switch of the reference engine (lib/faults.ts) in turn, run the scenarios of
       the areas it breaks, and print which scenarios caught it. Runs each area once without a fault
       first: scenarios failing there cannot catch anything and are listed apart. Writes mutate.json
@@ -94,12 +96,12 @@ async function runCucumber(label: string, tags: string, faults: string, opts: Mu
     join(PROJECT_ROOT, 'node_modules', '@cucumber', 'cucumber', 'bin', 'cucumber.js'),
     '--profile', 'reference',
     '--world-parameters', JSON.stringify({ target: 'reference' }),
-    '--format', join(PROJECT_ROOT, 'dist', 'reports', 'scenario-lines.js'),
+    '--format', join(PROJECT_ROOT, 'dist', 'reports', 'progress.js'),
     '--format', `message:${messages}`,
     '--parallel', String(opts.parallel),
     '--tags', tags,
   ];
-  const env: NodeJS.ProcessEnv = { ...process.env, DOCKSPEC_TARGET: 'reference' };
+  const env = cucumberEnv('reference');
   if (faults) env[FAULTS_ENV] = faults;
   else delete env[FAULTS_ENV];
   const started = Date.now();
@@ -249,3 +251,16 @@ export function markdown(r: MutateReport): string {
   out.push('', `${r.faults.filter((f) => f.caughtBy.length).length} of ${r.faults.length} faults caught; ${r.seconds.toFixed(0)} s with ${r.parallel} worker(s) (${r.startedAt}).`, '');
   return out.join('\n');
 }
+
+export const command: Command = {
+  name: 'mutate',
+  summary: 'turn on each fault switch of the reference engine and show which scenarios catch it',
+  usage: MUTATE_HELP,
+  options: { fault: { type: 'string' }, parallel: { type: 'string', short: 'p' }, out: { type: 'string' } },
+  run: ({ values }) =>
+    mutate({
+      faults: (values.fault as string | undefined)?.split(',').map((s) => s.trim()).filter(Boolean),
+      parallel: positiveInt('parallel', values.parallel ?? process.env.DOCKSPEC_PARALLEL, 2),
+      outDir: (values.out as string | undefined) ?? join(PROJECT_ROOT, 'reports', 'out', 'mutate'),
+    }),
+};

@@ -1,15 +1,15 @@
 // `dockspec report [--out FILE] [--allure] FILES…`: the conformance matrix from message files of
 // one or more runs (other machines, other Docker versions, CI shards). Shards of the same target
 // on the same host become one column; other targets, hosts or engine versions add columns.
-import { parseArgs } from 'node:util';
 import { dirname, join, relative } from 'node:path';
 import { buildReport, resolveMessageFiles } from '../reports/report.js';
-import { OUTCOMES } from '../reports/matrix.js';
+import { formatCounts } from '../reports/outcomes.js';
 import { ALLURE_RESULTS_DIR, renderAllure } from '../reports/allure.js';
 import { readRunInfo } from '../reports/run-info.js';
-import { PROJECT_ROOT } from './run.js';
+import { PROJECT_ROOT } from './project.js';
+import { Command, ParsedArgs } from './command.js';
 
-export const REPORT_HELP = `  dockspec report [--out FILE] [--allure] [--allure-out DIR] [--deviations DIR] FILES…
+const REPORT_HELP = `  dockspec report [--out FILE] [--allure] [--allure-out DIR] [--deviations DIR] FILES…
       Build the conformance matrix (one HTML file) from messages.ndjson files or the
       directories holding them (with their run.json). Default: reports/out/<target>/ of every
       target run here, written to reports/out/index.html. --allure also renders the
@@ -28,31 +28,9 @@ function defaultInputs(outDir: string): string[] {
   });
 }
 
-/** Returns the exit code: 0 written, 1 nothing to report or a failed step, 2 usage. */
-export async function report(argv: string[]): Promise<number> {
-  let values: { out?: string; allure?: boolean; 'allure-out'?: string; deviations?: string; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      options: {
-        out: { type: 'string', short: 'o' },
-        allure: { type: 'boolean' },
-        'allure-out': { type: 'string' },
-        deviations: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    }));
-  } catch (err) {
-    process.stderr.write(`dockspec: ${(err as Error).message}\nRun 'dockspec help' for usage.\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(REPORT_HELP);
-    return 0;
-  }
+/** Returns the exit code: 0 written, 1 nothing to report or a failed step. */
+export async function report({ values: v, positionals }: ParsedArgs): Promise<number> {
+  const values = v as { out?: string; allure?: boolean; 'allure-out'?: string; deviations?: string };
   const outDir = join(PROJECT_ROOT, 'reports', 'out');
   const inputs = positionals.length ? positionals : defaultInputs(outDir);
   if (!inputs.length) {
@@ -65,8 +43,7 @@ export async function report(argv: string[]): Promise<number> {
     files = resolveMessageFiles(inputs);
     const m = buildReport({ inputs: files, out, deviationsDir: values.deviations ?? join(PROJECT_ROOT, 'deviations') });
     for (const c of m.columns) {
-      const counts = OUTCOMES.filter((o) => c.counts[o]).map((o) => `${c.counts[o]} ${o}`).join(', ');
-      process.stdout.write(`${c.target} · ${c.host} · ${c.engineVersion}: ${counts || 'no scenarios'} (${c.files.length} file${c.files.length === 1 ? '' : 's'})\n`);
+      process.stdout.write(`${c.target} · ${c.host} · ${c.engineVersion}: ${formatCounts(c.counts)} (${c.files.length} file${c.files.length === 1 ? '' : 's'})\n`);
     }
     process.stdout.write(`dockspec: report written to ${out} (${m.rows.length} scenarios, ${m.columns.length} column${m.columns.length === 1 ? '' : 's'})\n`);
   } catch (err) {
@@ -86,3 +63,17 @@ export async function report(argv: string[]): Promise<number> {
   }
   return 0;
 }
+
+export const command: Command = {
+  name: 'report',
+  summary: 'build the conformance report from message files of one or more runs',
+  usage: REPORT_HELP,
+  options: {
+    out: { type: 'string', short: 'o' },
+    allure: { type: 'boolean' },
+    'allure-out': { type: 'string' },
+    deviations: { type: 'string' },
+  },
+  positionals: true,
+  run: report,
+};

@@ -6,8 +6,9 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ALLURE_RESULTS_DIR, TARGET_LABEL, renderAllure } from './allure.js';
-import { generateFixtureRuns } from './fixtures/generate.js';
+import { ALLURE_RESULTS_DIR, ENGINE_PARAMETER, TARGET_LABEL, finishAllureResults, renderAllure } from './allure.js';
+import { loadDeviations, parseMessages } from './outcomes.js';
+import { FIXTURE_DEVIATIONS, generateFixtureRuns } from './fixtures/generate.js';
 
 const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -24,6 +25,21 @@ test('allure-results per target render as one single-file Allure 3 report with a
       assert.ok(r.uuid && r.historyId && r.status && Array.isArray(r.steps));
       assert.ok(r.labels.some((l: { name: string; value: string }) => l.name === TARGET_LABEL && l.value === ['reference', 'docker'][i]));
     }
+    // What dockspec run does after cucumber: engine parameter, deviations as known issues.
+    for (const t of ['reference', 'docker'] as const) {
+      const scenarios = parseMessages(readFileSync(runs[t].messages, 'utf8'), loadDeviations(t, FIXTURE_DEVIATIONS)).scenarios;
+      assert.equal(finishAllureResults(join(runs[t].dir, ALLURE_RESULTS_DIR), t, scenarios), 7);
+    }
+    const all = dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('-result.json')).map((f) => JSON.parse(readFileSync(join(d, f), 'utf8'))));
+    assert.equal(new Set(all.map((r) => r.historyId)).size, 14, 'Allure 2 takes one historyId for retries: each engine needs its own');
+    assert.ok(all.every((r) => r.parameters.some((p: { name: string; value: string }) => p.name === ENGINE_PARAMETER)));
+    const signals = all.filter((r) => r.labels.some((l: { value: string }) => l.value === '@req:init.signals'));
+    const refSignals = signals.find((r) => r.parameters.some((p: { value: string }) => p.value === 'reference'));
+    assert.equal(refSignals.status, 'skipped');
+    assert.equal(refSignals.statusDetails.known, true);
+    assert.match(refSignals.statusDetails.message, /^expected deviation \(deviations\/reference\.json\)/);
+    assert.ok(existsSync(join(dirs[0]!, 'categories.json')));
+    assert.equal(all.filter((r) => r.status === 'failed' || r.status === 'broken').length, 1, 'only the docker fixture failure fails');
     const index = renderAllure(dirs, ['reference', 'docker'], join(work, 'allure'), PROJECT_ROOT);
     assert.ok(existsSync(index));
     // Single file: the report is index.html with its data inside, no data/ directory beside it.

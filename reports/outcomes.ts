@@ -177,20 +177,28 @@ function locate(doc: any, astNodeId: string): { line: number; description: strin
   return { line: 0, description: '' };
 }
 
+/**
+ * The outcome of a scenario from its worst step status and the target's expected deviations. The
+ * one place that decides; the progress line, the exit code, every report and count use it.
+ */
+export function outcomeOf(status: StepStatus, reqIds: string[], deviations: Record<string, string>): { outcome: Outcome; listed?: string } {
+  const listed = reqIds.find((id) => id in deviations);
+  if (status === 'PASSED') return listed ? { outcome: 'unexpected-pass', listed } : { outcome: 'passed' };
+  if (status === 'SKIPPED') return { outcome: 'skipped' };
+  return listed ? { outcome: 'deviation', listed } : { outcome: 'failed' };
+}
+
 function classify(o: ScenarioOutcome, deviations: Record<string, string>): void {
-  const listed = o.reqIds.find((id) => id in deviations);
-  if (o.status === 'PASSED') {
-    o.outcome = listed ? 'unexpected-pass' : 'passed';
-    if (listed) o.reason = `listed as a deviation (${deviations[listed]}) but passed`;
-  } else if (o.status === 'SKIPPED') {
-    o.outcome = 'skipped';
-  } else if (listed) {
-    o.outcome = 'deviation';
-    o.reason = deviations[listed];
-  } else {
-    o.outcome = 'failed';
-    o.reason = o.steps.find((s) => s.status !== 'PASSED' && s.status !== 'SKIPPED')?.message?.split('\n')[0];
-  }
+  const { outcome, listed } = outcomeOf(o.status, o.reqIds, deviations);
+  o.outcome = outcome;
+  if (outcome === 'unexpected-pass') o.reason = `listed as a deviation (${deviations[listed!]}) but passed`;
+  else if (outcome === 'deviation') o.reason = deviations[listed!];
+  else if (outcome === 'failed') o.reason = failedStep(o)?.message?.split('\n')[0];
+}
+
+/** The step that failed the scenario (a hook counts), if any. */
+export function failedStep(o: ScenarioOutcome): StepRecord | undefined {
+  return o.steps.find((s) => s.status !== 'PASSED' && s.status !== 'SKIPPED');
 }
 
 export function readRun(file: string, target: string): { meta: RunMeta; scenarios: ScenarioOutcome[] } {
@@ -203,4 +211,31 @@ export function countOutcomes(scenarios: ScenarioOutcome[]): Record<Outcome, num
   const c: Record<Outcome, number> = { passed: 0, failed: 0, skipped: 0, deviation: 0, 'unexpected-pass': 0 };
   for (const s of scenarios) c[s.outcome]++;
   return c;
+}
+
+/** The order and words in which counts are said, everywhere (console, summary, JUnit, Allure, GitHub). */
+export const COUNT_ORDER: Outcome[] = ['passed', 'deviation', 'unexpected-pass', 'failed', 'skipped'];
+const WORDS: Record<Outcome, [string, string]> = {
+  passed: ['passed', 'passed'],
+  deviation: ['expected deviation', 'expected deviations'],
+  'unexpected-pass': ['listed deviation that passed', 'listed deviations that passed'],
+  failed: ['failed', 'failed'],
+  skipped: ['skipped', 'skipped'],
+};
+
+export function outcomeWords(o: Outcome, n: number): string {
+  return `${n} ${WORDS[o][n === 1 ? 0 : 1]}`;
+}
+
+/** "80 scenarios: 79 passed, 1 expected deviation, 0 failed": passed and failed always, the rest when there are any. */
+export function formatCounts(c: Record<Outcome, number>): string {
+  const total = COUNT_ORDER.reduce((n, o) => n + c[o], 0);
+  const parts = COUNT_ORDER.filter((o) => o === 'passed' || o === 'failed' || c[o] > 0).map((o) => outcomeWords(o, c[o]));
+  return `${total} scenario${total === 1 ? '' : 's'}: ${parts.join(', ')}`;
+}
+
+export function addCounts(a: Record<Outcome, number>, b: Record<Outcome, number>): Record<Outcome, number> {
+  const out = { ...a };
+  for (const o of COUNT_ORDER) out[o] += b[o];
+  return out;
 }

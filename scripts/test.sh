@@ -4,6 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# cucumber-js 13 and execa 10 need Node.js 22 or later; CI runs 24 (.ci/run).
+major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$major" -lt 22 ]; then
+  echo "dockspec needs Node.js 22 or 24; this is $(node --version) ($(command -v node))" >&2
+  exit 1
+fi
+echo "== Node.js $(node --version) ($(command -v node))"
+
 echo "== type check and build"
 npx tsc -p tsconfig.json
 node scripts/build-native.mjs

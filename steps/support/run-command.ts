@@ -1,6 +1,8 @@
-// Runs what a person types, with DOCKER_HOST pointing at the engine under test. Every command has
-// a deadline; a command that outlives it is killed with its whole process group.
-import { spawn } from 'node:child_process';
+// Runs what a person types, with DOCKER_HOST pointing at the engine under test, through execa.
+// Every command has a deadline; a command that outlives it is killed with its whole process group
+// (a `docker run` that hangs takes its `docker` client and any pipe partners with it).
+import { constants } from 'node:os';
+import { execa } from 'execa';
 
 export interface CommandResult {
   command: string;
@@ -11,47 +13,30 @@ export interface CommandResult {
   timedOut: boolean;
 }
 
-export function runCommand(command: string, env: NodeJS.ProcessEnv, timeoutMs = 60000, input?: string): Promise<CommandResult> {
+export async function runCommand(command: string, env: NodeJS.ProcessEnv, timeoutMs = 60000, input?: string): Promise<CommandResult> {
   const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', command], {
-      env: { ...process.env, ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }, timeoutMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({
-        command,
-        exitCode: code ?? (signal ? 128 + (({ SIGKILL: 9, SIGTERM: 15, SIGINT: 2 } as Record<string, number>)[signal] ?? 0) : -1),
-        stdout,
-        stderr,
-        durationMs: Date.now() - started,
-        timedOut,
-      });
-    });
-    // A command that exits without reading its stdin closes the pipe first; that EPIPE is no
-    // failure of the command (seen: "write EPIPE" failing a step on a loaded machine).
-    child.stdin.on('error', () => {});
-    child.stdin.end(input ?? '');
+  const r = await execa('bash', ['-c', command], {
+    env,
+    // an empty stdin, not the worker's, so that a command waiting for input ends
+    input: input ?? '',
+    timeout: timeoutMs,
+    killSignal: 'SIGKILL',
+    killDescendants: true,
+    // the step judges the exit code and the exact output itself
+    reject: false,
+    stripFinalNewline: false,
   });
+  // A command that could not be started at all is an error of the harness, not a result.
+  if (r.exitCode === undefined && r.signal === undefined && !r.timedOut) throw r.cause instanceof Error ? r.cause : new Error(r.message);
+  const signal = r.signal ? (constants.signals as Record<string, number>)[r.signal] : undefined;
+  return {
+    command,
+    exitCode: r.exitCode ?? (signal ? 128 + signal : -1),
+    stdout: String(r.stdout ?? ''),
+    stderr: String(r.stderr ?? ''),
+    durationMs: Date.now() - started,
+    timedOut: Boolean(r.timedOut),
+  };
 }
 
 // Steps import the polling helper from here, beside the commands they wait on.
