@@ -1,7 +1,10 @@
 // `dockspec doctor`: says, for each target, what is there and what is missing and how to get it.
 import { checkRequirements, TargetName } from './requirements.js';
+import { doctorBundles } from './bundle-deps.js';
+import type { BundleName } from '../steps/support/targets/bundles.js';
 
-export function doctor(targets: TargetName[], out: NodeJS.WritableStream = process.stdout): number {
+/** `bundles`: the fetched engines (docker26, runsc) the chosen targets run, checked after the packages. */
+export function doctor(targets: TargetName[], out: NodeJS.WritableStream = process.stdout, bundles: BundleName[] = []): number {
   let blocking = 0;
   for (const target of targets) {
     out.write(`target ${target}:\n`);
@@ -15,6 +18,7 @@ export function doctor(targets: TargetName[], out: NodeJS.WritableStream = proce
       }
     }
   }
-  out.write(blocking ? `${blocking} missing; \`dockspec install-deps\` installs the Debian packages.\n` : 'everything the chosen targets need is here.\n');
+  blocking += doctorBundles(bundles, out);
+  out.write(blocking ? `${blocking} missing; \`dockspec install-deps\` installs the Debian packages and fetches the bundles.\n` : 'everything the chosen targets need is here.\n');
   return blocking ? 1 : 0;
 }

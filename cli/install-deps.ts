@@ -2,6 +2,8 @@
 // Ubuntu; elsewhere it prints the command to run.
 import { spawnSync } from 'node:child_process';
 import { checkRequirements, isDebianLike, TargetName } from './requirements.js';
+import { installBundles } from './bundle-deps.js';
+import type { BundleName } from '../steps/support/targets/bundles.js';
 
 export function missingPackages(targets: TargetName[]): string[] {
   const pkgs = new Set<string>();
@@ -11,7 +13,13 @@ export function missingPackages(targets: TargetName[]): string[] {
   return [...pkgs].sort();
 }
 
-export function installDeps(targets: TargetName[], opts: { dryRun?: boolean } = {}): number {
+/** `bundles` (docker26, runsc) are fetched after the packages, which they build on (runc, the CLI). */
+export function installDeps(targets: TargetName[], opts: { dryRun?: boolean } = {}, bundles: BundleName[] = []): number {
+  const code = installPackages(targets, opts);
+  return code !== 0 || !bundles.length ? code : installBundles(bundles, opts);
+}
+
+function installPackages(targets: TargetName[], opts: { dryRun?: boolean }): number {
   const pkgs = missingPackages(targets);
   if (!pkgs.length) {
     console.log(`install-deps: nothing to install for ${targets.join(' and ')}.`);

@@ -9,20 +9,24 @@ import { installDeps } from './install-deps.js';
 import { availableTargets, run, PROJECT_ROOT } from './run.js';
 import { TargetName } from './requirements.js';
 import { report, REPORT_HELP } from './report.js';
+import { bundlesOf, requirementTarget } from './bundle-deps.js';
 import { mutate, MUTATE_HELP } from './mutate.js';
 
 const HELP = `dockspec: Docker's process architecture as executable scenarios
 
 Usage:
-  dockspec run [--target reference|docker|all] [--tags EXPR] [--parallel N] [--shard I/N] [--out DIR] [-- CUCUMBER ARGS]
+  dockspec run [--target reference|docker|docker26|all] [--tags EXPR] [--parallel N] [--shard I/N] [--out DIR] [-- CUCUMBER ARGS]
       Run the scenarios against each target. Writes reports/out/<target>/messages.ndjson,
-      junit.xml and cucumber.html. Default target: reference. "all" = reference, and docker
-      when dockerd is installed. With DOCKER_HOST set, the docker target attaches to that engine
+      junit.xml and cucumber.html. Default target: reference. "all" = reference, docker
+      when dockerd is installed, and docker26 when its bundle is fetched (install-deps). With DOCKER_HOST set, the docker target attaches to that engine
       and skips the scenarios that must control the daemon.
-  dockspec doctor [--target reference|docker|all]
+  dockspec doctor [--target reference|docker|docker26|all]
       Check what the targets need; exit 1 when something is missing.
-  dockspec install-deps [--target reference|docker|all] [--dry-run]
+  dockspec install-deps [--target reference|docker|docker26|docker+runsc|all] [--dry-run]
       Install the missing Debian packages with apt-get (root on Debian/Ubuntu), or print the command.
+      docker26 and docker+runsc also fetch their bundle (Debian 13's docker.io, containerd and tini;
+      bookworm-backports' runsc) with a private apt configuration into /var/cache/dockspec
+      (DOCKSPEC_CACHE_DIR), unpacked, never installed; once there, nothing is fetched again.
 ${REPORT_HELP}${MUTATE_HELP}  dockspec soak [--iterations N] [--seconds S] [--seed X] [--workers W] [--kill dockerd,containerd,shim]
       Crash-safety soak on the reference engine: container lifecycles while ref-dockerd,
       ref-containerd and shims are killed; prints its figures, exit 1 on a lost container or a leak.
@@ -40,12 +44,12 @@ function usage(message: string): never {
 function targetsOf(value: string | undefined, fallback: string): string[] {
   const t = value ?? fallback;
   if (t === 'all') return availableTargets();
-  for (const name of t.split(',')) if (!/^(reference|docker)(\+[a-z0-9-]+)?$/.test(name)) usage(`unknown target "${name}" (reference, docker or all)`);
+  for (const name of t.split(',')) if (!/^(reference|docker|docker26)(\+[a-z0-9-]+)?$/.test(name)) usage(`unknown target "${name}" (reference, docker, docker26 or all)`);
   return t.split(',');
 }
 
 function baseTargets(targets: string[]): TargetName[] {
-  return [...new Set(targets.map((t) => t.split('+')[0] as TargetName))];
+  return [...new Set(targets.map(requirementTarget))];
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -110,9 +114,15 @@ export async function main(argv: string[]): Promise<number> {
       });
     }
     case 'doctor':
-      return doctor(baseTargets(targetsOf(values.target as string | undefined, 'all')));
+      {
+      const targets = targetsOf(values.target as string | undefined, 'all');
+      return doctor(baseTargets(targets), process.stdout, bundlesOf(targets));
+    }
     case 'install-deps':
-      return installDeps(baseTargets(targetsOf(values.target as string | undefined, 'all')), { dryRun: Boolean(values['dry-run']) });
+      {
+      const targets = targetsOf(values.target as string | undefined, 'all');
+      return installDeps(baseTargets(targets), { dryRun: Boolean(values['dry-run']) }, bundlesOf(targets));
+    }
     default:
       usage(`unknown command "${command}"`);
   }

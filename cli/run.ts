@@ -8,6 +8,7 @@ import { readRun, countOutcomes, ScenarioOutcome } from '../reports/outcomes.js'
 import { sweepOrphanedEngines } from '../steps/support/targets/sweeper.js';
 import { getTarget } from '../steps/support/targets/index.js';
 import { checkRequirements, TargetName } from './requirements.js';
+import { bundleInstalled } from '../steps/support/targets/bundles.js';
 // Report inputs and the conformance report (issue 7).
 import { rmSync } from 'node:fs';
 import { collectRunInfo, writeRunInfo } from '../reports/run-info.js';
@@ -99,10 +100,11 @@ function summarize(r: TargetRunResult): boolean {
   return c.failed === 0 && !cucumberBroke && r.scenarios.length > 0;
 }
 
-/** Targets that `--target all` means: reference always, docker when dockerd is installed. */
+/** Targets that `--target all` means: reference always, docker when dockerd is installed, docker26 when fetched. */
 export function availableTargets(): string[] {
   const dockerReady = checkRequirements(['docker' as TargetName]).every((r) => r.ok);
-  return dockerReady ? ['reference', 'docker'] : ['reference'];
+  if (!dockerReady) return ['reference'];
+  return bundleInstalled('docker26') ? ['reference', 'docker', 'docker26'] : ['reference', 'docker'];
 }
 
 export async function run(opts: RunOptions): Promise<{ ok: boolean; results: TargetRunResult[] }> {

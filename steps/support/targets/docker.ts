@@ -43,10 +43,20 @@ export const dockerTarget: TargetInfo = {
   },
 };
 
+/** Flags a variant adds, fixed or made from the engine (a config file in its directory). */
+export type ExtraFlags = string[] | ((engine: ManagedEngine) => string[]);
+
+/** Which dockerd to run and with what environment (docker26: the bundle's, its directories first in PATH). */
+export interface DockerdBuild {
+  dockerd: string;
+  env?: NodeJS.ProcessEnv;
+}
+
 /** `name` and `extraFlags` let a variant (variants.ts) start the same dockerd with a component swapped. */
-export function newDockerEngine(name = 'docker', extraFlags: string[] = []): ManagedEngine {
+export function newDockerEngine(name = 'docker', extraFlags: ExtraFlags = [], build: DockerdBuild = { dockerd: 'dockerd' }): ManagedEngine {
   return new ManagedEngine(name, {
-    argv: ['dockerd'],
+    argv: [build.dockerd],
+    env: build.env,
     targetFlags: (e) => [
       '--bridge', e.bridge,
       // No NAT rules: nothing to leak into the host's iptables, and published ports then go
@@ -54,7 +64,7 @@ export function newDockerEngine(name = 'docker', extraFlags: string[] = []): Man
       '--iptables=false',
       '--ip-masq=false',
       '--cgroup-parent', e.cgroupParent,
-      ...extraFlags,
+      ...(typeof extraFlags === 'function' ? extraFlags(e) : extraFlags),
     ],
   });
 }

@@ -1,0 +1,50 @@
+// Real Docker 26.1 (Debian 13's docker.io, containerd 1.7, tini) beside the system's 20.10: the
+// same managed dockerd as the docker target, run from the docker26 bundle (bundles.ts) with the
+// bundle's directories first in PATH, so that dockerd finds its own containerd, shim, docker-proxy
+// and docker-init; runc is Debian 12's. Process names are Docker's, so every step reads as on docker.
+import { join } from 'node:path';
+import { dockerTarget, ExtraFlags, newDockerEngine } from './docker.js';
+import { ManagedEngine } from './managed-engine.js';
+import { bundlePath, bundleRoot, bundleVersions } from './bundles.js';
+import { saveRecord } from './sweeper.js';
+import { Role, TargetInfo } from './types.js';
+import { whichSync } from './which.js';
+
+/**
+ * Directories shared by every engine on the machine that dockerd 26 and containerd 1.7 create
+ * whatever their roots say: containerd 1.7's shims put their sockets in /run/containerd/s/, and
+ * dockerd 26 makes /run/docker/plugins for plugin discovery. Removed by the sweeper when empty
+ * (another engine may be using them), deepest first.
+ */
+export const DOCKER26_SHARED_DIRS = ['/run/containerd/s', '/run/containerd', '/run/docker/plugins', '/run/docker'];
+
+export const docker26Target: TargetInfo = {
+  ...dockerTarget,
+  name: 'docker26',
+  // DOCKER_HOST names one engine, which docker (20.10) attaches to; docker26 is always its own.
+  mode: 'managed',
+  binaryPath(role: Role): string {
+    return whichSync(this.roleNames[role], bundlePath('docker26')) ?? this.roleNames[role];
+  },
+  externalContainerd(dir: string) {
+    const { argv, address } = dockerTarget.externalContainerd.call(this, dir);
+    // containerd finds its shim on PATH: through env, so that the pid stays containerd's.
+    return { argv: ['env', `PATH=${bundlePath('docker26')}`, ...argv], address };
+  },
+};
+
+export function newDocker26Engine(name = 'docker26', extraFlags: ExtraFlags = []): ManagedEngine {
+  const engine = newDockerEngine(name, extraFlags, {
+    dockerd: join(bundleRoot('docker26'), 'usr', 'sbin', 'dockerd'),
+    env: { PATH: bundlePath('docker26') },
+  });
+  engine.record.sharedDirs = DOCKER26_SHARED_DIRS;
+  saveRecord(engine.record);
+  return engine;
+}
+
+/** The report's column: the bundle's exact package versions. */
+export function docker26Version(): string | undefined {
+  const v = bundleVersions('docker26');
+  return v ? `Docker Engine 26 (Debian trixie: ${v}; runc from the system)` : undefined;
+}
