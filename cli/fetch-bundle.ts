@@ -6,7 +6,7 @@
 // state is only read. Once the manifest is there, nothing is fetched again (offline).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { BUNDLES, Bundle, BundleName, bundleDir, bundleInstalled, bundleRoot, Manifest, manifestPath, readManifest, resolveBinary, versionLine } from '../steps/support/targets/bundles.js';
 
 const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
@@ -137,6 +137,12 @@ export function fetchBundle(name: BundleName, opts: { dryRun?: boolean; log?: (l
     if (x.status !== 0) return { ok: false, message: `${name}: dpkg -x ${file} failed: ${x.stderr}` };
     const id = debIdentity(join(debs, file));
     packages[id.name] = id.version;
+  }
+  for (const w of bundle.wrappers ?? []) {
+    mkdirSync(dirname(join(fresh, w.path)), { recursive: true });
+    // exec: the runtime keeps the wrapper's pid, stdio and exit status, as the shim expects
+    const args = w.args.map((a) => `'${a}'`).join(' ');
+    writeFileSync(join(fresh, w.path), `#!/bin/sh\nexec '${join(root, w.exec)}' ${args} "$@"\n`, { mode: 0o755 });
   }
   rmSync(root, { recursive: true, force: true });
   renameSync(fresh, root);

@@ -27,6 +27,11 @@ export interface Bundle {
   packages: string[];
   /** binaries that must run once unpacked; the version each prints is recorded */
   binaries: BundleBinary[];
+  /**
+   * Scripts written into the unpacked tree that exec a binary with fixed leading arguments: the
+   * runtime arguments a host needs, for a runtime plugged in with `--add-runtime name=path`.
+   */
+  wrappers?: { path: string; exec: string; args: string[] }[];
 }
 
 export const BUNDLES: Record<BundleName, Bundle> = {
@@ -52,7 +57,16 @@ export const BUNDLES: Record<BundleName, Bundle> = {
     why: "the docker+runsc variant runs gVisor's runsc as the OCI runtime",
     suite: 'bookworm-backports',
     packages: ['runsc/bookworm-backports'],
-    binaries: [{ path: 'usr/bin/runsc', versionArgs: ['--version'] }],
+    // runsc's default network stack (its own, fed from the container's veth) does not come up on
+    // this project's machines; --network=none gives the sandbox only loopback. dockerd's
+    // "runtimeArgs" would say the same, but only in a daemon.json, whose "runtimes" and
+    // "default-runtime" a scenario's own --add-runtime/--default-runtime flags then collide with
+    // ("specified both as a flag and in the configuration file"): so a wrapper passes them.
+    wrappers: [{ path: 'dockspec/bin/runsc', exec: 'usr/bin/runsc', args: ['--network=none'] }],
+    binaries: [
+      { path: 'usr/bin/runsc', versionArgs: ['--version'] },
+      { path: 'dockspec/bin/runsc', versionArgs: ['--version'] },
+    ],
   },
 };
 
