@@ -3,6 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManagedEngine } from './managed-engine.js';
+import { saveRecord } from './sweeper.js';
 import { Role, TargetInfo } from './types.js';
 import { whichSync } from './which.js';
 
@@ -52,9 +53,16 @@ export interface DockerdBuild {
   env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * Directories that every dockerd and containerd on the machine share, whatever their roots say:
+ * the shims' sockets go to /run/containerd/s (containerd 1.6 and 1.7), dockerd 26 makes
+ * /run/docker/plugins. The sweeper removes them when empty, deepest first.
+ */
+export const SHARED_RUN_DIRS = ['/run/containerd/s', '/run/containerd', '/run/docker/plugins', '/run/docker'];
+
 /** `name` and `extraFlags` let a variant (variants.ts) start the same dockerd with a component swapped. */
 export function newDockerEngine(name = 'docker', extraFlags: ExtraFlags = [], build: DockerdBuild = { dockerd: 'dockerd' }): ManagedEngine {
-  return new ManagedEngine(name, {
+  const engine = new ManagedEngine(name, {
     argv: [build.dockerd],
     env: build.env,
     targetFlags: (e) => [
@@ -67,4 +75,7 @@ export function newDockerEngine(name = 'docker', extraFlags: ExtraFlags = [], bu
       ...(typeof extraFlags === 'function' ? extraFlags(e) : extraFlags),
     ],
   });
+  engine.record.sharedDirs = SHARED_RUN_DIRS;
+  saveRecord(engine.record);
+  return engine;
 }

@@ -6,17 +6,8 @@ import { join } from 'node:path';
 import { dockerTarget, ExtraFlags, newDockerEngine } from './docker.js';
 import { ManagedEngine } from './managed-engine.js';
 import { bundlePath, bundleRoot, bundleVersions } from './bundles.js';
-import { saveRecord } from './sweeper.js';
 import { Role, TargetInfo } from './types.js';
 import { whichSync } from './which.js';
-
-/**
- * Directories shared by every engine on the machine that dockerd 26 and containerd 1.7 create
- * whatever their roots say: containerd 1.7's shims put their sockets in /run/containerd/s/, and
- * dockerd 26 makes /run/docker/plugins for plugin discovery. Removed by the sweeper when empty
- * (another engine may be using them), deepest first.
- */
-export const DOCKER26_SHARED_DIRS = ['/run/containerd/s', '/run/containerd', '/run/docker/plugins', '/run/docker'];
 
 export const docker26Target: TargetInfo = {
   ...dockerTarget,
@@ -34,13 +25,10 @@ export const docker26Target: TargetInfo = {
 };
 
 export function newDocker26Engine(name = 'docker26', extraFlags: ExtraFlags = []): ManagedEngine {
-  const engine = newDockerEngine(name, extraFlags, {
+  return newDockerEngine(name, extraFlags, {
     dockerd: join(bundleRoot('docker26'), 'usr', 'sbin', 'dockerd'),
     env: { PATH: bundlePath('docker26') },
   });
-  engine.record.sharedDirs = DOCKER26_SHARED_DIRS;
-  saveRecord(engine.record);
-  return engine;
 }
 
 /** The report's column: the bundle's exact package versions. */
