@@ -162,7 +162,7 @@ async function removeCgroups(parent: string): Promise<string[]> {
 }
 
 /** rmdir, which refuses a directory another engine still has something in. */
-function removeIfEmpty(dirs: string[]): void {
+export function removeIfEmpty(dirs: string[]): void {
   for (const d of dirs) {
     try {
       rmdirSync(d);
