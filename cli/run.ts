@@ -9,6 +9,7 @@ import { sweepOrphanedEngines } from '../steps/support/targets/sweeper.js';
 import { getTarget } from '../steps/support/targets/index.js';
 import { checkRequirements, TargetName } from './requirements.js';
 import { bundleInstalled } from '../steps/support/targets/bundles.js';
+import { bundlesOf } from './bundle-deps.js';
 // Report inputs and the conformance report (issue 7).
 import { rmSync } from 'node:fs';
 import { collectRunInfo, writeRunInfo } from '../reports/run-info.js';
@@ -114,6 +115,12 @@ export async function run(opts: RunOptions): Promise<{ ok: boolean; results: Tar
       getTarget(target);
     } catch (err) {
       process.stderr.write(`dockspec: ${(err as Error).message}\n`);
+      return { ok: false, results: [] };
+    }
+    // docker26 and docker+runsc run fetched binaries: without them every scenario would fail alike
+    const missing = bundlesOf([target]).filter((b) => !bundleInstalled(b));
+    if (missing.length) {
+      process.stderr.write(`dockspec: the ${target} target needs the ${missing.join(' and ')} bundle, which is not fetched: run dockspec install-deps --target ${target}\n`);
       return { ok: false, results: [] };
     }
   }
