@@ -18,8 +18,9 @@ Usage:
   dockspec run [--target reference|docker|docker26|all] [--tags EXPR] [--parallel N] [--shard I/N] [--out DIR] [-- CUCUMBER ARGS]
       Run the scenarios against each target. Writes reports/out/<target>/messages.ndjson,
       junit.xml and cucumber.html. Default target: reference. "all" = reference, docker
-      when dockerd is installed, and docker26 when its bundle is fetched (install-deps). With DOCKER_HOST set, the docker target attaches to that engine
-      and skips the scenarios that must control the daemon.
+      when dockerd is installed, and docker26 when its bundle is fetched (install-deps). With
+      DOCKER_HOST set, the docker target attaches to that engine and skips the scenarios that
+      must control the daemon.
   dockspec doctor [--target reference|docker|docker26|all]
       Check what the targets need; exit 1 when something is missing.
   dockspec install-deps [--target reference|docker|docker26|docker+runsc|all] [--dry-run]
@@ -113,13 +114,11 @@ export async function main(argv: string[]): Promise<number> {
         outDir: (values.out as string | undefined) ?? join(PROJECT_ROOT, 'reports', 'out', 'mutate'),
       });
     }
-    case 'doctor':
-      {
+    case 'doctor': {
       const targets = targetsOf(values.target as string | undefined, 'all');
       return doctor(baseTargets(targets), process.stdout, bundlesOf(targets));
     }
-    case 'install-deps':
-      {
+    case 'install-deps': {
       const targets = targetsOf(values.target as string | undefined, 'all');
       return installDeps(baseTargets(targets), { dryRun: Boolean(values['dry-run']) }, bundlesOf(targets));
     }
