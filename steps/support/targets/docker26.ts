@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { dockerTarget, ExtraFlags, newDockerEngine } from './docker.js';
 import { ManagedEngine } from './managed-engine.js';
-import { bundlePath, bundleRoot, bundleVersions } from './bundles.js';
+import { bundlePath, bundleRoot, bundleVersions, readManifest } from './bundles.js';
 import { Role, TargetInfo } from './types.js';
 import { whichSync } from './which.js';
 
@@ -34,5 +34,7 @@ export function newDocker26Engine(name = 'docker26', extraFlags: ExtraFlags = []
 /** The report's column: the bundle's exact package versions. */
 export function docker26Version(): string | undefined {
   const v = bundleVersions('docker26');
-  return v ? `Docker Engine 26 (Debian trixie: ${v}; runc from the system)` : undefined;
+  if (!v) return undefined;
+  const runc = /runc version (\S+)/.exec(readManifest('docker26')?.binaries.runc?.version ?? '')?.[1];
+  return `Docker Engine 26 (Debian trixie: ${v}; runc ${runc ?? '(unknown)'} of the system)`;
 }
