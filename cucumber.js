@@ -22,3 +22,4 @@ const common = {
 export default { ...common, worldParameters: { target: 'reference' } };
 export const reference = { ...common, worldParameters: { target: 'reference' } };
 export const docker = { ...common, worldParameters: { target: 'docker' } };
+export const docker26 = { ...common, worldParameters: { target: 'docker26' } };

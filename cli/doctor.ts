@@ -17,8 +17,11 @@ export interface Finding {
 export const HOST_CHECKS: Array<() => Finding> = [nodeVersionFinding];
 
 const MARK: Record<Finding['level'], string> = { ok: 'ok      ', note: 'note    ', missing: 'missing ' };
+import { bundlesOf, doctorBundles } from './bundle-deps.js';
+import type { BundleName } from '../steps/support/targets/bundles.js';
 
-export function doctor(targets: TargetName[], out: NodeJS.WritableStream = process.stdout): number {
+/** `bundles`: the fetched engines (docker26, runsc) the chosen targets run, checked after the packages. */
+export function doctor(targets: TargetName[], out: NodeJS.WritableStream = process.stdout, bundles: BundleName[] = []): number {
   let blocking = 0;
   out.write('host:\n');
   for (const check of HOST_CHECKS) {
@@ -38,17 +41,22 @@ export function doctor(targets: TargetName[], out: NodeJS.WritableStream = proce
       }
     }
   }
-  out.write(blocking ? `${blocking} missing; \`dockspec install-deps\` installs the Debian packages.\n` : 'everything the chosen targets need is here.\n');
+  blocking += doctorBundles(bundles, out);
+  out.write(blocking ? `${blocking} missing; \`dockspec install-deps\` installs the Debian packages and fetches the bundles.\n` : 'everything the chosen targets need is here.\n');
   return blocking ? 1 : 0;
 }
 
 export const command: Command = {
   name: 'doctor',
   summary: 'check the host and what the targets need; exit 1 when something is missing',
-  usage: `  dockspec doctor [--target reference|docker|all]
+  usage: `  dockspec doctor [--target reference|docker|docker26|all]
       Check the host (Node.js version) and what each target needs: ok, or missing with the
-      Debian package that brings it. Exit 1 when something is missing. Default target: all.
+      Debian package that brings it, and the fetched bundles (docker26, runsc) with their
+      versions. Exit 1 when something is missing. Default target: all.
 `,
   options: { ...TARGET_OPTION },
-  run: ({ values }) => doctor(baseTargets(targetsOf(values.target, 'all'))),
+  run: ({ values }) => {
+    const targets = targetsOf(values.target, 'all');
+    return doctor(baseTargets(targets), process.stdout, bundlesOf(targets));
+  },
 };

@@ -4,6 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { checkRequirements, isDebianLike, TargetName } from './requirements.js';
 import { Command } from './command.js';
 import { TARGET_OPTION, baseTargets, targetsOf } from './targets.js';
+import { bundlesOf, installBundles } from './bundle-deps.js';
+import type { BundleName } from '../steps/support/targets/bundles.js';
 
 export function missingPackages(targets: TargetName[]): string[] {
   const pkgs = new Set<string>();
@@ -13,7 +15,13 @@ export function missingPackages(targets: TargetName[]): string[] {
   return [...pkgs].sort();
 }
 
-export function installDeps(targets: TargetName[], opts: { dryRun?: boolean } = {}): number {
+/** `bundles` (docker26, runsc) are fetched after the packages, which they build on (runc, the CLI). */
+export function installDeps(targets: TargetName[], opts: { dryRun?: boolean } = {}, bundles: BundleName[] = []): number {
+  const code = installPackages(targets, opts);
+  return code !== 0 || !bundles.length ? code : installBundles(bundles, opts);
+}
+
+function installPackages(targets: TargetName[], opts: { dryRun?: boolean }): number {
   const pkgs = missingPackages(targets);
   if (!pkgs.length) {
     console.log(`install-deps: nothing to install for ${targets.join(' and ')}.`);
@@ -40,10 +48,16 @@ export function installDeps(targets: TargetName[], opts: { dryRun?: boolean } = 
 export const command: Command = {
   name: 'install-deps',
   summary: 'install the missing Debian packages (apt-get), or print the command',
-  usage: `  dockspec install-deps [--target reference|docker|all] [--dry-run]
+  usage: `  dockspec install-deps [--target reference|docker|docker26|docker+runsc|all] [--dry-run]
       Install the missing Debian packages with apt-get (root on Debian/Ubuntu), or print the
-      command. Default target: all.
+      command. Default target: all. docker26 and docker+runsc also fetch their bundle (Debian 13's
+      docker.io, containerd and tini; bookworm-backports' runsc) with a private apt configuration
+      into /var/cache/dockspec (DOCKSPEC_CACHE_DIR), unpacked, never installed; once there,
+      nothing is fetched again.
 `,
   options: { ...TARGET_OPTION, 'dry-run': { type: 'boolean' } },
-  run: ({ values }) => installDeps(baseTargets(targetsOf(values.target, 'all')), { dryRun: Boolean(values['dry-run']) }),
+  run: ({ values }) => {
+    const targets = targetsOf(values.target, 'all');
+    return installDeps(baseTargets(targets), { dryRun: Boolean(values['dry-run']) }, bundlesOf(targets));
+  },
 };

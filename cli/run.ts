@@ -13,6 +13,8 @@ import { sweepOrphanedEngines } from '../steps/support/targets/sweeper.js';
 import { getTarget } from '../steps/support/targets/index.js';
 import { collectRunInfo, writeRunInfo, RunInfo } from '../reports/run-info.js';
 import { ALLURE_RESULTS_DIR, allureFormatOptions, finishAllureResults } from '../reports/allure.js';
+import { bundleInstalled } from '../steps/support/targets/bundles.js';
+import { bundlesOf } from './bundle-deps.js';
 import { buildReport } from '../reports/report.js';
 import { junitXml } from '../reports/junit.js';
 import { RERUN_FILE, SUMMARY_FILE, TargetSummary, readRerun, reportToGitHub, rerunText, summarizeRun, summarizeTarget, writeJson } from '../reports/summary.js';
@@ -151,6 +153,12 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; results
     } catch (err) {
       usageError((err as Error).message);
     }
+    // docker26 and docker+runsc run fetched binaries: without them every scenario would fail alike
+    const missing = bundlesOf([target]).filter((b) => !bundleInstalled(b));
+    if (missing.length) {
+      process.stderr.write(`dockspec: the ${target} target needs the ${missing.join(' and ')} bundle, which is not fetched: run dockspec install-deps --target ${target}\n`);
+      return { exitCode: 1, results: [] };
+    }
   }
   // Ctrl-C reaches cucumber and its workers through the terminal's process group; a signal sent to
   // dockspec alone is passed on. Either way the run stops after the current target.
@@ -206,12 +214,13 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; results
 export const command: Command = {
   name: 'run',
   summary: 'run the scenarios against one or more targets',
-  usage: `  dockspec run [--target reference|docker|all|VARIANT,…] [--tags EXPR] [--parallel N] [--shard I/N]
+  usage: `  dockspec run [--target reference|docker|docker26|all|VARIANT,…] [--tags EXPR] [--parallel N] [--shard I/N]
                [--out DIR] [--rerun] [-- CUCUMBER ARGS]
       Run the scenarios against each target. Writes reports/out/<target>/: messages.ndjson,
       run.json, junit.xml, allure-results/, cucumber.html, summary.json and rerun.txt (the
       failed scenarios); then reports/out/index.html and reports/out/summary.json.
-      Default target: reference; "all" = reference, and docker when dockerd is installed.
+      Default target: reference; "all" = reference, docker when dockerd is installed, and
+      docker26 when its bundle is fetched (install-deps --target docker26).
       --rerun runs only what each target's rerun.txt names (what failed last time).
       With DOCKER_HOST set, the docker target attaches to that engine and skips the
       scenarios that must control the daemon. Under GitHub Actions (GITHUB_ACTIONS=true) it

@@ -158,7 +158,7 @@ code{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#
 .cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:14px;margin-bottom:16px}
 .colcard{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:14px 16px}
 .colcard h2{margin:0 0 8px;font-size:16px;display:flex;justify-content:space-between;align-items:center}
-.target{font-weight:700}.t-reference{color:#0d9488}.t-docker{color:#2563eb}
+.target{font-weight:700}.t-reference{color:#0d9488}.t-docker{color:#2563eb}.t-docker26{color:#7c3aed}
 .total{font-size:12px;color:var(--muted);font-weight:500}
 .colcard dl{display:grid;grid-template-columns:70px 1fr;gap:2px 8px;margin:0 0 10px;font-size:12.5px}
 .colcard dt{color:var(--muted)}.colcard dd{margin:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { docker26Version } from '../steps/support/targets/docker26.js';
 
 export interface RunInfo {
   target: string;
@@ -73,6 +74,8 @@ export function collectRunInfo(target: string, projectRoot: string, opts: { shar
     // The daemon at the other end, not the local binary: that is the engine under test.
     const v = quiet('docker', ['version', '--format', '{{.Server.Version}}']);
     engineVersion = v ? `Docker Engine ${v}` : 'Docker Engine (version not reachable)';
+  } else if (base === 'docker26') {
+    engineVersion = docker26Version() ?? 'Docker Engine 26 (bundle not fetched)';
   } else {
     engineVersion = quiet('dockerd', ['--version']) ?? 'dockerd (version unknown)';
   }
@@ -105,6 +108,6 @@ export function readRunInfo(messagesFile: string, guessedTarget?: string): RunIn
     if (info.target) return { host: 'unknown host', engineVersion: 'unknown engine', mode: 'managed', startedAt: '', kernel: '', ...info } as RunInfo;
   }
   const dirName = basename(dirname(messagesFile));
-  const target = /^(reference|docker)(\+[a-z0-9-]+)?$/.test(dirName) ? dirName : (guessedTarget ?? 'unknown');
+  const target = /^(reference|docker|docker26)(\+[a-z0-9-]+)?$/.test(dirName) ? dirName : (guessedTarget ?? 'unknown');
   return { target, host: 'unknown host', engineVersion: 'unknown engine', mode: 'managed', startedAt: '', kernel: '' };
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm test: type check and build, unit tests, then the conformance suite on the reference target,
-# and on the docker target when dockerd is installed.
+# on the docker target when dockerd is installed, and on docker26 when its bundle is fetched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,5 +25,14 @@ if command -v dockerd >/dev/null 2>&1; then
 else
   echo "== dockerd is not installed: the docker target is not run (apt-get install docker.io to compare with real Docker)"
 fi
+# --- docker26 (issue 21): dockerd 26.1 beside 20.10 when install-deps has fetched its bundle
+if [[ "${targets}" == *docker* ]]; then
+  if node dist/bin/dockspec.js doctor --target docker26 >/dev/null 2>&1; then
+    targets="${targets},docker26"
+  else
+    echo "== the docker26 bundle is not fetched: docker26 is not run (dockspec install-deps --target docker26)"
+  fi
+fi
+# --- end docker26
 echo "== conformance suite: ${targets}"
 node dist/bin/dockspec.js run --target "${targets}" ${DOCKSPEC_TEST_ARGS:-}

@@ -89,6 +89,14 @@ Then('the wrapper {word} recorded the commands {string}', function (this: Docksp
   expect(i, `the wrapper's calls, in order: ${commands.join(', ') || '(none)'}\n--- ${name}.calls ---\n${raw}`).to.equal(want.length);
 });
 
+// A runtime may be asked things that are not about a container: dockerd 26 runs `<runtime>
+// features` for every runtime it knows when it starts. This says which container commands it never got.
+Then('the wrapper {word} recorded none of the commands {string}', function (this: DockspecWorld, placeholder: string, list: string) {
+  const unwanted = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const { commands, raw } = recordedCommands(this, placeholderName(placeholder));
+  expect(commands.filter((c) => unwanted.includes(c)), `the wrapper's calls: ${commands.join(', ') || '(none)'}\n--- calls ---\n${raw}`).to.deep.equal([]);
+});
+
 Then('the wrapper {word} recorded no command', function (this: DockspecWorld, placeholder: string) {
   const { commands } = recordedCommands(this, placeholderName(placeholder));
   expect(commands, 'the wrapper\'s calls').to.deep.equal([]);

@@ -40,7 +40,9 @@ Feature: The engine is two daemons: dockerd and the containerd it supervises
   @req:daemons.pidfile-lock @daemon-control
   Scenario: A second engine daemon given the same pid file refuses to start
     The pid file is a lock: a daemon that finds it naming a live process exits at once, before it
-    opens any socket, and the first daemon keeps serving.
+    opens any socket, and the first daemon keeps serving. The message is dockerd 20.10's; dockerd
+    26.1 says "failed to start daemon, ensure docker is not running or delete <pidfile>: process
+    with PID <pid> is still running" (a listed deviation of docker26).
     When a second engine daemon is started with the same pid file
     Then the second engine daemon exits with code 1 within 20 seconds
     And the second engine daemon's output says "failed to start daemon: pid file found, ensure docker is not running or delete <pidfile>"

@@ -3,6 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManagedEngine } from './managed-engine.js';
+import { saveRecord } from './sweeper.js';
 import { Role, TargetInfo } from './types.js';
 import { whichSync } from './which.js';
 
@@ -43,10 +44,27 @@ export const dockerTarget: TargetInfo = {
   },
 };
 
+/** Flags a variant adds, fixed or made from the engine (a config file in its directory). */
+export type ExtraFlags = string[] | ((engine: ManagedEngine) => string[]);
+
+/** Which dockerd to run and with what environment (docker26: the bundle's, its directories first in PATH). */
+export interface DockerdBuild {
+  dockerd: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Directories that every dockerd and containerd on the machine share, whatever their roots say:
+ * the shims' sockets go to /run/containerd/s (containerd 1.6 and 1.7), dockerd 26 makes
+ * /run/docker/plugins. The sweeper removes them when empty, deepest first.
+ */
+export const SHARED_RUN_DIRS = ['/run/containerd/s', '/run/containerd', '/run/docker/plugins', '/run/docker'];
+
 /** `name` and `extraFlags` let a variant (variants.ts) start the same dockerd with a component swapped. */
-export function newDockerEngine(name = 'docker', extraFlags: string[] = []): ManagedEngine {
-  return new ManagedEngine(name, {
-    argv: ['dockerd'],
+export function newDockerEngine(name = 'docker', extraFlags: ExtraFlags = [], build: DockerdBuild = { dockerd: 'dockerd' }): ManagedEngine {
+  const engine = new ManagedEngine(name, {
+    argv: [build.dockerd],
+    env: build.env,
     targetFlags: (e) => [
       '--bridge', e.bridge,
       // No NAT rules: nothing to leak into the host's iptables, and published ports then go
@@ -54,7 +72,10 @@ export function newDockerEngine(name = 'docker', extraFlags: string[] = []): Man
       '--iptables=false',
       '--ip-masq=false',
       '--cgroup-parent', e.cgroupParent,
-      ...extraFlags,
+      ...(typeof extraFlags === 'function' ? extraFlags(e) : extraFlags),
     ],
   });
+  engine.record.sharedDirs = SHARED_RUN_DIRS;
+  saveRecord(engine.record);
+  return engine;
 }

@@ -1,6 +1,7 @@
 import { dockerTarget, newDockerEngine } from './docker.js';
 import { referenceTarget, newReferenceEngine } from './reference.js';
 import { variantTargets } from './variants.js';
+import { docker26Target, newDocker26Engine } from './docker26.js';
 import { ManagedEngine } from './managed-engine.js';
 import { TargetInfo } from './types.js';
 
@@ -12,6 +13,8 @@ export interface Target {
 const targets: Record<string, Target> = {
   docker: { info: dockerTarget, newEngine: () => newDockerEngine() },
   reference: { info: referenceTarget, newEngine: () => newReferenceEngine() },
+  // dockerd 26.1 from Debian 13, fetched by install-deps (docker26.ts)
+  docker26: { info: docker26Target, newEngine: () => newDocker26Engine() },
   // docker+ref-runc, reference+tini, …: one component swapped (variants.ts)
   ...variantTargets,
 };

@@ -20,6 +20,8 @@ export interface EngineRecord {
   helpers: { pid: number; startTime: number }[];
   /** extra paths (sockets outside root) to remove */
   paths: string[];
+  /** directories other engines may share (/run/containerd/s): removed only when empty, in this order */
+  sharedDirs?: string[];
 }
 
 export const ENGINES_DIR = join(WORK_ROOT, 'engines');
@@ -159,6 +161,17 @@ async function removeCgroups(parent: string): Promise<string[]> {
   return left;
 }
 
+/** rmdir, which refuses a directory another engine still has something in. */
+export function removeIfEmpty(dirs: string[]): void {
+  for (const d of dirs) {
+    try {
+      rmdirSync(d);
+    } catch {
+      // not empty (in use by another engine) or not there
+    }
+  }
+}
+
 function deleteLink(name: string): void {
   if (!name) return;
   try {
@@ -213,6 +226,7 @@ export async function sweepEngine(rec: EngineRecord): Promise<string[]> {
   left = await waitGone(procs.map((p) => p.pid), 3000);
   if (left.length) problems.push(`processes still alive after SIGKILL: ${left.join(', ')}`);
   removeSocketFiles(sockets);
+  removeIfEmpty(rec.sharedDirs ?? []);
   unmountAll(rec.root);
   if (rec.cgroupParent) {
     const cgroups = await removeCgroups(rec.cgroupParent);

@@ -9,13 +9,17 @@ import { ManagedEngine } from './managed-engine.js';
 import { dockerTarget, newDockerEngine } from './docker.js';
 import { referenceTarget, newReferenceEngine } from './reference.js';
 import { Role, TargetInfo } from './types.js';
+import { runscRuntime } from './runsc.js';
+
+/** What plays the swapped role: the other engine, or a runtime of its own (runsc.ts). */
+type Provider = { roleNames: Partial<Record<Role, string>>; binaryPath(role: Role): string };
 
 interface VariantSpec {
   name: string;
   base: 'docker' | 'reference';
   /** the role taken over from the other engine, played by `by`'s binary and process name */
   role: Role;
-  by: TargetInfo;
+  by: Provider;
   /** daemon flags that plug the swapped binary in, given its path */
   flags: (path: string) => string[];
   defaultTags: string;
@@ -44,6 +48,15 @@ const specs: VariantSpec[] = [
   { name: 'reference+runc', base: 'reference', role: 'runc', by: dockerTarget, flags: (p) => ['--add-runtime', `runc=${p}`], defaultTags: RUNTIME_AREAS },
   { name: 'reference+tini', base: 'reference', role: 'docker-init', by: dockerTarget, flags: (p) => ['--init-path', p], defaultTags: '@init' },
   { name: 'reference+docker-proxy', base: 'reference', role: 'docker-proxy', by: dockerTarget, flags: (p) => ['--userland-proxy-path', p], defaultTags: '@proxy' },
+  // gVisor (issue 21): added under its own name and made the default, as ref-runc is above.
+  {
+    name: 'docker+runsc',
+    base: 'docker',
+    role: 'runc',
+    by: runscRuntime,
+    flags: (p) => ['--add-runtime', `runsc=${p}`, '--default-runtime', 'runsc'],
+    defaultTags: '@runtime or @init or @isolation',
+  },
 ];
 
 function variantInfo(spec: VariantSpec, base: TargetInfo): TargetInfo {
@@ -52,7 +65,7 @@ function variantInfo(spec: VariantSpec, base: TargetInfo): TargetInfo {
     // A variant is defined by how its daemon is started, so it is always managed: attaching to
     // DOCKER_HOST's engine would silently test the unswapped one.
     mode: 'managed',
-    roleNames: { ...base.roleNames, [spec.role]: spec.by.roleNames[spec.role] },
+    roleNames: { ...base.roleNames, [spec.role]: spec.by.roleNames[spec.role]! },
     // Called on the target objects themselves: dockerTarget resolves names through its own roleNames.
     binaryPath: (role: Role) => (role === spec.role ? spec.by.binaryPath(role) : base.binaryPath(role)),
     externalContainerd: (dir: string) => base.externalContainerd(dir),
