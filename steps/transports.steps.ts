@@ -70,6 +70,12 @@ function noAttached(world: DockspecWorld): 'skipped' | undefined {
 }
 
 Given('a running engine with the listeners {string}', async function (this: DockspecWorld, flags: string) {
+  // An attached engine on a unix socket of this machine already is such an engine: <sock> is its socket.
+  const attachedSocket = this.attached && this.host.local && /^unix:\/\//.test(this.dockerHost) ? this.dockerHost.slice('unix://'.length) : undefined;
+  if (attachedSocket && flags.trim() === '-H unix://<sock>') {
+    this.vars.set('sock', attachedSocket);
+    return undefined;
+  }
   if (noAttached(this)) return 'skipped';
   // The engine exists first, so that <sock> can name its own socket.
   const engine = this.newEngine();
