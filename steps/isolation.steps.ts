@@ -59,6 +59,8 @@ function namesOf(table: { raw(): string[][] }): string[] {
 }
 
 Then('container {container} has namespaces of its own, unlike the host:', async function (this: DockspecWorld, name: string, table: { raw(): string[][] }) {
+  const skip = this.skipUnlessLocalHost('reads /proc/<pid>/ns of the container and of the host');
+  if (skip) return skip;
   const pid = await this.containerPid(name);
   const seen: string[] = [];
   for (const ns of namesOf(table)) {
@@ -72,6 +74,8 @@ Then('container {container} has namespaces of its own, unlike the host:', async 
 });
 
 Then('container {container} shares these namespaces with the host:', async function (this: DockspecWorld, name: string, table: { raw(): string[][] }) {
+  const skip = this.skipUnlessLocalHost('reads /proc/<pid>/ns of the container and of the host');
+  if (skip) return skip;
   const pid = await this.containerPid(name);
   for (const ns of namesOf(table)) {
     expect(namespaceLink(pid, ns), `the ${ns} namespace of ${name}'s PID 1 (host pid ${pid})`).to.equal(namespaceLink('self', ns));
@@ -79,6 +83,8 @@ Then('container {container} shares these namespaces with the host:', async funct
 });
 
 Then('containers {container} and {container} are in different namespaces:', async function (this: DockspecWorld, a: string, b: string, table: { raw(): string[][] }) {
+  const skip = this.skipUnlessLocalHost('reads /proc/<pid>/ns of both containers');
+  if (skip) return skip;
   const pa = await this.containerPid(a);
   const pb = await this.containerPid(b);
   for (const ns of namesOf(table)) {
@@ -99,6 +105,8 @@ Then('a {string} process of the engine is running', async function (this: Docksp
 });
 
 Then('it is in the same namespaces as PID 1 of container {container}:', async function (this: DockspecWorld, name: string, table: { raw(): string[][] }) {
+  const skip = this.skipUnlessLocalHost('reads /proc/<pid>/ns');
+  if (skip) return skip;
   const pid = await this.containerPid(name);
   for (const p of subjectOf(this)) {
     for (const ns of namesOf(table)) {
@@ -131,6 +139,8 @@ Then('inside container {container}, ps lists only these processes besides itself
 });
 
 Then('the host sees each of them under another PID, with the container\'s PID last in its NSpid', async function (this: DockspecWorld) {
+  const skip = this.skipUnlessLocalHost('reads /proc/<pid>/ns');
+  if (skip) return skip;
   const inside = seenInside.get(this);
   if (!inside?.length) throw new Error('no process was listed inside a container first');
   const pid1 = await this.containerPid(inside[0].container);
@@ -159,6 +169,8 @@ function safeNs(pid: number): string | undefined {
 // --- hostname (uts namespace) -------------------------------------------------------------------
 
 Then('the host\'s hostname is not {string}', function (this: DockspecWorld, name: string) {
+  const skip = this.skipUnlessLocalHost('reads the host\'s hostname');
+  if (skip) return skip;
   expect(readFileSync('/proc/sys/kernel/hostname', 'utf8').trim()).not.to.equal(name);
 });
 
@@ -185,6 +197,8 @@ Then('the network interfaces inside container {container} are {string}', async f
 const bridges = new WeakMap<DockspecWorld, string>();
 
 Then('eth0 inside container {container} is one end of a veth pair whose host end is attached to the engine\'s bridge', async function (this: DockspecWorld, name: string) {
+  const skip = this.skipUnlessLocalHost('reads the host\'s /sys/class/net');
+  if (skip) return skip;
   // A veth end's iflink is the ifindex of its peer, counted in the peer's namespace: here the host's.
   const [index, peerIndex] = (await this.must(`docker exec ${name} cat /sys/class/net/eth0/ifindex /sys/class/net/eth0/iflink`)).split('\n').map(Number);
   const read = (n: string, f: string) => {
@@ -207,6 +221,8 @@ Then('eth0 inside container {container} is one end of a veth pair whose host end
 });
 
 Then('the engine\'s bridge exists on the host but not inside container {container}', async function (this: DockspecWorld, name: string) {
+  const skip = this.skipUnlessLocalHost('reads the host\'s /sys/class/net');
+  if (skip) return skip;
   const bridge = bridges.get(this) ?? (await this.bridge()).name;
   expect(existsSync(`/sys/class/net/${bridge}/bridge`), `the bridge ${bridge} on the host`).to.equal(true);
   expect(await interfacesInside(this, name), `interfaces inside ${name}`).not.to.include(bridge);
@@ -312,6 +328,8 @@ function procsIn(cg: ContainerCgroup): number[] {
 }
 
 Then('the cgroup of container {container} holds its PID 1 and is named after its full id', async function (this: DockspecWorld, name: string) {
+  const skip = this.skipUnlessLocalHost('reads the container\'s cgroup files');
+  if (skip) return skip;
   const cg = await containerCgroup(this, name);
   const id = cg.id;
   expect(id, `id of ${name}`).to.match(/^[0-9a-f]{64}$/);
@@ -325,17 +343,23 @@ Then('the cgroup of container {container} holds its PID 1 and is named after its
 });
 
 Then('the cgroup of container {container} limits memory to {int} bytes', async function (this: DockspecWorld, name: string, bytes: number) {
+  const skip = this.skipUnlessLocalHost('reads the container\'s cgroup files');
+  if (skip) return skip;
   const dir = controllerDir(await containerCgroup(this, name), 'memory');
   const file = unifiedMode() ? 'memory.max' : 'memory.limit_in_bytes';
   expect(readCgroupFile(dir, file), `${dir}/${file}`).to.equal(String(bytes));
 });
 
 Then('the cgroup of container {container} limits it to {int} processes', async function (this: DockspecWorld, name: string, n: number) {
+  const skip = this.skipUnlessLocalHost('reads the container\'s cgroup files');
+  if (skip) return skip;
   const dir = controllerDir(await containerCgroup(this, name), 'pids');
   expect(readCgroupFile(dir, 'pids.max'), `${dir}/pids.max`).to.equal(String(n));
 });
 
 Then('the cgroup of container {container} allows {int} microseconds of CPU time every {int} microseconds', async function (this: DockspecWorld, name: string, quota: number, period: number) {
+  const skip = this.skipUnlessLocalHost('reads the container\'s cgroup files');
+  if (skip) return skip;
   const dir = controllerDir(await containerCgroup(this, name), 'cpu');
   if (unifiedMode()) {
     expect(readCgroupFile(dir, 'cpu.max'), `${dir}/cpu.max`).to.equal(`${quota} ${period}`);
@@ -346,6 +370,8 @@ Then('the cgroup of container {container} allows {int} microseconds of CPU time 
 });
 
 Then('the cgroup of container {container} sets no memory, process or CPU limit', async function (this: DockspecWorld, name: string) {
+  const skip = this.skipUnlessLocalHost('reads the container\'s cgroup files');
+  if (skip) return skip;
   const cg = await containerCgroup(this, name);
   const mem = controllerDir(cg, 'memory');
   const pids = controllerDir(cg, 'pids');
@@ -362,6 +388,8 @@ Then('the cgroup of container {container} sets no memory, process or CPU limit',
 });
 
 Then('the cgroup that container {container} had is gone, and so are the processes that were in it', async function (this: DockspecWorld, name: string) {
+  const skip = this.skipUnlessLocalHost('reads the container\'s cgroup files');
+  if (skip) return skip;
   const cg = remembered.get(this)?.get(name);
   if (!cg) throw new Error(`the cgroup of ${name} was not looked at before: a step about its cgroup must come first`);
   // Only the container's own directories: the parent (--cgroup-parent) stays for the next container.
@@ -378,6 +406,8 @@ Then('the cgroup that container {container} had is gone, and so are the processe
 // --- pids limit under pressure ------------------------------------------------------------------
 
 Then('the processes in the cgroup of container {container} never number more than {int}, and the kernel refuses forks beyond that', async function (this: DockspecWorld, name: string, limit: number) {
+  const skip = this.skipUnlessLocalHost('samples the container\'s cgroup files every 10 ms');
+  if (skip) return skip;
   const cg = await containerCgroup(this, name);
   const dir = controllerDir(cg, 'pids');
   const events = join(dir, 'pids.events');
@@ -418,6 +448,8 @@ Then('within {int} seconds container {container} reports between {int} and {int}
 });
 
 Then('the host can still start a process', async function (this: DockspecWorld) {
+  const skip = this.skipUnlessLocalHost('starts a process on the host');
+  if (skip) return skip;
   await new Promise<void>((resolve, reject) => {
     execFile('true', [], { timeout: 5000 }, (err) => (err ? reject(new Error(`the host could not run "true": ${err.message}`)) : resolve()));
   });

@@ -86,10 +86,14 @@ Given('container {container} has a bridge address {word}', async function (this:
 });
 
 Then('an HTTP request to {word} is answered by the container', async function (this: DockspecWorld, hostPort: string) {
+  const skip = this.skipUnlessLocalHost('connects to a port of the engine\'s host');
+  if (skip) return skip;
   await expectAnswered(this, hostPort);
 });
 
-async function answeredBy(this: DockspecWorld, hostPort: string, name: string): Promise<void> {
+async function answeredBy(this: DockspecWorld, hostPort: string, name: string): Promise<'skipped' | undefined> {
+  const skip = this.skipUnlessLocalHost('connects to a port of the engine\'s host');
+  if (skip) return skip;
   await expectAnswered(this, hostPort);
   const { address, port } = await target(this, hostPort);
   const ip = await containerIp(this, name);
@@ -105,12 +109,15 @@ async function answeredBy(this: DockspecWorld, hostPort: string, name: string): 
   const argv = owner!.process.argv;
   const forwardsTo = argv[argv.indexOf('-container-ip') + 1];
   expect(forwardsTo, `the proxy serving ${hostPort} (${describeProcess(owner!.process)}) should forward to ${name} at ${ip}`).to.equal(ip);
+  return undefined;
 }
 
 Then('an HTTP request to {word} is answered by {container}', answeredBy);
 Then('an HTTP request to {word} is still answered by {container}', answeredBy);
 
 Then('an HTTP request to {word} is refused', async function (this: DockspecWorld, hostPort: string) {
+  const skip = this.skipUnlessLocalHost('connects to a port of the engine\'s host');
+  if (skip) return skip;
   const { address, port } = await target(this, hostPort);
   const outcome = await httpGet(address, port).then(
     (r) => `answered ${r.status}`,
@@ -128,6 +135,8 @@ function bindable(port: number, host: string): Promise<boolean> {
 }
 
 Then('port {word} is free on the host', async function (this: DockspecWorld, portText: string) {
+  const skip = this.skipUnlessLocalHost('binds a port of the engine\'s host');
+  if (skip) return skip;
   const port = Number(await this.resolve(portText));
   const owners = listenersOnPort(port).map((o) => `${o.listener.address}: ${describeProcess(o.process)}`);
   expect({ ipv4: await bindable(port, '0.0.0.0'), ipv6: await bindable(port, '::') }, `binding port ${port}; held by: ${owners.join('; ') || 'nobody'}`).to.deep.equal({
@@ -137,6 +146,8 @@ Then('port {word} is free on the host', async function (this: DockspecWorld, por
 });
 
 Given('a process outside the engine listens on {word}', async function (this: DockspecWorld, hostPort: string) {
+  const skip = this.skipUnlessLocalHost('listens on a port of the engine\'s host');
+  if (skip) return skip;
   const { address, port } = await target(this, hostPort);
   const server: Server = createServer((socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {

@@ -230,6 +230,9 @@ Then('the HTTP headers include:', async function (this: DockspecWorld, table: { 
 });
 
 Given(/^an OpenSSH server on 127\.0\.0\.1:(<[a-z][a-z0-9_]*>|\d+) whose sessions reach the engine$/, async function (this: DockspecWorld, port: string) {
+  // Its sessions run `docker system dial-stdio` on the engine's host: this machine only.
+  const skip = this.skipUnlessLocalHost('starts an OpenSSH server whose sessions reach the engine');
+  if (skip) return skip;
   const p = Number(await this.resolve(port));
   const engine = this.engines[0];
   const dir = sshServerDir();
@@ -245,6 +248,7 @@ Given(/^an OpenSSH server on 127\.0\.0\.1:(<[a-z][a-z0-9_]*>|\d+) whose sessions
   my(this).ssh = server;
   this.clientEnv.PATH = `${server.clientBin}:${process.env.PATH}`;
   this.attach(`sshd pid ${server.pid}, ${server.sshdConfig}:\n${execFileSync('cat', [server.sshdConfig], { encoding: 'utf8' })}`, 'text/plain');
+  return undefined;
 });
 
 When('I start {string} without waiting', async function (this: DockspecWorld, command: string) {
