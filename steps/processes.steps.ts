@@ -1,5 +1,7 @@
 // Generic phrases about processes, as `ps` and /proc show them; reusable by every area.
 // Glossary ("it" is the process or processes the previous step found):
+//   container "<x>"                            the container the scenario named with `--name <x>`
+//                                               (World.containerName: x-<scenario suffix>)
 //   PID 1 of container "X" is "CMD"             from the host: the container's main process runs CMD
 //                                               and its innermost NSpid is 1
 //   inside container "X", PID 1 is "CMD"        from inside: `docker exec X ps -o pid,args` lists PID 1 as CMD

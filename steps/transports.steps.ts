@@ -65,8 +65,7 @@ function hostsOf(flags: string): string[] {
 
 function noAttached(world: DockspecWorld): 'skipped' | undefined {
   if (!world.attached) return undefined;
-  world.attach('skipped: an attached engine cannot be started with other listeners', 'text/plain');
-  return 'skipped';
+  return world.skipNotControlled('this scenario starts the engine with other listeners');
 }
 
 Given('a running engine with the listeners {string}', async function (this: DockspecWorld, flags: string) {

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { join, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newDockerEngine } from '../steps/support/targets/docker.js';
 import { ManagedEngine } from '../steps/support/targets/managed-engine.js';
@@ -58,7 +58,7 @@ function cucumber(files: string[], opts: { parallel?: number; onOutput?: (text: 
     const child = spawn(
       process.execPath,
       // An empty configuration of its own: the project's would add every feature of the suite.
-      [join(ROOT, 'node_modules', '@cucumber', 'cucumber', 'bin', 'cucumber.js'), '--config', join(dir, 'cucumber.json'), '--import', 'dist/steps/**/*.js', '--world-parameters', JSON.stringify({ target: 'docker' }), '--parallel', String(opts.parallel ?? 0), '--format', 'progress', ...files],
+      [join(ROOT, 'node_modules', '@cucumber', 'cucumber', 'bin', 'cucumber.js'), '--config', relative(ROOT, join(dir, 'cucumber.json')), '--import', 'dist/steps/**/*.js', '--world-parameters', JSON.stringify({ target: 'docker' }), '--parallel', String(opts.parallel ?? 0), '--format', 'progress', ...files],
       // Without NODE_TEST_CONTEXT: the test files among dist/steps would report to this test runner.
       { cwd: ROOT, env: { ...withoutTestContext(), DOCKER_HOST: engine.dockerHost, DOCKSPEC_ATTACH: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -175,6 +175,8 @@ test('a run interrupted with Ctrl-C mid-scenario is cleaned up by the sweep that
     assert.fail(`the fixture never reached its container: ${r.output}`);
   }
   assert.notEqual(r.code, 0);
+  // The interrupted scenario's After hook did not run: its container is still there for the sweep.
+  assert.notEqual(docker(`ps -aq --filter name=app-dsp`), '', `the interrupted run removed its container itself: ${r.output}`);
   await sweepAttachedEngines();
   assert.deepEqual(inventory(), USER_ONLY);
 });

@@ -17,8 +17,7 @@ BeforeAll(async function () {
 
 Before({ tags: '@daemon-control' }, function (this: DockspecWorld) {
   if (this.attached) {
-    this.attach(`skipped: the docker target is attached to ${process.env.DOCKER_HOST}; this scenario must start, stop or kill the daemon`, 'text/plain');
-    return 'skipped';
+    return this.skipNotControlled('this scenario must start, stop or kill the daemon');
   }
   return undefined;
 });
@@ -62,5 +61,6 @@ AfterAll({ timeout: 120000 }, async function () {
   releaseAllOwnedBy();
   // The last worker done with an attached engine removes the test image, unless it was there before.
   const problems = (await Promise.all(attachedEngines().map((e) => e.release()))).flat();
+  for (const e of attachedEngines()) e.host.close?.();
   if (problems.length) throw new Error(`the run left things on the attached engine:\n${problems.join('\n')}`);
 });

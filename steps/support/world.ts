@@ -10,6 +10,7 @@ import { HostView, localHost } from './targets/host-view.js';
 import { CommandResult, runCommand } from './run-command.js';
 import { freePort, release, shortId } from './resources.js';
 import { imageTarball, TEST_IMAGE } from './test-image.js';
+import { NOT_CONTROLLED } from '../../reports/run-info.js';
 import { SNAPSHOT_MEDIA_TYPE, SnapshotProcess, ProcessSnapshot } from '../../lib/process-snapshot.js';
 import { descendantsOf, listProcesses, ProcessInfo, processName, tcpListeners, socketInodes } from '../../lib/proc.js';
 
@@ -56,6 +57,12 @@ export class DockspecWorld extends World<DockspecParameters> {
   /** The machine the engine runs on, as process-observing steps read it (through ssh for ssh://). */
   get host(): HostView {
     return this.attachedEngine?.host ?? localHost;
+  }
+
+  /** Skip the scenario: the engine is attached, and this would need to start or reconfigure it. */
+  skipNotControlled(why: string): 'skipped' {
+    this.attach(`skipped: ${NOT_CONTROLLED}: it is attached through ${process.env.DOCKER_HOST}, and ${why}`, 'text/plain');
+    return 'skipped';
   }
 
   /**

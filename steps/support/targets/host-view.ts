@@ -3,7 +3,7 @@
 // for DOCKER_HOST=ssh://user@host:port it is the remote host's, read through the same ssh command
 // the docker CLI uses (`ssh -l user -p port -- host …`), a few shell commands per look.
 import { readFileSync, readlinkSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import {
   descendantsOf,
   isAlive,
@@ -37,6 +37,8 @@ export interface HostView {
   readlink(path: string): Promise<string>;
   /** where the engine daemon listens on its host: DOCKER_HOST itself, or, behind ssh, the remote side's */
   daemonAddress(dockerHost: string): Promise<{ socket?: string; port?: number }>;
+  /** end what the view keeps open (the ssh session) */
+  close?(): void;
 }
 
 function addressOf(dockerHost: string): { socket?: string; port?: number } {
@@ -69,22 +71,81 @@ export function sshArgs(dockerHost: string): string[] {
   return args;
 }
 
-function sshRun(dockerHost: string, script: string, timeoutMs = 20000): Promise<string> {
-  return new Promise((resolve, reject) => {
+/**
+ * One shell on the remote host per worker, kept open: a look at /proc costs a round trip, not an
+ * ssh handshake (about a second here), so that steps can poll a short-lived process. Commands run
+ * one at a time; each ends with a marker line carrying its exit status. When the worker ends, the
+ * pipe closes and both ssh and the remote shell exit.
+ */
+class SshShell {
+  private child?: ChildProcess;
+  private buffer = '';
+  private queue: Promise<unknown> = Promise.resolve();
+  private waiting?: (text: string) => void;
+  private stderr = '';
+
+  constructor(private readonly dockerHost: string) {}
+
+  private start(): ChildProcess {
     // `ssh` from PATH, as the docker CLI finds it: the same configuration, keys and wrapper.
-    const child = spawn('ssh', [...sshArgs(dockerHost), script], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let err = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 255) reject(new Error(`ssh to ${dockerHost} failed: ${err.trim()}`));
-      else resolve(Buffer.concat(out).toString('utf8'));
+    const child = spawn('ssh', [...sshArgs(this.dockerHost), 'sh'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      this.buffer += d;
+      this.waiting?.(this.buffer);
     });
-  });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
+    child.on('close', () => {
+      if (this.child === child) this.child = undefined;
+      this.waiting?.(this.buffer);
+    });
+    child.stdin!.on('error', () => {});
+    child.unref();
+    (child.stdout as unknown as { unref?: () => void }).unref?.();
+    (child.stderr as unknown as { unref?: () => void }).unref?.();
+    (child.stdin as unknown as { unref?: () => void }).unref?.();
+    return child;
+  }
+
+  run(script: string, timeoutMs = 20000): Promise<string> {
+    const next = this.queue.then(() => this.runNow(script, timeoutMs));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private runNow(script: string, timeoutMs: number): Promise<string> {
+    this.child ??= this.start();
+    const child = this.child;
+    const marker = `@@dockspec-done-${Math.random().toString(36).slice(2)}@@`;
+    this.buffer = '';
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting = undefined;
+        child.kill('SIGKILL');
+        reject(new Error(`no answer from ${this.dockerHost} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiting = (text) => {
+        const at = text.indexOf(marker);
+        if (at >= 0) {
+          clearTimeout(timer);
+          this.waiting = undefined;
+          resolve(text.slice(0, at));
+        } else if (this.child !== child) {
+          clearTimeout(timer);
+          this.waiting = undefined;
+          reject(new Error(`ssh to ${this.dockerHost} ended: ${this.stderr.trim()}`));
+        }
+      };
+      // In a subshell, so that a failing command or an `exit` cannot end the session.
+      child.stdin!.write(`( ${script}
+) 2>/dev/null; echo; echo '${marker}'
+`);
+    });
+  }
+
+  close(): void {
+    this.child?.stdin?.end();
+    this.child = undefined;
+  }
 }
 
 const SEP = '@@dockspec@@';
@@ -126,13 +187,20 @@ export function parseProcessDump(dump: string): ProcessInfo[] {
 export class SshHost implements HostView {
   readonly local = false;
   readonly description: string;
+  private readonly shell: SshShell;
 
-  constructor(private readonly dockerHost: string) {
+  constructor(dockerHost: string) {
     this.description = `${dockerHost.replace(/^ssh:\/\//, '')} (through ssh)`;
+    this.shell = new SshShell(dockerHost);
   }
 
-  private run(script: string): Promise<string> {
-    return sshRun(this.dockerHost, script);
+  private async run(script: string): Promise<string> {
+    // The marker line is preceded by an `echo`, so that output without a final newline ends cleanly.
+    return (await this.shell.run(script)).replace(/\n$/, '');
+  }
+
+  close(): void {
+    this.shell.close();
   }
 
   async listProcesses(): Promise<ProcessInfo[]> {
