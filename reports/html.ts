@@ -45,6 +45,7 @@ function columnHeader(col: Column, i: number): string {
     ['run', date(col.startedAt) + (col.shards.length ? ` · shards ${col.shards.sort().join(', ')}` : '') + (col.files.length > 1 ? ` · ${col.files.length} message files` : '')],
   ];
   if (col.commits.length) facts.push(['dockspec', col.commits.join(', ')]);
+  if (col.mode === 'attached') facts.push(['not controlled', `${col.notControlled.length} skipped: the engine is not the harness's to control${col.notControlled.length ? ` (${col.notControlled.join(', ')})` : ''}`]);
   return `<section class="colcard" data-col="${i}">
   <h2><span class="target t-${esc(col.target.split('+')[0])}">${esc(col.target)}</span><span class="total" data-col="${i}" data-total="${total}">${total} scenarios</span></h2>
   <dl>${facts.map(([k, v]) => `<dt>${esc(k)}</dt><dd title="${esc(v)}">${esc(v)}</dd>`).join('')}</dl>

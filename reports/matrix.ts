@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Outcome, RunMeta, ScenarioOutcome, StepStatus, loadDeviations, parseMessages } from './outcomes.js';
 import { ProcessSnapshot, SNAPSHOT_MEDIA_TYPE } from './process-tree-svg.js';
-import { RunInfo, readRunInfo } from './run-info.js';
+import { RunInfo, readRunInfo, NOT_CONTROLLED } from './run-info.js';
 
 export const OUTCOMES: Outcome[] = ['passed', 'failed', 'skipped', 'deviation', 'unexpected-pass'];
 
@@ -32,6 +32,8 @@ export interface Column {
   files: string[];
   commits: string[];
   counts: Record<Outcome, number>;
+  /** attached columns: requirement ids skipped because the engine is not the harness's to control */
+  notControlled: string[];
 }
 
 export interface Cell {
@@ -141,6 +143,7 @@ export function buildMatrix(runs: LoadedRun[], generatedAt = new Date().toISOStr
         files: [],
         commits: [],
         counts: emptyCounts(),
+        notControlled: [],
       };
       columns.set(key, col);
     }
@@ -188,6 +191,7 @@ export function buildMatrix(runs: LoadedRun[], generatedAt = new Date().toISOStr
       const cell = row.cells[col.key];
       if (!cell) continue;
       col.counts[cell.outcome]++;
+      if (cell.outcome === 'skipped' && cell.reason?.startsWith(NOT_CONTROLLED)) col.notControlled.push(row.reqId || row.name);
       const byCol = (countsByArea[row.area] ??= {});
       (byCol[col.key] ??= emptyCounts())[cell.outcome]++;
       // An expected deviation is still a difference between engines; a skip is not a verdict.

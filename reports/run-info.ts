@@ -28,6 +28,12 @@ export interface RunInfo {
 
 export const RUN_INFO_FILE = 'run.json';
 
+/**
+ * How a skip reason begins when the scenario was skipped because the engine is attached, not the
+ * harness's to start, stop or restart: the report lists those scenarios in the attached column.
+ */
+export const NOT_CONTROLLED = "the engine is not the harness's to control";
+
 function quiet(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): string | undefined {
   try {
     // A version query must never hold up a run: a hung ssh or daemon gets 10 s.

@@ -113,7 +113,7 @@ export async function killEngineDaemon(world: DockspecWorld): Promise<void> {
       lastLogLine: (logs.stdout + logs.stderr).trim(),
     });
   }
-  const containerds = world.processesOfRole('containerd', all);
+  const containerds = await world.processesOfRole('containerd', all);
   world.snapshot('before the engine daemon is killed');
   const killedAt = Date.now();
   engine.signal('SIGKILL');
@@ -220,9 +220,19 @@ Then('the second engine daemon\'s output says {string}', async function (this: D
 // --- gRPC --------------------------------------------------------------------------------------
 
 Then('the gRPC health service on {string} answers {string}', async function (this: DockspecWorld, socket: string, status: string) {
-  engineOf(this);
+  if (this.engines.length) engineOf(this);
+  else {
+    // An attached engine's exec root is what its daemon was started with (dockerd's default otherwise).
+    const skip = this.skipUnlessLocalHost('opens a unix socket of the engine');
+    if (skip) return skip;
+    const daemon = await this.host.readProcess(await this.daemonPid());
+    const argv = daemon?.argv ?? [];
+    const at = argv.findIndex((a) => a === '--exec-root' || a.startsWith('--exec-root='));
+    this.vars.set('exec_root', at < 0 ? '/var/run/docker' : argv[at].includes('=') ? argv[at].split('=')[1] : argv[at + 1]);
+  }
   const path = await this.resolve(socket);
   expect(await healthCheck(path), `grpc.health.v1.Health/Check on ${path}`).to.equal(status);
+  return undefined;
 });
 
 // --- an external containerd -------------------------------------------------------------------
@@ -326,8 +336,8 @@ Then('its arguments include {string}', async function (this: DockspecWorld, args
 });
 
 Then('within {int} seconds the engine has no {role} process', async function (this: DockspecWorld, seconds: number, role: Role) {
-  await eventually(`the engine's ${this.roleName(role)} processes to be gone`, () => {
-    const left = this.processesOfRole(role).filter((p) => p.state !== 'Z');
+  await eventually(`the engine's ${this.roleName(role)} processes to be gone`, async () => {
+    const left = (await this.processesOfRole(role)).filter((p) => p.state !== 'Z');
     if (left.length) throw new Error(`still there: ${left.map(describeProcess).join('; ')}`);
     return true;
   }, seconds * 1000, 50);

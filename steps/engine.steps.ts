@@ -17,8 +17,7 @@ Given('a running engine', async function (this: DockspecWorld) {
 
 Given('a running engine started with {string}', async function (this: DockspecWorld, flags: string) {
   if (this.attached) {
-    this.attach('skipped: an attached engine cannot be started with other flags', 'text/plain');
-    return 'skipped';
+    return this.skipNotControlled('this scenario starts the engine with other daemon flags');
   }
   await this.startEngine({ flags: splitFlags(await this.resolve(flags)) });
   return undefined;

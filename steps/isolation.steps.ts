@@ -58,7 +58,9 @@ function namesOf(table: { raw(): string[][] }): string[] {
   return table.raw().flat().map((s) => s.trim()).filter(Boolean);
 }
 
-Then('container {string} has namespaces of its own, unlike the host:', async function (this: DockspecWorld, name: string, table: { raw(): string[][] }) {
+Then('container {container} has namespaces of its own, unlike the host:', async function (this: DockspecWorld, name: string, table: { raw(): string[][] }) {
+  const skip = this.skipUnlessLocalHost('reads /proc/<pid>/ns of the container and of the host');
+  if (skip) return skip;
   const pid = await this.containerPid(name);
   const seen: string[] = [];
   for (const ns of namesOf(table)) {
@@ -71,14 +73,18 @@ Then('container {string} has namespaces of its own, unlike the host:', async fun
   this.snapshot(`container ${name} has its own namespaces`);
 });
 
-Then('container {string} shares these namespaces with the host:', async function (this: DockspecWorld, name: string, table: { raw(): string[][] }) {
+Then('container {container} shares these namespaces with the host:', async function (this: DockspecWorld, name: string, table: { raw(): string[][] }) {
+  const skip = this.skipUnlessLocalHost('reads /proc/<pid>/ns of the container and of the host');
+  if (skip) return skip;
   const pid = await this.containerPid(name);
   for (const ns of namesOf(table)) {
     expect(namespaceLink(pid, ns), `the ${ns} namespace of ${name}'s PID 1 (host pid ${pid})`).to.equal(namespaceLink('self', ns));
   }
 });
 
-Then('containers {string} and {string} are in different namespaces:', async function (this: DockspecWorld, a: string, b: string, table: { raw(): string[][] }) {
+Then('containers {container} and {container} are in different namespaces:', async function (this: DockspecWorld, a: string, b: string, table: { raw(): string[][] }) {
+  const skip = this.skipUnlessLocalHost('reads /proc/<pid>/ns of both containers');
+  if (skip) return skip;
   const pa = await this.containerPid(a);
   const pb = await this.containerPid(b);
   for (const ns of namesOf(table)) {
@@ -90,15 +96,17 @@ Then('containers {string} and {string} are in different namespaces:', async func
 Then('a {string} process of the engine is running', async function (this: DockspecWorld, cmd: string) {
   const want = await this.resolve(cmd);
   // Processes that docker exec starts are children of the shim, not of the container's PID 1.
-  const found = await eventually(`a live "${want}" among the engine's processes`, () => {
-    const p = this.engineProcesses().filter((x) => x.argv.join(' ') === want && x.state !== 'Z');
+  const found = await eventually(`a live "${want}" among the engine's processes`, async () => {
+    const p = (await this.engineProcesses()).filter((x) => x.argv.join(' ') === want && x.state !== 'Z');
     return p.length ? p : undefined;
   }, 5000, 50);
   setSubject(this, found);
   this.snapshot(`the engine runs "${want}"`);
 });
 
-Then('it is in the same namespaces as PID 1 of container {string}:', async function (this: DockspecWorld, name: string, table: { raw(): string[][] }) {
+Then('it is in the same namespaces as PID 1 of container {container}:', async function (this: DockspecWorld, name: string, table: { raw(): string[][] }) {
+  const skip = this.skipUnlessLocalHost('reads /proc/<pid>/ns');
+  if (skip) return skip;
   const pid = await this.containerPid(name);
   for (const p of subjectOf(this)) {
     for (const ns of namesOf(table)) {
@@ -116,7 +124,7 @@ interface SeenInside {
 }
 const seenInside = new WeakMap<DockspecWorld, SeenInside[]>();
 
-Then('inside container {string}, ps lists only these processes besides itself:', async function (this: DockspecWorld, name: string, table: { raw(): string[][] }) {
+Then('inside container {container}, ps lists only these processes besides itself:', async function (this: DockspecWorld, name: string, table: { raw(): string[][] }) {
   const want = table.raw().map((r) => r[0].trim()).sort();
   const PS = 'ps -o pid,args';
   const listed = await eventually(`ps inside ${name} to list exactly ${JSON.stringify(want)}`, async () => {
@@ -131,11 +139,13 @@ Then('inside container {string}, ps lists only these processes besides itself:',
 });
 
 Then('the host sees each of them under another PID, with the container\'s PID last in its NSpid', async function (this: DockspecWorld) {
+  const skip = this.skipUnlessLocalHost('reads /proc/<pid>/ns');
+  if (skip) return skip;
   const inside = seenInside.get(this);
   if (!inside?.length) throw new Error('no process was listed inside a container first');
   const pid1 = await this.containerPid(inside[0].container);
   const pid1Ns = namespaceLink(pid1, 'pid');
-  const all = this.engineProcesses();
+  const all = await this.engineProcesses();
   const lines: string[] = [];
   for (const s of inside) {
     // The same process in the host's view: in the container's pid namespace, with the PID it has there.
@@ -159,10 +169,12 @@ function safeNs(pid: number): string | undefined {
 // --- hostname (uts namespace) -------------------------------------------------------------------
 
 Then('the host\'s hostname is not {string}', function (this: DockspecWorld, name: string) {
+  const skip = this.skipUnlessLocalHost('reads the host\'s hostname');
+  if (skip) return skip;
   expect(readFileSync('/proc/sys/kernel/hostname', 'utf8').trim()).not.to.equal(name);
 });
 
-Then('the hostname inside container {string} is the first 12 characters of its id', async function (this: DockspecWorld, name: string) {
+Then('the hostname inside container {container} is the first 12 characters of its id', async function (this: DockspecWorld, name: string) {
   const id = await this.must(`docker inspect -f '{{.Id}}' ${name}`);
   expect(id, `id of ${name}`).to.match(/^[0-9a-f]{64}$/);
   const hostname = await this.must(`docker exec ${name} hostname`);
@@ -177,14 +189,16 @@ async function interfacesInside(world: DockspecWorld, name: string): Promise<str
   return out.split('\n').map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1]).filter((n): n is string => !!n);
 }
 
-Then('the network interfaces inside container {string} are {string}', async function (this: DockspecWorld, name: string, list: string) {
+Then('the network interfaces inside container {container} are {string}', async function (this: DockspecWorld, name: string, list: string) {
   const want = list.split(',').map((s) => s.trim()).sort();
   expect((await interfacesInside(this, name)).sort(), `interfaces inside ${name}`).to.deep.equal(want);
 });
 
 const bridges = new WeakMap<DockspecWorld, string>();
 
-Then('eth0 inside container {string} is one end of a veth pair whose host end is attached to the engine\'s bridge', async function (this: DockspecWorld, name: string) {
+Then('eth0 inside container {container} is one end of a veth pair whose host end is attached to the engine\'s bridge', async function (this: DockspecWorld, name: string) {
+  const skip = this.skipUnlessLocalHost('reads the host\'s /sys/class/net');
+  if (skip) return skip;
   // A veth end's iflink is the ifindex of its peer, counted in the peer's namespace: here the host's.
   const [index, peerIndex] = (await this.must(`docker exec ${name} cat /sys/class/net/eth0/ifindex /sys/class/net/eth0/iflink`)).split('\n').map(Number);
   const read = (n: string, f: string) => {
@@ -201,14 +215,15 @@ Then('eth0 inside container {string} is one end of a veth pair whose host end is
   expect(existsSync(`/sys/class/net/${hostEnd}/master`), `${hostEnd} should be attached to a bridge`).to.equal(true);
   const master = basename(readlinkSync(`/sys/class/net/${hostEnd}/master`));
   expect(existsSync(`/sys/class/net/${master}/bridge`), `${master}, which ${hostEnd} is attached to, should be a bridge`).to.equal(true);
-  if (this.engines.length) expect(master, `the bridge ${hostEnd} is attached to`).to.equal(this.engine.bridge);
+  expect(master, `the bridge ${hostEnd} is attached to`).to.equal((await this.bridge()).name);
   this.attach(`eth0 in ${name} (ifindex ${index}) ↔ ${hostEnd} on the host (ifindex ${peerIndex}), attached to ${master}`, 'text/plain');
   bridges.set(this, master);
 });
 
-Then('the engine\'s bridge exists on the host but not inside container {string}', async function (this: DockspecWorld, name: string) {
-  const bridge = bridges.get(this) ?? (this.engines.length ? this.engine.bridge : undefined);
-  if (!bridge) throw new Error('no bridge is known: check eth0\'s veth pair first');
+Then('the engine\'s bridge exists on the host but not inside container {container}', async function (this: DockspecWorld, name: string) {
+  const skip = this.skipUnlessLocalHost('reads the host\'s /sys/class/net');
+  if (skip) return skip;
+  const bridge = bridges.get(this) ?? (await this.bridge()).name;
   expect(existsSync(`/sys/class/net/${bridge}/bridge`), `the bridge ${bridge} on the host`).to.equal(true);
   expect(await interfacesInside(this, name), `interfaces inside ${name}`).not.to.include(bridge);
 });
@@ -312,7 +327,9 @@ function procsIn(cg: ContainerCgroup): number[] {
   }
 }
 
-Then('the cgroup of container {string} holds its PID 1 and is named after its full id', async function (this: DockspecWorld, name: string) {
+Then('the cgroup of container {container} holds its PID 1 and is named after its full id', async function (this: DockspecWorld, name: string) {
+  const skip = this.skipUnlessLocalHost('reads the container\'s cgroup files');
+  if (skip) return skip;
   const cg = await containerCgroup(this, name);
   const id = cg.id;
   expect(id, `id of ${name}`).to.match(/^[0-9a-f]{64}$/);
@@ -325,18 +342,24 @@ Then('the cgroup of container {string} holds its PID 1 and is named after its fu
   }
 });
 
-Then('the cgroup of container {string} limits memory to {int} bytes', async function (this: DockspecWorld, name: string, bytes: number) {
+Then('the cgroup of container {container} limits memory to {int} bytes', async function (this: DockspecWorld, name: string, bytes: number) {
+  const skip = this.skipUnlessLocalHost('reads the container\'s cgroup files');
+  if (skip) return skip;
   const dir = controllerDir(await containerCgroup(this, name), 'memory');
   const file = unifiedMode() ? 'memory.max' : 'memory.limit_in_bytes';
   expect(readCgroupFile(dir, file), `${dir}/${file}`).to.equal(String(bytes));
 });
 
-Then('the cgroup of container {string} limits it to {int} processes', async function (this: DockspecWorld, name: string, n: number) {
+Then('the cgroup of container {container} limits it to {int} processes', async function (this: DockspecWorld, name: string, n: number) {
+  const skip = this.skipUnlessLocalHost('reads the container\'s cgroup files');
+  if (skip) return skip;
   const dir = controllerDir(await containerCgroup(this, name), 'pids');
   expect(readCgroupFile(dir, 'pids.max'), `${dir}/pids.max`).to.equal(String(n));
 });
 
-Then('the cgroup of container {string} allows {int} microseconds of CPU time every {int} microseconds', async function (this: DockspecWorld, name: string, quota: number, period: number) {
+Then('the cgroup of container {container} allows {int} microseconds of CPU time every {int} microseconds', async function (this: DockspecWorld, name: string, quota: number, period: number) {
+  const skip = this.skipUnlessLocalHost('reads the container\'s cgroup files');
+  if (skip) return skip;
   const dir = controllerDir(await containerCgroup(this, name), 'cpu');
   if (unifiedMode()) {
     expect(readCgroupFile(dir, 'cpu.max'), `${dir}/cpu.max`).to.equal(`${quota} ${period}`);
@@ -346,7 +369,9 @@ Then('the cgroup of container {string} allows {int} microseconds of CPU time eve
   }
 });
 
-Then('the cgroup of container {string} sets no memory, process or CPU limit', async function (this: DockspecWorld, name: string) {
+Then('the cgroup of container {container} sets no memory, process or CPU limit', async function (this: DockspecWorld, name: string) {
+  const skip = this.skipUnlessLocalHost('reads the container\'s cgroup files');
+  if (skip) return skip;
   const cg = await containerCgroup(this, name);
   const mem = controllerDir(cg, 'memory');
   const pids = controllerDir(cg, 'pids');
@@ -362,7 +387,9 @@ Then('the cgroup of container {string} sets no memory, process or CPU limit', as
   expect(readCgroupFile(pids, 'pids.max'), `${pids}/pids.max`).to.equal('max');
 });
 
-Then('the cgroup that container {string} had is gone, and so are the processes that were in it', async function (this: DockspecWorld, name: string) {
+Then('the cgroup that container {container} had is gone, and so are the processes that were in it', async function (this: DockspecWorld, name: string) {
+  const skip = this.skipUnlessLocalHost('reads the container\'s cgroup files');
+  if (skip) return skip;
   const cg = remembered.get(this)?.get(name);
   if (!cg) throw new Error(`the cgroup of ${name} was not looked at before: a step about its cgroup must come first`);
   // Only the container's own directories: the parent (--cgroup-parent) stays for the next container.
@@ -378,7 +405,9 @@ Then('the cgroup that container {string} had is gone, and so are the processes t
 
 // --- pids limit under pressure ------------------------------------------------------------------
 
-Then('the processes in the cgroup of container {string} never number more than {int}, and the kernel refuses forks beyond that', async function (this: DockspecWorld, name: string, limit: number) {
+Then('the processes in the cgroup of container {container} never number more than {int}, and the kernel refuses forks beyond that', async function (this: DockspecWorld, name: string, limit: number) {
+  const skip = this.skipUnlessLocalHost('samples the container\'s cgroup files every 10 ms');
+  if (skip) return skip;
   const cg = await containerCgroup(this, name);
   const dir = controllerDir(cg, 'pids');
   const events = join(dir, 'pids.events');
@@ -409,7 +438,7 @@ Then('the processes in the cgroup of container {string} never number more than {
   this.snapshot(`container ${name} at its pids limit`);
 });
 
-Then('within {int} seconds container {string} reports between {int} and {int} failed forks', async function (this: DockspecWorld, seconds: number, name: string, low: number, high: number) {
+Then('within {int} seconds container {container} reports between {int} and {int} failed forks', async function (this: DockspecWorld, seconds: number, name: string, low: number, high: number) {
   const n = await eventually(`"forks failed: N" in the logs of ${name}`, async () => {
     const r = await this.run(`docker logs ${name}`);
     const m = /forks failed: (\d+)/.exec(r.stdout + r.stderr);
@@ -419,6 +448,8 @@ Then('within {int} seconds container {string} reports between {int} and {int} fa
 });
 
 Then('the host can still start a process', async function (this: DockspecWorld) {
+  const skip = this.skipUnlessLocalHost('starts a process on the host');
+  if (skip) return skip;
   await new Promise<void>((resolve, reject) => {
     execFile('true', [], { timeout: 5000 }, (err) => (err ? reject(new Error(`the host could not run "true": ${err.message}`)) : resolve()));
   });

@@ -1,5 +1,7 @@
 // Generic phrases about processes, as `ps` and /proc show them; reusable by every area.
 // Glossary ("it" is the process or processes the previous step found):
+//   container "<x>"                            the container the scenario named with `--name <x>`
+//                                               (World.containerName: x-<scenario suffix>)
 //   PID 1 of container "X" is "CMD"             from the host: the container's main process runs CMD
 //                                               and its innermost NSpid is 1
 //   inside container "X", PID 1 is "CMD"        from inside: `docker exec X ps -o pid,args` lists PID 1 as CMD
@@ -26,13 +28,23 @@ import { expect } from 'chai';
 import { DockspecWorld } from './support/world.js';
 import { eventually } from './support/run-command.js';
 import { Role, ROLES } from './support/targets/types.js';
-import { descendantsOf, listenersOnPort, listProcesses, ProcessInfo, readProcess } from '../lib/proc.js';
+import { descendantsOf, ProcessInfo } from '../lib/proc.js';
 
 defineParameterType({
   name: 'role',
   // Longest first, so that "containerd-shim" is not read as "containerd".
   regexp: new RegExp([...ROLES].sort((a, b) => b.length - a.length).join('|')),
   transformer: (s: string) => s as Role,
+});
+
+// A container named in a step: "<app>" is the scenario's own name for it (World.containerName),
+// made by the `--name <app>` that created it.
+defineParameterType({
+  name: 'container',
+  regexp: /"([^"]*)"/,
+  transformer(this: DockspecWorld, text: string) {
+    return this.resolve(text);
+  },
 });
 
 /** The process(es) that "it" refers to, per scenario. */
@@ -59,9 +71,9 @@ function commandLine(p: ProcessInfo): string {
 /** The container's PID 1 as the host sees it, and everything below it. */
 export async function containerTree(world: DockspecWorld, name: string): Promise<{ init: ProcessInfo; below: ProcessInfo[] }> {
   const pid = await world.containerPid(name);
-  const all = listProcesses();
+  const all = await world.listProcesses();
   const init = all.find((p) => p.pid === pid);
-  if (!init) throw new Error(`container ${name}: its PID 1 (host pid ${pid}) is not in /proc`);
+  if (!init) throw new Error(`container ${name}: its PID 1 (host pid ${pid}) is not in /proc of ${world.host.description}`);
   return { init, below: descendantsOf(pid, all) };
 }
 
@@ -78,7 +90,7 @@ async function resolvePort(world: DockspecWorld, text: string): Promise<number> 
   return port;
 }
 
-Then('PID 1 of container {string} is {string}', async function (this: DockspecWorld, name: string, cmd: string) {
+Then('PID 1 of container {container} is {string}', async function (this: DockspecWorld, name: string, cmd: string) {
   const want = await this.resolve(cmd);
   // Between `runc start` returning and the exec of the user's command there is a short window.
   const init = await eventually(`PID 1 of ${name} to run "${want}"`, async () => {
@@ -92,7 +104,7 @@ Then('PID 1 of container {string} is {string}', async function (this: DockspecWo
   this.snapshot(`PID 1 of ${name} is "${want}"`);
 });
 
-Then('inside container {string}, PID 1 is {string}', async function (this: DockspecWorld, name: string, cmd: string) {
+Then('inside container {container}, PID 1 is {string}', async function (this: DockspecWorld, name: string, cmd: string) {
   const want = await this.resolve(cmd);
   await eventually(`ps inside ${name} to list PID 1 as "${want}"`, async () => {
     const out = await this.must(`docker exec ${name} ps -o pid,args`);
@@ -104,7 +116,7 @@ Then('inside container {string}, PID 1 is {string}', async function (this: Docks
   }, 5000);
 });
 
-Then('{string} runs as a child of PID 1 in container {string}', async function (this: DockspecWorld, cmd: string, name: string) {
+Then('{string} runs as a child of PID 1 in container {container}', async function (this: DockspecWorld, cmd: string, name: string) {
   const want = await this.resolve(cmd);
   const child = await eventually(`"${want}" as a child of PID 1 in ${name}`, async () => {
     const { init, below } = await containerTree(this, name);
@@ -117,7 +129,7 @@ Then('{string} runs as a child of PID 1 in container {string}', async function (
   this.snapshot(`"${want}" is a child of PID 1 in ${name}`);
 });
 
-Then('a {string} process runs in container {string}', async function (this: DockspecWorld, cmd: string, name: string) {
+Then('a {string} process runs in container {container}', async function (this: DockspecWorld, cmd: string, name: string) {
   const want = await this.resolve(cmd);
   const found = await eventually(`a live "${want}" in ${name}`, async () => {
     const { init, below } = await containerTree(this, name);
@@ -135,8 +147,8 @@ Then('it leads its own process group', function (this: DockspecWorld) {
 
 Then('it is reaped within {int} seconds', async function (this: DockspecWorld, seconds: number) {
   for (const p of subjectOf(this)) {
-    await eventually(`${describeProcess(p)} to be reaped (gone from /proc)`, () => {
-      const now = readProcess(p.pid);
+    await eventually(`${describeProcess(p)} to be reaped (gone from /proc)`, async () => {
+      const now = await this.host.readProcess(p.pid);
       if (now && now.startTime === p.startTime) throw new Error(`it is still there: ${describeProcess(now)}`);
       return true;
     }, seconds * 1000);
@@ -144,15 +156,15 @@ Then('it is reaped within {int} seconds', async function (this: DockspecWorld, s
 });
 
 async function roleListeners(world: DockspecWorld, role: Role, port: number): Promise<{ address: string; process: ProcessInfo }[]> {
-  const all = listProcesses();
-  const ours = new Set(world.processesOfRole(role, all).map((p) => p.pid));
-  return listenersOnPort(port, all)
+  const all = await world.listProcesses();
+  const ours = new Set((await world.processesOfRole(role, all)).map((p) => p.pid));
+  return (await world.host.listenersOnPort(port, all))
     .filter((o) => ours.has(o.process.pid))
     .map((o) => ({ address: o.listener.address, process: o.process }));
 }
 
-function listenersReport(world: DockspecWorld, port: number): string {
-  const owners = listenersOnPort(port);
+async function listenersReport(world: DockspecWorld, port: number): Promise<string> {
+  const owners = await world.host.listenersOnPort(port);
   return owners.length
     ? owners.map((o) => `${o.listener.address}:${port} held by ${describeProcess(o.process)}`).join('\n')
     : `nothing listens on port ${port}`;
@@ -161,7 +173,7 @@ function listenersReport(world: DockspecWorld, port: number): string {
 Then('a {role} process listens on port {word}', async function (this: DockspecWorld, role: Role, portText: string) {
   const port = await resolvePort(this, portText);
   const found = await roleListeners(this, role, port);
-  expect(found.length, `a ${this.roleName(role)} listening on port ${port}:\n${listenersReport(this, port)}`).to.be.above(0);
+  expect(found.length, `a ${this.roleName(role)} listening on port ${port}:\n${await listenersReport(this, port)}`).to.be.above(0);
   setSubject(this, [...new Map(found.map((f) => [f.process.pid, f.process])).values()]);
   this.snapshot(`${this.roleName(role)} listening on port ${port}`);
 });
@@ -169,7 +181,7 @@ Then('a {role} process listens on port {word}', async function (this: DockspecWo
 Then('a {role} process listens on {word}', async function (this: DockspecWorld, role: Role, hostPort: string) {
   const { address, port } = parseHostPort(await this.resolve(hostPort));
   const found = (await roleListeners(this, role, port)).filter((f) => f.address === address);
-  expect(found.length, `one ${this.roleName(role)} listening on ${hostPort}:\n${listenersReport(this, port)}`).to.equal(1);
+  expect(found.length, `one ${this.roleName(role)} listening on ${hostPort}:\n${await listenersReport(this, port)}`).to.equal(1);
   setSubject(this, [found[0].process]);
   this.snapshot(`${this.roleName(role)} listening on ${address}:${port}`);
 });
@@ -187,24 +199,24 @@ Then('its arguments are {string}', async function (this: DockspecWorld, args: st
   expect(s[0].argv.slice(1).join(' '), describeProcess(s[0])).to.equal(want);
 });
 
-Then('the engine daemon is its parent', function (this: DockspecWorld) {
-  const daemon = this.engine.daemonPid;
+Then('the engine daemon is its parent', async function (this: DockspecWorld) {
+  const daemon = await this.daemonPid();
   for (const p of subjectOf(this)) expect(p.ppid, `${describeProcess(p)}: parent should be the engine daemon (pid ${daemon})`).to.equal(daemon);
 });
 
-Then('the engine has no {role} process', function (this: DockspecWorld, role: Role) {
-  expect(this.processesOfRole(role).map(describeProcess), `${this.roleName(role)} processes of the engine`).to.deep.equal([]);
+Then('the engine has no {role} process', async function (this: DockspecWorld, role: Role) {
+  expect((await this.processesOfRole(role)).map(describeProcess), `${this.roleName(role)} processes of the engine`).to.deep.equal([]);
   this.snapshot(`no ${this.roleName(role)}`);
 });
 
-Then('the engine has {int} {role} processes', function (this: DockspecWorld, n: number, role: Role) {
-  const found = this.processesOfRole(role);
+Then('the engine has {int} {role} processes', async function (this: DockspecWorld, n: number, role: Role) {
+  const found = await this.processesOfRole(role);
   expect(found.length, `${this.roleName(role)} processes of the engine:\n${found.map(describeProcess).join('\n')}`).to.equal(n);
   setSubject(this, found);
   this.snapshot(`${n} ${this.roleName(role)} processes`);
 });
 
-Then('container {string} has a zombie {string} whose parent is its PID 1', async function (this: DockspecWorld, name: string, comm: string) {
+Then('container {container} has a zombie {string} whose parent is its PID 1', async function (this: DockspecWorld, name: string, comm: string) {
   // A zombie has no command line any more, only its kernel name (comm).
   const z = await eventually(`a zombie "${comm}" in ${name}`, async () => {
     const { init, below } = await containerTree(this, name);
@@ -217,13 +229,13 @@ Then('container {string} has a zombie {string} whose parent is its PID 1', async
   this.snapshot(`zombie ${comm} in ${name}`);
 });
 
-Then('container {string} has no zombie process', async function (this: DockspecWorld, name: string) {
+Then('container {container} has no zombie process', async function (this: DockspecWorld, name: string) {
   const { init, below } = await containerTree(this, name);
   const zombies = [init, ...below].filter((p) => p.state === 'Z');
   expect(zombies.map(describeProcess), `zombies in ${name}`).to.deep.equal([]);
 });
 
-Then('the container {string} is in state {string}', async function (this: DockspecWorld, name: string, state: string) {
+Then('the container {container} is in state {string}', async function (this: DockspecWorld, name: string, state: string) {
   const status = await this.must(`docker inspect -f '{{.State.Status}}' ${name}`);
   expect(status, `state of ${name}`).to.equal(state);
 });

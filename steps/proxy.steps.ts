@@ -38,6 +38,17 @@ function httpGet(host: string, port: number, timeoutMs = 2000): Promise<{ status
   });
 }
 
+function ipv4Number(ip: string): number {
+  return ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);
+}
+
+/** Whether an IPv4 address lies in a CIDR such as 10.213.7.0/24. */
+export function inSubnet(ip: string, cidr: string): boolean {
+  const [net, bits] = cidr.split('/');
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(ipv4Number(ip) / size) === Math.floor(ipv4Number(net) / size);
+}
+
 /** The address to connect to for ADDR:PORT as written in a scenario ("[::1]:80" → "::1"). */
 async function target(world: DockspecWorld, text: string): Promise<{ address: string; port: number }> {
   return parseHostPort(await world.resolve(text));
@@ -61,33 +72,35 @@ async function expectAnswered(world: DockspecWorld, hostPort: string): Promise<v
 Given('a container {string} publishing {word}', async function (this: DockspecWorld, name: string, spec: string) {
   const resolved = await this.resolve(spec);
   const containerPort = resolved.split(':').pop()!.replace(/\/tcp$/, '');
-  await this.must(`docker run -d -p ${resolved} --name ${name} dockspec/busybox httpd -f -p ${containerPort} -h /www`);
+  await this.must(await this.resolve(`docker run -d -p ${resolved} --name ${name} dockspec/busybox httpd -f -p ${containerPort} -h /www`));
 });
 
-Given('container {string} has a bridge address {word}', async function (this: DockspecWorld, name: string, placeholder: string) {
+Given('container {container} has a bridge address {word}', async function (this: DockspecWorld, name: string, placeholder: string) {
   const m = /^<([a-z][a-z0-9_]*)>$/.exec(placeholder);
   if (!m) throw new Error(`expected a placeholder such as <web_ip>, got ${placeholder}`);
   const ip = await containerIp(this, name);
   expect(ip, `IPv4 address of ${name}`).to.match(/^\d+\.\d+\.\d+\.\d+$/);
-  if (this.engines.length) {
-    const prefix = this.engine.subnet.network.replace(/\.0\/24$/, '.');
-    expect(ip.startsWith(prefix), `${name}'s address ${ip} should be on the engine's bridge (${this.engine.subnet.network})`).to.equal(true);
-  }
+  const { subnet } = await this.bridge();
+  expect(inSubnet(ip, subnet), `${name}'s address ${ip} should be on the engine's bridge (${subnet})`).to.equal(true);
   this.vars.set(m[1], ip);
 });
 
 Then('an HTTP request to {word} is answered by the container', async function (this: DockspecWorld, hostPort: string) {
+  const skip = this.skipUnlessLocalHost('connects to a port of the engine\'s host');
+  if (skip) return skip;
   await expectAnswered(this, hostPort);
 });
 
-async function answeredBy(this: DockspecWorld, hostPort: string, name: string): Promise<void> {
+async function answeredBy(this: DockspecWorld, hostPort: string, name: string): Promise<'skipped' | undefined> {
+  const skip = this.skipUnlessLocalHost('connects to a port of the engine\'s host');
+  if (skip) return skip;
   await expectAnswered(this, hostPort);
   const { address, port } = await target(this, hostPort);
   const ip = await containerIp(this, name);
   // The listener that took the connection: one on exactly this address, else the wildcard one.
-  const all = listProcesses();
-  const proxies = new Set(this.processesOfRole('docker-proxy', all).map((p) => p.pid));
-  const owners = listenersOnPort(port, all).filter((o) => proxies.has(o.process.pid));
+  const all = await this.listProcesses();
+  const proxies = new Set((await this.processesOfRole('docker-proxy', all)).map((p) => p.pid));
+  const owners = (await this.host.listenersOnPort(port, all)).filter((o) => proxies.has(o.process.pid));
   const v6 = address.includes(':');
   const owner =
     owners.find((o) => o.listener.address === address) ??
@@ -96,12 +109,15 @@ async function answeredBy(this: DockspecWorld, hostPort: string, name: string): 
   const argv = owner!.process.argv;
   const forwardsTo = argv[argv.indexOf('-container-ip') + 1];
   expect(forwardsTo, `the proxy serving ${hostPort} (${describeProcess(owner!.process)}) should forward to ${name} at ${ip}`).to.equal(ip);
+  return undefined;
 }
 
-Then('an HTTP request to {word} is answered by {string}', answeredBy);
-Then('an HTTP request to {word} is still answered by {string}', answeredBy);
+Then('an HTTP request to {word} is answered by {container}', answeredBy);
+Then('an HTTP request to {word} is still answered by {container}', answeredBy);
 
 Then('an HTTP request to {word} is refused', async function (this: DockspecWorld, hostPort: string) {
+  const skip = this.skipUnlessLocalHost('connects to a port of the engine\'s host');
+  if (skip) return skip;
   const { address, port } = await target(this, hostPort);
   const outcome = await httpGet(address, port).then(
     (r) => `answered ${r.status}`,
@@ -119,6 +135,8 @@ function bindable(port: number, host: string): Promise<boolean> {
 }
 
 Then('port {word} is free on the host', async function (this: DockspecWorld, portText: string) {
+  const skip = this.skipUnlessLocalHost('binds a port of the engine\'s host');
+  if (skip) return skip;
   const port = Number(await this.resolve(portText));
   const owners = listenersOnPort(port).map((o) => `${o.listener.address}: ${describeProcess(o.process)}`);
   expect({ ipv4: await bindable(port, '0.0.0.0'), ipv6: await bindable(port, '::') }, `binding port ${port}; held by: ${owners.join('; ') || 'nobody'}`).to.deep.equal({
@@ -128,6 +146,8 @@ Then('port {word} is free on the host', async function (this: DockspecWorld, por
 });
 
 Given('a process outside the engine listens on {word}', async function (this: DockspecWorld, hostPort: string) {
+  const skip = this.skipUnlessLocalHost('listens on a port of the engine\'s host');
+  if (skip) return skip;
   const { address, port } = await target(this, hostPort);
   const server: Server = createServer((socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
@@ -137,7 +157,7 @@ Given('a process outside the engine listens on {word}', async function (this: Do
   this.cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
 });
 
-Then('container {string} fetches {word} and gets {string}', async function (this: DockspecWorld, name: string, url: string, text: string) {
+Then('container {container} fetches {word} and gets {string}', async function (this: DockspecWorld, name: string, url: string, text: string) {
   const resolvedUrl = await this.resolve(url);
   const want = await this.resolve(text);
   await eventually(`${name} to fetch "${want}" from ${resolvedUrl}`, async () => {

@@ -18,7 +18,6 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { DockspecWorld } from './support/world.js';
 import { Role } from './support/targets/types.js';
-import { listProcesses } from '../lib/proc.js';
 import { describeProcess } from './processes.steps.js';
 import { preparedEngine } from './daemons.steps.js';
 
@@ -47,7 +46,7 @@ Then('no {role} process is left in the engine\'s process tree', async function (
   this.snapshot(`no ${role} left`);
   const until = Date.now() + 1000;
   do {
-    const found = this.processesOfRole(role, listProcesses());
+    const found = await this.processesOfRole(role);
     expect(found.map(describeProcess), `${this.roleName(role)} processes of the engine`).to.deep.equal([]);
     await new Promise((r) => setTimeout(r, 100));
   } while (Date.now() < until);

@@ -58,38 +58,40 @@ function splitHostPort(text: string): { host: string; port: number } {
   return { host: m[1], port: Number(m[2]) };
 }
 
-Then('the parent of PID 1 of container {string} is a {role} process', async function (this: DockspecWorld, name: string, role: Role) {
+Then('the parent of PID 1 of container {container} is a {role} process', async function (this: DockspecWorld, name: string, role: Role) {
   const { init } = await containerTree(this, name);
-  const parent = readProcess(init.ppid);
+  const parent = await this.host.readProcess(init.ppid);
   if (!parent) throw new Error(`the parent (pid ${init.ppid}) of ${describeProcess(init)} is gone`);
   expect(this.roleOf(parent), `parent of PID 1 of ${name}: ${describeProcess(parent)}; should be ${this.roleName(role)}`).to.equal(role);
   setSubject(this, [parent]);
   this.snapshot(`the shim of ${name}`);
 });
 
-Then('it is outside the engine daemon\'s process tree', function (this: DockspecWorld) {
-  const all = listProcesses();
-  const tree = new Set([this.engine.daemonPid, ...descendantsOf(this.engine.daemonPid, all).map((p) => p.pid)]);
+Then('it is outside the engine daemon\'s process tree', async function (this: DockspecWorld) {
+  const all = await this.listProcesses();
+  const daemon = await this.daemonPid();
+  const tree = await this.daemonTree(all);
+  const byPid = new Map(all.map((p) => [p.pid, p]));
   for (const p of subjectOf(this)) {
     const chain: string[] = [];
-    for (let q = readProcess(p.pid); q && q.pid > 1; q = readProcess(q.ppid)) {
+    for (let q = byPid.get(p.pid); q && q.pid > 1; q = byPid.get(q.ppid)) {
       chain.push(describeProcess(q));
-      expect(tree.has(q.pid), `ancestry of ${describeProcess(p)}:\n${chain.join('\n')}\nreaches the engine daemon (pid ${this.engine.daemonPid})`).to.equal(false);
+      expect(tree.has(q.pid), `ancestry of ${describeProcess(p)}:\n${chain.join('\n')}\nreaches the engine daemon (pid ${daemon})`).to.equal(false);
     }
   }
 });
 
-Then('the containers {string} and {string} have different shims', async function (this: DockspecWorld, a: string, b: string) {
+Then('the containers {container} and {container} have different shims', async function (this: DockspecWorld, a: string, b: string) {
   const ta = await containerTree(this, a);
   const tb = await containerTree(this, b);
   expect(ta.init.ppid, `PID 1 of ${a}: ${describeProcess(ta.init)}; of ${b}: ${describeProcess(tb.init)}`).not.to.equal(tb.init.ppid);
   for (const [name, t] of [[a, ta], [b, tb]] as const) {
-    const shim = readProcess(t.init.ppid);
+    const shim = await this.host.readProcess(t.init.ppid);
     expect(shim && this.roleOf(shim), `parent of PID 1 of ${name}: ${shim ? describeProcess(shim) : 'gone'}`).to.equal('containerd-shim');
   }
 });
 
-Then('the PID 1 that container {string} had before the outage is still running, a child of the same shim', function (this: DockspecWorld, name: string) {
+Then('the PID 1 that container {container} had before the outage is still running, a child of the same shim', function (this: DockspecWorld, name: string) {
   const c = noted(this, name);
   const p = readProcess(c.pid);
   expect(p && isAlive(c.pid, c.pidStartTime), `PID 1 of ${name} (host pid ${c.pid}) should still run: ${p ? describeProcess(p) : 'gone'}`).to.equal(true);
@@ -99,7 +101,7 @@ Then('the PID 1 that container {string} had before the outage is still running, 
   this.snapshot(`${name} and its shim while the daemons are down`);
 });
 
-Then('the PID 1 that container {string} had before the outage exits within {int} seconds; its shim does not', async function (this: DockspecWorld, name: string, seconds: number) {
+Then('the PID 1 that container {container} had before the outage exits within {int} seconds; its shim does not', async function (this: DockspecWorld, name: string, seconds: number) {
   const c = noted(this, name);
   await eventually(`PID 1 of ${name} (host pid ${c.pid}) to exit and be reaped`, () => !readProcess(c.pid) || readProcess(c.pid)!.startTime !== c.pidStartTime, seconds * 1000, 100);
   const shim = readProcess(c.shimPid);
@@ -107,7 +109,7 @@ Then('the PID 1 that container {string} had before the outage exits within {int}
   this.snapshot(`${name} has exited; its shim waits`);
 });
 
-Then('the PID 1 that container {string} had before the outage is gone within {int} seconds, and so is its shim', async function (this: DockspecWorld, name: string, seconds: number) {
+Then('the PID 1 that container {container} had before the outage is gone within {int} seconds, and so is its shim', async function (this: DockspecWorld, name: string, seconds: number) {
   const c = noted(this, name);
   await eventually(`PID 1 of ${name} (host pid ${c.pid}) and its shim (pid ${c.shimPid}) to be gone`, () => {
     const left = [c.pid, c.shimPid].map((pid) => readProcess(pid)).filter((p) => p && p.state !== 'Z');
@@ -116,7 +118,7 @@ Then('the PID 1 that container {string} had before the outage is gone within {in
   }, seconds * 1000, 100);
 });
 
-Then('container {string} runs the same PID 1 as before the outage', async function (this: DockspecWorld, name: string) {
+Then('container {container} runs the same PID 1 as before the outage', async function (this: DockspecWorld, name: string) {
   const c = noted(this, name);
   const pid = await this.containerPid(name);
   expect(pid, `State.Pid of ${name} after the restart`).to.equal(c.pid);
@@ -133,7 +135,7 @@ Then('a TCP connection to {string} is refused', async function (this: DockspecWo
   expect(await tryConnect(host, port), `connecting to ${host}:${port}`).to.equal('ECONNREFUSED');
 });
 
-Then('a TCP connection to port {int} of container {string} is accepted', async function (this: DockspecWorld, port: number, name: string) {
+Then('a TCP connection to port {int} of container {container} is accepted', async function (this: DockspecWorld, port: number, name: string) {
   const before = daemonState(this).beforeOutage.get(name);
   const address = this.engine.running
     ? await this.must(`docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' ${name}`)
@@ -143,7 +145,7 @@ Then('a TCP connection to port {int} of container {string} is accepted', async f
   await eventually(`a TCP connection to ${address}:${port} (container ${name})`, async () => (await tryConnect(address, port)) === 'accepted', 5000, 100);
 });
 
-Then('the logs of container {string} have reached {string}', async function (this: DockspecWorld, name: string, text: string) {
+Then('the logs of container {container} have reached {string}', async function (this: DockspecWorld, name: string, text: string) {
   await eventually(`"${text}" in the logs of ${name}`, async () => (await this.must(`docker logs ${name}`)).includes(text), 10000, 100);
 });
 
@@ -154,7 +156,7 @@ When('the daemons stay down for {int} seconds', async function (this: DockspecWo
   this.snapshot('while the daemons are down');
 });
 
-Then('the logs of container {string} count on from line0 with no line missing, past the outage', async function (this: DockspecWorld, name: string) {
+Then('the logs of container {container} count on from line0 with no line missing, past the outage', async function (this: DockspecWorld, name: string) {
   const c = noted(this, name);
   const lastBefore = Number(/line(\d+)/.exec(c.lastLogLine)?.[1] ?? NaN);
   if (Number.isNaN(lastBefore)) throw new Error(`the last line logged before the outage was "${c.lastLogLine}", not lineN`);

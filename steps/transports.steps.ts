@@ -65,11 +65,16 @@ function hostsOf(flags: string): string[] {
 
 function noAttached(world: DockspecWorld): 'skipped' | undefined {
   if (!world.attached) return undefined;
-  world.attach('skipped: an attached engine cannot be started with other listeners', 'text/plain');
-  return 'skipped';
+  return world.skipNotControlled('this scenario starts the engine with other listeners');
 }
 
 Given('a running engine with the listeners {string}', async function (this: DockspecWorld, flags: string) {
+  // An attached engine on a unix socket of this machine already is such an engine: <sock> is its socket.
+  const attachedSocket = this.attached && this.host.local && /^unix:\/\//.test(this.dockerHost) ? this.dockerHost.slice('unix://'.length) : undefined;
+  if (attachedSocket && flags.trim() === '-H unix://<sock>') {
+    this.vars.set('sock', attachedSocket);
+    return undefined;
+  }
   if (noAttached(this)) return 'skipped';
   // The engine exists first, so that <sock> can name its own socket.
   const engine = this.newEngine();
@@ -224,6 +229,9 @@ Then('the HTTP headers include:', async function (this: DockspecWorld, table: { 
 });
 
 Given(/^an OpenSSH server on 127\.0\.0\.1:(<[a-z][a-z0-9_]*>|\d+) whose sessions reach the engine$/, async function (this: DockspecWorld, port: string) {
+  // Its sessions run `docker system dial-stdio` on the engine's host: this machine only.
+  const skip = this.skipUnlessLocalHost('starts an OpenSSH server whose sessions reach the engine');
+  if (skip) return skip;
   const p = Number(await this.resolve(port));
   const engine = this.engines[0];
   const dir = sshServerDir();
@@ -239,6 +247,7 @@ Given(/^an OpenSSH server on 127\.0\.0\.1:(<[a-z][a-z0-9_]*>|\d+) whose sessions
   my(this).ssh = server;
   this.clientEnv.PATH = `${server.clientBin}:${process.env.PATH}`;
   this.attach(`sshd pid ${server.pid}, ${server.sshdConfig}:\n${execFileSync('cat', [server.sshdConfig], { encoding: 'utf8' })}`, 'text/plain');
+  return undefined;
 });
 
 When('I start {string} without waiting', async function (this: DockspecWorld, command: string) {

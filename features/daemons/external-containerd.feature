@@ -15,9 +15,9 @@ Feature: dockerd can use a containerd it did not start
     And the image "dockspec/busybox"
     Then the engine daemon has no containerd child
     And the engine has 1 containerd processes
-    When I run "docker run -d --name web_svr01 dockspec/busybox sleep 1000"
+    When I run "docker run -d --name <web_svr01> dockspec/busybox sleep 1000"
     Then the command succeeds
-    And the parent of PID 1 of container "web_svr01" is a containerd-shim process
+    And the parent of PID 1 of container "<web_svr01>" is a containerd-shim process
     And its arguments include "-address <containerd_sock>"
 
   # Right after the kill, dockerd 20.10 may first answer "connection closed: unavailable" (its gRPC

@@ -9,17 +9,17 @@ Feature: Engine-wide init settings: --init and --init-path
   Scenario: An engine started with --init puts docker-init in front of every container's command
     Given a running engine started with "--init"
     And the image "dockspec/busybox"
-    When I ran "docker run -d --name app dockspec/busybox sleep 30"
-    Then PID 1 of container "app" is "/sbin/docker-init -- sleep 30"
-    And "sleep 30" runs as a child of PID 1 in container "app"
+    When I ran "docker run -d --name <app> dockspec/busybox sleep 30"
+    Then PID 1 of container "<app>" is "/sbin/docker-init -- sleep 30"
+    And "sleep 30" runs as a child of PID 1 in container "<app>"
 
   # seen failing: dropped --init=false → PID 1 was "/sbin/docker-init -- sleep 30".
   @req:init.daemon-wide-opt-out
   Scenario: With an engine-wide --init, a container can still opt out with --init=false
     Given a running engine started with "--init"
     And the image "dockspec/busybox"
-    When I ran "docker run -d --init=false --name app dockspec/busybox sleep 30"
-    Then PID 1 of container "app" is "sleep 30"
+    When I ran "docker run -d --init=false --name <app> dockspec/busybox sleep 30"
+    Then PID 1 of container "<app>" is "sleep 30"
 
   # seen failing: started the engine with --init only (no --init-path) → /sbin/docker-init had inode 2170891 (tini-static), not the copy's 2154514.
   @req:init.init-path
@@ -31,6 +31,6 @@ Feature: Engine-wide init settings: --init and --init-path
     And the image "dockspec/busybox"
     When I run "docker info"
     Then its output contains "Init Binary: <init_copy>"
-    When I ran "docker run -d --name app dockspec/busybox sleep 30"
-    Then PID 1 of container "app" is "/sbin/docker-init -- sleep 30"
-    And /sbin/docker-init in container "app" is the host file <init_copy>
+    When I ran "docker run -d --name <app> dockspec/busybox sleep 30"
+    Then PID 1 of container "<app>" is "/sbin/docker-init -- sleep 30"
+    And /sbin/docker-init in container "<app>" is the host file <init_copy>

@@ -15,17 +15,17 @@ Feature: PID 1 of a container: the command itself, or docker-init in front of it
   Scenario: Without --init the command itself is PID 1
     The container has no init of its own: the host's `ps` and the container's `ps` show the same
     process, once with its host pid and once as PID 1 (NSpid shows both).
-    When I ran "docker run -d --name app dockspec/busybox sleep 30"
-    Then PID 1 of container "app" is "sleep 30"
-    And inside container "app", PID 1 is "sleep 30"
+    When I ran "docker run -d --name <app> dockspec/busybox sleep 30"
+    Then PID 1 of container "<app>" is "sleep 30"
+    And inside container "<app>", PID 1 is "sleep 30"
 
   # seen failing: ran it without --init → PID 1 was "sleep 30", not "/sbin/docker-init -- sleep 30".
   @req:init.init-is-pid1
   Scenario: With --init, PID 1 is /sbin/docker-init and the command is its child in its own process group
-    When I ran "docker run -d --init --name app dockspec/busybox sleep 30"
-    Then PID 1 of container "app" is "/sbin/docker-init -- sleep 30"
-    And inside container "app", PID 1 is "/sbin/docker-init -- sleep 30"
-    And "sleep 30" runs as a child of PID 1 in container "app"
+    When I ran "docker run -d --init --name <app> dockspec/busybox sleep 30"
+    Then PID 1 of container "<app>" is "/sbin/docker-init -- sleep 30"
+    And inside container "<app>", PID 1 is "/sbin/docker-init -- sleep 30"
+    And "sleep 30" runs as a child of PID 1 in container "<app>"
     And it leads its own process group
 
   # seen failing: touched /tmp/x instead of /sbin/docker-init → exit 0, not 1.
@@ -33,10 +33,10 @@ Feature: PID 1 of a container: the command itself, or docker-init in front of it
   Scenario: /sbin/docker-init is the engine's own binary, bind-mounted read-only
     The image does not contain /sbin/docker-init. What the container sees there is the host's file
     (same inode), and the mount is read-only so that a container cannot replace the engine's init.
-    When I ran "docker run -d --init --name app dockspec/busybox sleep 30"
-    Then /sbin/docker-init in container "app" is the engine's docker-init binary
-    And /sbin/docker-init in container "app" is mounted read-only
-    When I run "docker exec app touch /sbin/docker-init"
+    When I ran "docker run -d --init --name <app> dockspec/busybox sleep 30"
+    Then /sbin/docker-init in container "<app>" is the engine's docker-init binary
+    And /sbin/docker-init in container "<app>" is mounted read-only
+    When I run "docker exec <app> touch /sbin/docker-init"
     Then the command fails with exit code 1
     And its error says "Read-only file system"
 
@@ -45,6 +45,6 @@ Feature: PID 1 of a container: the command itself, or docker-init in front of it
   Scenario: docker info names the init binary, which is mounted only into containers that ask for it
     When I run "docker info"
     Then its output contains "Init Binary: docker-init"
-    When I ran "docker run -d --name app dockspec/busybox sleep 30"
-    And I run "docker exec app ls /sbin/docker-init"
+    When I ran "docker run -d --name <app> dockspec/busybox sleep 30"
+    And I run "docker exec <app> ls /sbin/docker-init"
     Then the command fails with exit code 1

@@ -15,17 +15,17 @@ Feature: What an init does as PID 1: reap orphans, pass signals on, pass exit co
   Scenario: Without an init, orphans of the command stay zombies under PID 1
     The subshell exits at once, so its `sleep 1` is re-parented to PID 1, which is `sleep 30`
     after the exec: it never calls wait(), and the finished `sleep 1` stays a zombie.
-    When I ran "docker run -d --name app dockspec/busybox sh -c '(sleep 1 &) ; exec sleep 30'"
-    Then PID 1 of container "app" is "sleep 30"
-    And container "app" has a zombie "sleep" whose parent is its PID 1
+    When I ran "docker run -d --name <app> dockspec/busybox sh -c '(sleep 1 &) ; exec sleep 30'"
+    Then PID 1 of container "<app>" is "sleep 30"
+    And container "<app>" has a zombie "sleep" whose parent is its PID 1
 
   # seen failing: ran it without --init → "sleep 1" stayed in /proc as state Z under PID 1.
   @req:init.reaps-orphans
   Scenario: With --init, orphans are reaped and no zombie remains
-    When I ran "docker run -d --init --name app dockspec/busybox sh -c '(sleep 1 &) ; exec sleep 30'"
-    Then a "sleep 1" process runs in container "app"
+    When I ran "docker run -d --init --name <app> dockspec/busybox sh -c '(sleep 1 &) ; exec sleep 30'"
+    Then a "sleep 1" process runs in container "<app>"
     And it is reaped within 5 seconds
-    And container "app" has no zombie process
+    And container "<app>" has no zombie process
 
   # seen failing: ran it with --init (and without the PID 1 line) → docker stop returned in under 2 s.
   @req:init.stop-without-init
@@ -33,29 +33,29 @@ Feature: What an init does as PID 1: reap orphans, pass signals on, pass exit co
     The usual account says `docker stop` sends SIGTERM and the container exits. For a command
     running as PID 1 without a SIGTERM handler the kernel drops the signal, so Docker waits the
     grace period (here 2 s) and sends SIGKILL: the exit code is 137, not 143.
-    Given I ran "docker run -d --name app dockspec/busybox sleep 30"
-    And PID 1 of container "app" is "sleep 30"
-    When I run "docker stop -t 2 app"
+    Given I ran "docker run -d --name <app> dockspec/busybox sleep 30"
+    And PID 1 of container "<app>" is "sleep 30"
+    When I run "docker stop -t 2 <app>"
     Then the command succeeds
     And it took at least 2 seconds
-    When I run "docker inspect -f '{{.State.ExitCode}}' app"
+    When I run "docker inspect -f '{{.State.ExitCode}}' <app>"
     Then its output is "137"
 
   # seen failing: ran it without --init (and without the child line) → docker stop took 2 s and more.
   @req:init.stop-with-init
   Scenario: With --init, docker stop's SIGTERM reaches the command and it stops at once
-    Given I ran "docker run -d --init --name app dockspec/busybox sleep 30"
-    And "sleep 30" runs as a child of PID 1 in container "app"
-    When I run "docker stop -t 2 app"
+    Given I ran "docker run -d --init --name <app> dockspec/busybox sleep 30"
+    And "sleep 30" runs as a child of PID 1 in container "<app>"
+    When I run "docker stop -t 2 <app>"
     Then the command succeeds
     And it took less than 2 seconds
-    When I run "docker inspect -f '{{.State.ExitCode}}' app"
+    When I run "docker inspect -f '{{.State.ExitCode}}' <app>"
     Then its output is "143"
 
   # seen failing: expected exit code 4 → both examples exited 3.
   @req:init.exit-code
   Scenario Outline: The command's exit code is the container's, with or without an init (<init>)
-    When I run "docker run <init> dockspec/busybox sh -c 'exit 3'"
+    When I run "docker run --name <job> <init> dockspec/busybox sh -c 'exit 3'"
     Then the command fails with exit code 3
 
     Examples:
@@ -66,9 +66,9 @@ Feature: What an init does as PID 1: reap orphans, pass signals on, pass exit co
   # seen failing: expected "143" → docker wait printed 137 in both examples.
   @req:init.killed-128
   Scenario Outline: A container killed by signal N exits with 128+N, with or without an init (<init>)
-    Given I ran "docker run -d <init> --name app dockspec/busybox sleep 30"
-    When I ran "docker kill -s KILL app"
-    And I run "docker wait app"
+    Given I ran "docker run -d <init> --name <app> dockspec/busybox sleep 30"
+    When I ran "docker kill -s KILL <app>"
+    And I run "docker wait <app>"
     Then its output is "137"
 
     Examples:

@@ -16,29 +16,29 @@ Feature: A container's resources are limited by a cgroup of its own
   # expected '20' to equal 'max'".
   @req:isolation.cgroup-per-container
   Scenario: Each container gets a cgroup of its own, named after its id, with no limits unless asked
-    When I ran "docker run -d --name app dockspec/busybox sleep 30"
-    Then the cgroup of container "app" holds its PID 1 and is named after its full id
-    And the cgroup of container "app" sets no memory, process or CPU limit
+    When I ran "docker run -d --name <app> dockspec/busybox sleep 30"
+    Then the cgroup of container "<app>" holds its PID 1 and is named after its full id
+    And the cgroup of container "<app>" sets no memory, process or CPU limit
 
   # seen failing: ran it with --memory 32m → "…/memory.limit_in_bytes: expected '33554432' to equal
   # '67108864'" (the memory hierarchy's path was under the test runner's own memory cgroup).
   @req:isolation.cgroup-memory
   Scenario: --memory 64m becomes the memory limit of the container's cgroup
-    When I ran "docker run -d --memory 64m --name app dockspec/busybox sleep 30"
-    Then the cgroup of container "app" limits memory to 67108864 bytes
+    When I ran "docker run -d --memory 64m --name <app> dockspec/busybox sleep 30"
+    Then the cgroup of container "<app>" limits memory to 67108864 bytes
 
   # seen failing: expected 21 processes → "…/pids.max: expected '20' to equal '21'".
   @req:isolation.cgroup-pids
   Scenario: --pids-limit 20 becomes pids.max of the container's cgroup
-    When I ran "docker run -d --pids-limit 20 --name app dockspec/busybox sleep 30"
-    Then the cgroup of container "app" limits it to 20 processes
+    When I ran "docker run -d --pids-limit 20 --name <app> dockspec/busybox sleep 30"
+    Then the cgroup of container "<app>" limits it to 20 processes
 
   # seen failing: ran it with --cpus 1.5 → "…/cpu.cfs_quota_us: expected '150000' to equal '50000'".
   @req:isolation.cgroup-cpus
   Scenario: --cpus 0.5 becomes a CFS quota of half of each period
     Docker keeps the kernel's default period of 100 ms and sets the quota to the fraction of it.
-    When I ran "docker run -d --cpus 0.5 --name app dockspec/busybox sleep 30"
-    Then the cgroup of container "app" allows 50000 microseconds of CPU time every 100000 microseconds
+    When I ran "docker run -d --cpus 0.5 --name <app> dockspec/busybox sleep 30"
+    Then the cgroup of container "<app>" allows 50000 microseconds of CPU time every 100000 microseconds
 
   # seen failing: dropped --pids-limit 30 → "pids.current is 201, above 30" (all 200 sleeps ran);
   # and expected between 180 and 199 failed forks → "expected 172 to be within 180..199".
@@ -48,20 +48,20 @@ Feature: A container's resources are limited by a cgroup of its own
     interactive `sh -i` (a non-interactive shell exits at its first failed fork), and counts the
     "can't fork" errors. The kernel refuses every fork beyond the cgroup's pids.max, so no more
     than 30 processes ever exist in the container, while the host goes on starting processes.
-    When I ran "docker run -d --pids-limit 30 --name bomb dockspec/busybox sh -c 'for i in $(seq 200); do echo sleep 20 \&; done | sh -i >/dev/null 2>/tmp/err; n=0; while read l; do case $l in *fork*) n=$((n+1));; esac; done </tmp/err; echo forks failed: $n; exec sleep 20'"
-    Then the processes in the cgroup of container "bomb" never number more than 30, and the kernel refuses forks beyond that
+    When I ran "docker run -d --pids-limit 30 --name <bomb> dockspec/busybox sh -c 'for i in $(seq 200); do echo sleep 20 \&; done | sh -i >/dev/null 2>/tmp/err; n=0; while read l; do case $l in *fork*) n=$((n+1));; esac; done </tmp/err; echo forks failed: $n; exec sleep 20'"
+    Then the processes in the cgroup of container "<bomb>" never number more than 30, and the kernel refuses forks beyond that
     And the host can still start a process
-    And within 15 seconds container "bomb" reports between 100 and 199 failed forks
-    When I ran "docker rm -f bomb"
-    Then the cgroup that container "bomb" had is gone, and so are the processes that were in it
+    And within 15 seconds container "<bomb>" reports between 100 and 199 failed forks
+    When I ran "docker rm -f <bomb>"
+    Then the cgroup that container "<bomb>" had is gone, and so are the processes that were in it
 
   # seen failing: expected the limit "32MiB" → "limit in "316KiB / 64MiB": expected '64MiB' to
   # equal '32MiB'".
   @req:isolation.stats-memory
   Scenario: docker stats reports the container's memory use against its limit
     The engine reads these numbers from the container's cgroup (memory usage and limit).
-    When I ran "docker run -d --memory 64m --name app dockspec/busybox sleep 30"
-    And I run "docker stats --no-stream --format '{{.MemUsage}}' app"
+    When I ran "docker run -d --memory 64m --name <app> dockspec/busybox sleep 30"
+    And I run "docker stats --no-stream --format '{{.MemUsage}}' <app>"
     Then the command succeeds
     And its output is a memory use above zero out of "64MiB"
 
@@ -70,10 +70,10 @@ Feature: A container's resources are limited by a cgroup of its own
   # its cgroup: the freezer holds its processes in it).
   @req:isolation.cgroup-removed
   Scenario: The container's cgroup is removed with the container
-    When I ran "docker run -d --name app dockspec/busybox sleep 30"
-    Then the cgroup of container "app" holds its PID 1 and is named after its full id
-    When I ran "docker rm -f app"
-    Then the cgroup that container "app" had is gone, and so are the processes that were in it
+    When I ran "docker run -d --name <app> dockspec/busybox sleep 30"
+    Then the cgroup of container "<app>" holds its PID 1 and is named after its full id
+    When I ran "docker rm -f <app>"
+    Then the cgroup that container "<app>" had is gone, and so are the processes that were in it
 
   # seen failing: ran `docker pause app` instead of `docker stop` → the cgroup directories were
   # still there after 5 s.
@@ -81,8 +81,8 @@ Feature: A container's resources are limited by a cgroup of its own
   Scenario: The cgroup goes when the container stops, though the container itself stays
     The cgroup belongs to the container's running task, not to the container: the runtime deletes
     it when PID 1 has exited, while `docker ps -a` still lists the stopped container.
-    When I ran "docker run -d --name app dockspec/busybox sleep 30"
-    Then the cgroup of container "app" holds its PID 1 and is named after its full id
-    When I ran "docker stop -t 0 app"
-    Then the cgroup that container "app" had is gone, and so are the processes that were in it
-    And the container "app" is in state "exited"
+    When I ran "docker run -d --name <app> dockspec/busybox sleep 30"
+    Then the cgroup of container "<app>" holds its PID 1 and is named after its full id
+    When I ran "docker stop -t 0 <app>"
+    Then the cgroup that container "<app>" had is gone, and so are the processes that were in it
+    And the container "<app>" is in state "exited"

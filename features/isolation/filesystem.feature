@@ -12,25 +12,25 @@ Feature: --read-only makes the container's root filesystem read-only
   # seen failing: ran without --read-only → "docker exec app touch /x" exited 0.
   @req:isolation.read-only-rootfs
   Scenario: Under --read-only, writing to / and to /tmp fails, /dev/shm stays writable
-    When I ran "docker run -d --read-only --name app dockspec/busybox sleep 30"
-    And I run "docker exec app touch /x"
+    When I ran "docker run -d --read-only --name <app> dockspec/busybox sleep 30"
+    And I run "docker exec <app> touch /x"
     Then the command fails with exit code 1
     And its error says "Read-only file system"
-    When I run "docker exec app touch /tmp/x"
+    When I run "docker exec <app> touch /tmp/x"
     Then the command fails with exit code 1
     And its error says "Read-only file system"
-    When I run "docker exec app touch /dev/shm/x"
+    When I run "docker exec <app> touch /dev/shm/x"
     Then the command succeeds
 
   # seen failing: left out --tmpfs /tmp → "docker exec app touch /tmp/x" exited 1, "touch: /tmp/x:
   # Read-only file system".
   @req:isolation.read-only-tmpfs
   Scenario: --tmpfs /tmp gives a read-only container a writable /tmp, and the root stays read-only
-    When I ran "docker run -d --read-only --tmpfs /tmp --name app dockspec/busybox sleep 30"
-    And I run "docker exec app touch /tmp/x"
+    When I ran "docker run -d --read-only --tmpfs /tmp --name <app> dockspec/busybox sleep 30"
+    And I run "docker exec <app> touch /tmp/x"
     Then the command succeeds
-    When I run "docker exec app touch /x"
+    When I run "docker exec <app> touch /x"
     Then the command fails with exit code 1
-    When I run "docker exec app grep -E '^[^ ]+ / ' /proc/mounts"
+    When I run "docker exec <app> grep -E '^[^ ]+ / ' /proc/mounts"
     Then its output contains " / "
     And its output contains " ro,"

@@ -13,24 +13,24 @@ Feature: A container has a network stack of its own
   # equal [ 'eth0', 'eth1', 'lo' ]".
   @req:isolation.network-own-interfaces
   Scenario: Inside, the container has lo and eth0 with its own address, and not the host's bridge
-    When I ran "docker run -d --name app dockspec/busybox sleep 30"
-    And container "app" has a bridge address <app_ip>
-    Then the network interfaces inside container "app" are "lo, eth0"
-    When I run "docker exec app ip -o addr"
+    When I ran "docker run -d --name <app> dockspec/busybox sleep 30"
+    And container "<app>" has a bridge address <app_ip>
+    Then the network interfaces inside container "<app>" are "lo, eth0"
+    When I run "docker exec <app> ip -o addr"
     Then its output contains "lo    inet 127.0.0.1/8"
     And its output contains "eth0    inet <app_ip>/"
-    And eth0 inside container "app" is one end of a veth pair whose host end is attached to the engine's bridge
-    And the engine's bridge exists on the host but not inside container "app"
+    And eth0 inside container "<app>" is one end of a veth pair whose host end is attached to the engine's bridge
+    And the engine's bridge exists on the host but not inside container "<app>"
 
   # seen failing: dropped --network none → "interfaces inside app: expected [ 'eth0', 'lo' ] to
   # deeply equal [ 'lo' ]".
   @req:isolation.network-none
   Scenario: --network none leaves only the loopback interface
     The net namespace is still new (it is not the host's), but the engine puts no veth into it.
-    When I ran "docker run -d --network none --name app dockspec/busybox sleep 30"
-    Then the network interfaces inside container "app" are "lo"
-    And container "app" has namespaces of its own, unlike the host:
+    When I ran "docker run -d --network none --name <app> dockspec/busybox sleep 30"
+    Then the network interfaces inside container "<app>" are "lo"
+    And container "<app>" has namespaces of its own, unlike the host:
       | net |
-    When I run "docker exec app ip -o addr"
+    When I run "docker exec <app> ip -o addr"
     Then its output contains "inet 127.0.0.1/8"
     And its output does not contain "eth0"

@@ -11,8 +11,8 @@ Feature: Containers on the same bridge talk directly
   # seen failing: fetched port 81 instead of 80 → wget: can't connect to remote host: Connection refused.
   @req:proxy.bridge-direct
   Scenario: One container reaches another's port over the bridge without a proxy
-    Given I ran "docker run -d --name web_svr01 dockspec/busybox httpd -f -p 80 -h /www"
-    And I ran "docker run -d --name client dockspec/busybox sleep 30"
-    And container "web_svr01" has a bridge address <web_ip>
-    Then container "client" fetches http://<web_ip>:80/ and gets "dockspec busybox httpd"
+    Given I ran "docker run -d --name <web_svr01> dockspec/busybox httpd -f -p 80 -h /www"
+    And I ran "docker run -d --name <client> dockspec/busybox sleep 30"
+    And container "<web_svr01>" has a bridge address <web_ip>
+    Then container "<client>" fetches http://<web_ip>:80/ and gets "dockspec busybox httpd"
     And the engine has no docker-proxy process

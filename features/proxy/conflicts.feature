@@ -15,24 +15,24 @@ Feature: Who may take a host port
   Scenario: A second container cannot take a host port that is already published
     The common account says two proxies would race for the port. Docker refuses earlier: its port
     allocator rejects the duplicate before any proxy starts, and the first container keeps serving.
-    Given a container "web_svr01" publishing <port>:80
-    When I run "docker run -d -p <port>:90 --name web_svr02 dockspec/busybox httpd -f -p 90"
+    Given a container "<web_svr01>" publishing <port>:80
+    When I run "docker run -d -p <port>:90 --name <web_svr02> dockspec/busybox httpd -f -p 90"
     Then the command fails with exit code 125
-    And its error says "driver failed programming external connectivity on endpoint web_svr02"
+    And its error says "driver failed programming external connectivity on endpoint <web_svr02>"
     And its error says "Bind for 0.0.0.0:<port> failed: port is already allocated"
-    And the container "web_svr02" is in state "created"
+    And the container "<web_svr02>" is in state "created"
     And the engine has 2 docker-proxy processes
-    And an HTTP request to 127.0.0.1:<port> is still answered by "web_svr01"
+    And an HTTP request to 127.0.0.1:<port> is still answered by "<web_svr01>"
 
   # seen failing: expected 127.0.0.2:<port> to be served by web_svr01 → its proxy forwards to web_svr02's address.
   @req:proxy.same-port-two-addresses
   Scenario: The same port on two host addresses belongs to two containers
-    Given a container "web_svr01" publishing 127.0.0.1:<port>:80
-    And a container "web_svr02" publishing 127.0.0.2:<port>:80
+    Given a container "<web_svr01>" publishing 127.0.0.1:<port>:80
+    And a container "<web_svr02>" publishing 127.0.0.2:<port>:80
     Then a docker-proxy process listens on 127.0.0.1:<port>
     And a docker-proxy process listens on 127.0.0.2:<port>
-    And an HTTP request to 127.0.0.1:<port> is answered by "web_svr01"
-    And an HTTP request to 127.0.0.2:<port> is answered by "web_svr02"
+    And an HTTP request to 127.0.0.1:<port> is answered by "<web_svr01>"
+    And an HTTP request to 127.0.0.2:<port> is answered by "<web_svr02>"
 
   # seen failing: without the outside listener → docker run exited 0.
   @req:proxy.port-held-outside
@@ -40,8 +40,8 @@ Feature: Who may take a host port
     The allocator knows only the engine's own ports, so this run gets past it; the proxy's bind
     fails and the engine reports the proxy's error, with no proxy left running.
     Given a process outside the engine listens on 0.0.0.0:<port>
-    When I run "docker run -d -p <port>:80 --name web_svr01 dockspec/busybox httpd -f -p 80 -h /www"
+    When I run "docker run -d -p <port>:80 --name <web_svr01> dockspec/busybox httpd -f -p 80 -h /www"
     Then the command fails with exit code 125
     And its error says "Error starting userland proxy: listen tcp4 0.0.0.0:<port>: bind: address already in use"
-    And the container "web_svr01" is in state "created"
+    And the container "<web_svr01>" is in state "created"
     And the engine has no docker-proxy process

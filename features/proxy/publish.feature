@@ -13,7 +13,7 @@ Feature: docker-proxy carries a published port to the container
   # seen failing: ran it without -p → no docker-proxy listened on the port.
   @req:proxy.per-mapping
   Scenario: Publishing a port starts proxies, children of the engine daemon, that carry HTTP to the container
-    When I run "docker run -d -p <port>:80 --name web_svr01 dockspec/busybox httpd -f -p 80 -h /www"
+    When I run "docker run -d -p <port>:80 --name <web_svr01> dockspec/busybox httpd -f -p 80 -h /www"
     Then the command succeeds
     And a docker-proxy process listens on port <port>
     And the engine daemon is its parent
@@ -24,8 +24,8 @@ Feature: docker-proxy carries a published port to the container
   Scenario: One proxy per host address, with docker-proxy's flags naming both ends
     The common account draws one proxy per published port. Docker starts two: one for IPv4
     (0.0.0.0) and one for IPv6 (::), even though the bridge has no IPv6 address.
-    Given a container "web_svr01" publishing <port>:80
-    And container "web_svr01" has a bridge address <web_ip>
+    Given a container "<web_svr01>" publishing <port>:80
+    And container "<web_svr01>" has a bridge address <web_ip>
     Then the engine has 2 docker-proxy processes
     And a docker-proxy process listens on 0.0.0.0:<port>
     And its arguments are "-proto tcp -host-ip 0.0.0.0 -host-port <port> -container-ip <web_ip> -container-port 80"
@@ -35,17 +35,17 @@ Feature: docker-proxy carries a published port to the container
   # seen failing: added -p <port>:80 → the engine had 2 docker-proxy processes.
   @req:proxy.none-without-publish
   Scenario: A container without -p gets no proxy
-    When I ran "docker run -d --name web_svr01 dockspec/busybox httpd -f -p 80 -h /www"
-    Then PID 1 of container "web_svr01" is "httpd -f -p 80 -h /www"
+    When I ran "docker run -d --name <web_svr01> dockspec/busybox httpd -f -p 80 -h /www"
+    Then PID 1 of container "<web_svr01>" is "httpd -f -p 80 -h /www"
     But the engine has no docker-proxy process
 
   # seen failing: expected CLI 20.10's ":::<port>->80/tcp" → CLI 28 prints "[::]:<port>->80/tcp".
   @req:proxy.ps-shows-mapping
   Scenario: docker ps and docker port show the mapping for both host addresses
-    Given a container "web_svr01" publishing <port>:80
-    When I run "docker ps --format '{{.Names}} {{.Ports}}'"
-    Then its output is "web_svr01 0.0.0.0:<port>->80/tcp, [::]:<port>->80/tcp"
-    When I run "docker port web_svr01 80"
+    Given a container "<web_svr01>" publishing <port>:80
+    When I run "docker ps --filter name=^<web_svr01>$ --format '{{.Names}} {{.Ports}}'"
+    Then its output is "<web_svr01> 0.0.0.0:<port>->80/tcp, [::]:<port>->80/tcp"
+    When I run "docker port <web_svr01> 80"
     Then its output contains "0.0.0.0:<port>"
     And its output contains "[::]:<port>"
 
@@ -53,12 +53,12 @@ Feature: docker-proxy carries a published port to the container
   @req:proxy.stop-ends-proxies
   Scenario: Stopping the container ends its proxies and frees the host port; starting it brings them back
     httpd as PID 1 ignores SIGTERM, so a 1 s grace period keeps the stop short.
-    Given a container "web_svr01" publishing <port>:80
+    Given a container "<web_svr01>" publishing <port>:80
     And the engine has 2 docker-proxy processes
-    When I ran "docker stop -t 1 web_svr01"
+    When I ran "docker stop -t 1 <web_svr01>"
     Then the engine has no docker-proxy process
     And an HTTP request to 127.0.0.1:<port> is refused
     And port <port> is free on the host
-    When I ran "docker start web_svr01"
+    When I ran "docker start <web_svr01>"
     Then a docker-proxy process listens on port <port>
     And an HTTP request to 127.0.0.1:<port> is answered by the container

@@ -13,9 +13,9 @@ Feature: The OCI runtime is a command, not a daemon
     exits; the container's PID 1 is the shim's child.
     Given a running engine
     And the image "dockspec/busybox"
-    When I ran "docker run -d --name web_svr01 dockspec/busybox sleep 1000"
+    When I ran "docker run -d --name <web_svr01> dockspec/busybox sleep 1000"
     Then no runc process is left in the engine's process tree
-    And the parent of PID 1 of container "web_svr01" is a containerd-shim process
+    And the parent of PID 1 of container "<web_svr01>" is a containerd-shim process
 
   # seen failing: expecting "Default Runtime: crun" ("expected 'Client:…' to include 'Default
   # Runtime: crun'").
@@ -34,10 +34,10 @@ Feature: The OCI runtime is a command, not a daemon
     Given a runtime wrapper <logrunc> that records its arguments
     And a running engine started with "--add-runtime logrunc=<logrunc>"
     And the image "dockspec/busybox"
-    When I ran "docker run -d --runtime=logrunc --name web_svr01 dockspec/busybox sleep 1000"
+    When I ran "docker run -d --runtime=logrunc --name <web_svr01> dockspec/busybox sleep 1000"
     Then the wrapper <logrunc> recorded the commands "create, start"
     And no runc process is left in the engine's process tree
-    When I ran "docker stop -t 1 web_svr01"
+    When I ran "docker stop -t 1 <web_svr01>"
     Then the wrapper <logrunc> recorded the commands "create, start, kill, delete"
 
   # seen failing: expecting HostConfig.Runtime "runc" for wrapped01 ("expected 'logrunc' to equal
@@ -51,13 +51,13 @@ Feature: The OCI runtime is a command, not a daemon
     Given a runtime wrapper <logrunc> that records its arguments
     And a running engine started with "--add-runtime logrunc=<logrunc>"
     And the image "dockspec/busybox"
-    When I ran "docker run -d --name plain01 dockspec/busybox sleep 1000"
+    When I ran "docker run -d --name <plain01> dockspec/busybox sleep 1000"
     Then the wrapper <logrunc> recorded none of the commands "create, start, run, kill, delete"
-    When I run "docker inspect -f '{{.HostConfig.Runtime}}' plain01"
+    When I run "docker inspect -f '{{.HostConfig.Runtime}}' <plain01>"
     Then its output is "runc"
-    When I ran "docker run -d --runtime=logrunc --name wrapped01 dockspec/busybox sleep 1000"
+    When I ran "docker run -d --runtime=logrunc --name <wrapped01> dockspec/busybox sleep 1000"
     Then the wrapper <logrunc> recorded the commands "create, start"
-    When I run "docker inspect -f '{{.HostConfig.Runtime}}' wrapped01"
+    When I run "docker inspect -f '{{.HostConfig.Runtime}}' <wrapped01>"
     Then its output is "logrunc"
     When I run "docker info"
     Then the "Runtimes" line of its output lists "logrunc"
@@ -70,10 +70,10 @@ Feature: The OCI runtime is a command, not a daemon
     deviation of docker26).
     Given a running engine
     And the image "dockspec/busybox"
-    When I run "docker run --rm --name web_svr01 --runtime=nosuch dockspec/busybox true"
+    When I run "docker run --rm --name <web_svr01> --runtime=nosuch dockspec/busybox true"
     Then the command fails with exit code 125
     And its error says "Error response from daemon: Unknown runtime specified nosuch"
-    When I run "docker ps -a --filter name=web_svr01 --format '{{.Names}}'"
+    When I run "docker ps -a --filter name=<web_svr01> --format '{{.Names}}'"
     Then its output is ""
 
   # seen failing: setup broken, the engine started without "--default-runtime logrunc" ("the
@@ -83,9 +83,9 @@ Feature: The OCI runtime is a command, not a daemon
     Given a runtime wrapper <logrunc> that records its arguments
     And a running engine started with "--add-runtime logrunc=<logrunc> --default-runtime logrunc"
     And the image "dockspec/busybox"
-    When I ran "docker run -d --name web_svr01 dockspec/busybox sleep 1000"
+    When I ran "docker run -d --name <web_svr01> dockspec/busybox sleep 1000"
     Then the wrapper <logrunc> recorded the commands "create, start"
-    When I run "docker inspect -f '{{.HostConfig.Runtime}}' web_svr01"
+    When I run "docker inspect -f '{{.HostConfig.Runtime}}' <web_svr01>"
     Then its output is "logrunc"
     When I run "docker info"
     Then its output contains "Default Runtime: logrunc"

@@ -14,8 +14,8 @@ Feature: A shim per container keeps it alive without the daemons
     nearest subreaper): the shim's start step daemonizes it, so containerd can die and restart.
     Given a running engine
     And the image "dockspec/busybox"
-    When I run "docker run -d --name web_svr01 dockspec/busybox sleep 1000"
-    Then the parent of PID 1 of container "web_svr01" is a containerd-shim process
+    When I run "docker run -d --name <web_svr01> dockspec/busybox sleep 1000"
+    Then the parent of PID 1 of container "<web_svr01>" is a containerd-shim process
     And it is outside the engine daemon's process tree
 
   # seen failing: expecting 1 containerd-shim process for the two containers ("expected 2 to equal 1").
@@ -23,10 +23,10 @@ Feature: A shim per container keeps it alive without the daemons
   Scenario: Each container has a shim of its own
     Given a running engine
     And the image "dockspec/busybox"
-    When I ran "docker run -d --name web_svr01 dockspec/busybox sleep 1000"
-    And I ran "docker run -d --name web_svr02 dockspec/busybox sleep 1000"
+    When I ran "docker run -d --name <web_svr01> dockspec/busybox sleep 1000"
+    And I ran "docker run -d --name <web_svr02> dockspec/busybox sleep 1000"
     Then the engine has 2 containerd-shim processes
-    And the containers "web_svr01" and "web_svr02" have different shims
+    And the containers "<web_svr01>" and "<web_svr02>" have different shims
 
   # seen failing: expecting 127.0.0.1:<port> to be accepted during the outage ("expected
   # 'ECONNREFUSED' to equal 'accepted'": the proxy died with dockerd).
@@ -36,15 +36,15 @@ Feature: A shim per container keeps it alive without the daemons
     port's proxies; the container goes on serving on its own address.
     Given a running engine
     And the image "dockspec/busybox"
-    And I ran "docker run -d -p <port>:80 --name web_svr01 dockspec/busybox httpd -f -p 80 -h /www"
-    And a TCP connection to port 80 of container "web_svr01" is accepted
+    And I ran "docker run -d -p <port>:80 --name <web_svr01> dockspec/busybox httpd -f -p 80 -h /www"
+    And a TCP connection to port 80 of container "<web_svr01>" is accepted
     And a TCP connection to "127.0.0.1:<port>" is accepted
     When the engine daemon is killed with SIGKILL
     Then within 5 seconds the engine has no containerd process
     And within 5 seconds the engine has no docker-proxy process
-    And the PID 1 that container "web_svr01" had before the outage is still running, a child of the same shim
+    And the PID 1 that container "<web_svr01>" had before the outage is still running, a child of the same shim
     And a TCP connection to "127.0.0.1:<port>" is refused
-    And a TCP connection to port 80 of container "web_svr01" is accepted
+    And a TCP connection to port 80 of container "<web_svr01>" is accepted
 
   # seen failing: setup broken, the engine started without "--live-restore": after the restart
   # docker ps no longer lists web_svr01 as running ("expected '' to include 'web_svr01 Up'").
@@ -52,12 +52,12 @@ Feature: A shim per container keeps it alive without the daemons
   Scenario: After a restart with --live-restore the container is listed Up with the same PID
     Given a running engine started with "--live-restore"
     And the image "dockspec/busybox"
-    And I ran "docker run -d --name web_svr01 dockspec/busybox sleep 1000"
+    And I ran "docker run -d --name <web_svr01> dockspec/busybox sleep 1000"
     When the engine daemon is killed with SIGKILL
     And the engine is started again
-    And I run "docker ps --filter name=^web_svr01$ --format '{{.Names}} {{.Status}}'"
-    Then its output contains "web_svr01 Up"
-    And container "web_svr01" runs the same PID 1 as before the outage
+    And I run "docker ps --filter name=^<web_svr01>$ --format '{{.Names}} {{.Status}}'"
+    Then its output contains "<web_svr01> Up"
+    And container "<web_svr01>" runs the same PID 1 as before the outage
 
   # seen failing: setup broken, the engine started with "--live-restore": "gave up after 15000 ms
   # waiting for PID 1 of web_svr01 … and its shim … to be gone: still there: …".
@@ -67,12 +67,12 @@ Feature: A shim per container keeps it alive without the daemons
     stops it (SIGTERM, then SIGKILL after the stop timeout) before it serves the API.
     Given a running engine
     And the image "dockspec/busybox"
-    And I ran "docker run -d --name web_svr01 dockspec/busybox sh -c 'trap \"exit 0\" TERM; while true; do sleep 0.1; done'"
+    And I ran "docker run -d --name <web_svr01> dockspec/busybox sh -c 'trap \"exit 0\" TERM; while true; do sleep 0.1; done'"
     When the engine daemon is killed with SIGKILL
-    Then the PID 1 that container "web_svr01" had before the outage is still running, a child of the same shim
+    Then the PID 1 that container "<web_svr01>" had before the outage is still running, a child of the same shim
     When the engine is started again
-    Then the PID 1 that container "web_svr01" had before the outage is gone within 15 seconds, and so is its shim
-    And the container "web_svr01" is in state "exited"
+    Then the PID 1 that container "<web_svr01>" had before the outage is gone within 15 seconds, and so is its shim
+    And the container "<web_svr01>" is in state "exited"
 
   # seen failing: with the step requiring 10000 lines past the last one before the outage ("the logs
   # end at "line70""), and with a container counting in steps of 2, a gap ("line 2 of the logs is
@@ -85,12 +85,12 @@ Feature: A shim per container keeps it alive without the daemons
     container.
     Given a running engine started with "--live-restore"
     And the image "dockspec/busybox"
-    And I ran "docker run -d --name ticker01 dockspec/busybox sh -c 'i=0; while true; do echo line$i; i=$((i+1)); sleep 0.2; done'"
-    And the logs of container "ticker01" have reached "line3"
+    And I ran "docker run -d --name <ticker01> dockspec/busybox sh -c 'i=0; while true; do echo line$i; i=$((i+1)); sleep 0.2; done'"
+    And the logs of container "<ticker01>" have reached "line3"
     When the engine daemon is killed with SIGKILL
     And the daemons stay down for 2 seconds
     And the engine is started again
-    Then the logs of container "ticker01" count on from line0 with no line missing, past the outage
+    Then the logs of container "<ticker01>" count on from line0 with no line missing, past the outage
 
   # seen failing: expecting "0" from docker wait ("expected '7' to equal '0'").
   @req:shim.exit-status-kept @daemon-control
@@ -99,11 +99,11 @@ Feature: A shim per container keeps it alive without the daemons
     restarted engine learns the real code instead of marking the container as killed.
     Given a running engine started with "--live-restore"
     And the image "dockspec/busybox"
-    And I ran "docker run -d --name job01 dockspec/busybox sh -c 'sleep 3; exit 7'"
+    And I ran "docker run -d --name <job01> dockspec/busybox sh -c 'sleep 3; exit 7'"
     When the engine daemon is killed with SIGKILL
-    Then the PID 1 that container "job01" had before the outage exits within 10 seconds; its shim does not
+    Then the PID 1 that container "<job01>" had before the outage exits within 10 seconds; its shim does not
     When the engine is started again
-    And I run "docker wait job01"
+    And I run "docker wait <job01>"
     Then its output is "7"
-    When I run "docker inspect -f '{{.State.ExitCode}}' job01"
+    When I run "docker inspect -f '{{.State.ExitCode}}' <job01>"
     Then its output is "7"

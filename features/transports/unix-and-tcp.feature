@@ -45,12 +45,12 @@ Feature: The docker client reaches the daemon at the addresses given with -H
     # seen failing: expecting "web_other" through <port2>: "expected 'web_one' to equal 'web_other'".
     Given a running engine with the listeners "-H unix://<sock> -H tcp://127.0.0.1:<port1> -H tcp://127.0.0.1:<port2>"
     And the image "dockspec/busybox"
-    When I run "DOCKER_HOST=tcp://127.0.0.1:<port1> docker create --name web_one dockspec/busybox true"
+    When I run "DOCKER_HOST=tcp://127.0.0.1:<port1> docker create --name <web_one> dockspec/busybox true"
     Then the command succeeds
     When I run "DOCKER_HOST=tcp://127.0.0.1:<port2> docker ps -a --format '{{.Names}}'"
-    Then its output is "web_one"
+    Then its output is "<web_one>"
     When I run "DOCKER_HOST=unix://<sock> docker ps -a --format '{{.Names}}'"
-    Then its output is "web_one"
+    Then its output is "<web_one>"
     And "docker info --format '{{.ID}}'" prints the same through each of these DOCKER_HOST values:
       | unix://<sock>           |
       | tcp://127.0.0.1:<port1> |

@@ -5,6 +5,7 @@ import { DockspecWorld } from './world.js';
 import { imageTarball } from './test-image.js';
 import { releaseAllOwnedBy } from './resources.js';
 import { sweepOrphanedEngines } from './targets/sweeper.js';
+import { attachedEngines } from './targets/attached-engine.js';
 
 // Steps carry their own, shorter deadlines; this one only catches a step that hangs outright.
 setDefaultTimeout(Number(process.env.DOCKSPEC_STEP_TIMEOUT_MS ?? 120000));
@@ -16,10 +17,15 @@ BeforeAll(async function () {
 
 Before({ tags: '@daemon-control' }, function (this: DockspecWorld) {
   if (this.attached) {
-    this.attach(`skipped: the docker target is attached to ${process.env.DOCKER_HOST}; this scenario must start, stop or kill the daemon`, 'text/plain');
-    return 'skipped';
+    return this.skipNotControlled('this scenario must start, stop or kill the daemon');
   }
   return undefined;
+});
+
+// On an attached engine, the scenario's suffix is on disk before anything is created with it, so
+// that a sweep after a killed worker finds what it made.
+Before(function (this: DockspecWorld) {
+  this.attachedEngine?.beginScenario(this.suffix);
 });
 
 After({ timeout: 120000 }, async function (this: DockspecWorld, { result }) {
@@ -44,10 +50,17 @@ After({ timeout: 120000 }, async function (this: DockspecWorld, { result }) {
     }
     problems.push(...(await e.cleanup()));
   }
+  // On an attached engine, exactly what carries this scenario's suffix goes: its containers (with
+  // their anonymous volumes) and networks. The owner's and other scenarios' objects are not touched.
+  if (this.attachedEngine && !this.engines.length) problems.push(...(await this.attachedEngine.endScenario(this.suffix)));
   this.releasePorts();
   if (problems.length) throw new Error(`the scenario left things behind:\n${problems.join('\n')}`);
 });
 
-AfterAll(function () {
+AfterAll({ timeout: 120000 }, async function () {
   releaseAllOwnedBy();
+  // The last worker done with an attached engine removes the test image, unless it was there before.
+  const problems = (await Promise.all(attachedEngines().map((e) => e.release()))).flat();
+  for (const e of attachedEngines()) e.host.close?.();
+  if (problems.length) throw new Error(`the run left things on the attached engine:\n${problems.join('\n')}`);
 });

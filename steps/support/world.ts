@@ -5,11 +5,14 @@ import { getTarget, Target } from './targets/index.js';
 import { ManagedEngine } from './targets/managed-engine.js';
 import { EngineOptions, Role, ROLES } from './targets/types.js';
 import { engineProcesses } from './targets/sweeper.js';
+import { AttachedEngine, attachedEngine, LABEL, Owned } from './targets/attached-engine.js';
+import { HostView, localHost } from './targets/host-view.js';
 import { CommandResult, runCommand } from './run-command.js';
-import { freePort, release } from './resources.js';
+import { freePort, release, shortId } from './resources.js';
 import { imageTarball, TEST_IMAGE } from './test-image.js';
+import { NOT_CONTROLLED } from '../../reports/run-info.js';
 import { SNAPSHOT_MEDIA_TYPE, SnapshotProcess, ProcessSnapshot } from '../../lib/process-snapshot.js';
-import { listProcesses, ProcessInfo, processName, tcpListeners, socketInodes } from '../../lib/proc.js';
+import { descendantsOf, listProcesses, ProcessInfo, processName, tcpListeners, socketInodes } from '../../lib/proc.js';
 
 export interface DockspecParameters {
   target: string;
@@ -31,16 +34,46 @@ export class DockspecWorld extends World<DockspecParameters> {
   private readonly imported = new Set<ManagedEngine | 'attached'>();
   /** environment that every later command of the scenario gets (e.g. PATH with an ssh wrapper) */
   readonly clientEnv: NodeJS.ProcessEnv = {};
-  /** containers that existed before the scenario, on an attached engine */
-  attachedBaseline?: Set<string>;
+  /**
+   * Ends every name this scenario gives (`--name <app>` → app-dsp1a2b3c4d): scenarios that share
+   * an engine (attached mode, parallel workers) never collide, and the After hook removes exactly
+   * what carries it.
+   */
+  readonly suffix = `dsp${shortId()}`;
+  /** the engine DOCKER_HOST names, when the target is attached to it */
+  readonly attachedEngine?: AttachedEngine;
+  private ownedCache?: Owned;
 
   constructor(options: IWorldOptions<DockspecParameters>) {
     super(options);
     this.target = getTarget(options.parameters.target ?? 'reference');
+    if (this.target.info.mode === 'attached') this.attachedEngine = attachedEngine(process.env.DOCKER_HOST!, this.target.info.roleNames);
   }
 
   get attached(): boolean {
     return this.target.info.mode === 'attached';
+  }
+
+  /** The machine the engine runs on, as process-observing steps read it (through ssh for ssh://). */
+  get host(): HostView {
+    return this.attachedEngine?.host ?? localHost;
+  }
+
+  /** Skip the scenario: the engine is attached, and this would need to start or reconfigure it. */
+  skipNotControlled(why: string): 'skipped' {
+    this.attach(`skipped: ${NOT_CONTROLLED}: it is attached through ${process.env.DOCKER_HOST}, and ${why}`, 'text/plain');
+    return 'skipped';
+  }
+
+  /**
+   * For steps that read the engine's host in ways only this machine allows (its network, its
+   * files by inode, its cgroup tree sampled every few milliseconds): 'skipped', with the reason
+   * attached, when the engine runs elsewhere.
+   */
+  skipUnlessLocalHost(what: string): 'skipped' | undefined {
+    if (this.host.local) return undefined;
+    this.attach(`skipped: the engine runs on ${this.host.description}; this step ${what}, which dockspec does only on the machine it runs on`, 'text/plain');
+    return 'skipped';
   }
 
   /** The engine under test; a step that needs one it cannot have fails with a clear message. */
@@ -96,13 +129,23 @@ export class DockspecWorld extends World<DockspecParameters> {
     if (name.replace(/:latest$/, '') !== TEST_IMAGE.replace(/:latest$/, '')) {
       throw new Error(`only the test image ${TEST_IMAGE} can be provided (no registry access); got ${name}`);
     }
-    const r = await this.run(`docker import ${imageTarball()} ${TEST_IMAGE}`, 120000);
-    if (r.exitCode !== 0) throw new Error(`docker import failed (${r.exitCode}): ${r.stderr}`);
+    // Labelled, so that every container made from it carries the label too (`docker ps --filter label=io.dockspec`).
+    const importImage = async () => {
+      const r = await this.run(`docker import --change 'LABEL ${LABEL}=test-image' ${imageTarball()} ${TEST_IMAGE}`, 120000);
+      if (r.exitCode !== 0) throw new Error(`docker import failed (${r.exitCode}): ${r.stderr}`);
+    };
+    // An attached engine gets it once per run, whichever worker asks first (attached-engine.ts).
+    if (this.attachedEngine && !this.engines.length) await this.attachedEngine.ensureImage(TEST_IMAGE, importImage);
+    else await importImage();
     this.imported.add(key);
   }
 
-  /** Replace <name> placeholders; <port>, <port2>, <hostport>… get a free port on first use. */
+  /**
+   * Replace <name> placeholders; <port>, <port2>, <hostport>… get a free port on first use, and a
+   * placeholder given to `--name` (`--name <app>`) a name of this scenario's own on first use.
+   */
   async resolve(text: string): Promise<string> {
+    for (const m of text.matchAll(/--name[ =]<([a-z][a-z0-9_]*)>/g)) this.containerName(m[1]);
     const names = [...text.matchAll(/<([a-z][a-z0-9_]*)>/g)].map((m) => m[1]);
     for (const name of names) {
       if (this.vars.has(name)) continue;
@@ -117,7 +160,18 @@ export class DockspecWorld extends World<DockspecParameters> {
     return text.replace(/<([a-z][a-z0-9_]*)>/g, (_, n: string) => this.vars.get(n)!);
   }
 
+  /** The scenario's own name for `base` (a placeholder's name): base-<suffix>, made on first use. */
+  containerName(base: string): string {
+    if (!this.vars.has(base)) {
+      this.vars.set(base, `${base}-${this.suffix}`);
+      this.attachedEngine?.beginScenario(this.suffix);
+    }
+    return this.vars.get(base)!;
+  }
+
   async run(command: string, timeoutMs = 60000, extraEnv: NodeJS.ProcessEnv = {}, input?: string): Promise<CommandResult> {
+    // Any command may create or remove containers: what the scenario owns is looked up again.
+    this.ownedCache = undefined;
     const result = await runCommand(command, this.commandEnv(extraEnv), timeoutMs, input);
     this.attach(
       `$ ${command}\n[exit ${result.exitCode}${result.timedOut ? ', killed at its deadline' : ''}, ${result.durationMs} ms]\n` +
@@ -142,9 +196,44 @@ export class DockspecWorld extends World<DockspecParameters> {
     return pid;
   }
 
-  /** The engine's processes (daemons, shims, containers, proxies) as the kernel shows them. */
-  engineProcesses(all: ProcessInfo[] = listProcesses()): ProcessInfo[] {
+  /** Every process on the engine's host (this machine's /proc, or the remote one's through ssh). */
+  listProcesses(): Promise<ProcessInfo[]> {
+    return this.host.listProcesses();
+  }
+
+  /**
+   * The engine's processes (daemons, shims, containers, proxies) as the kernel shows them. On a
+   * managed engine that is everything the engine runs; on an attached one, shared with its owner
+   * and other scenarios, the daemons and what belongs to this scenario's containers and ports.
+   */
+  async engineProcesses(all?: ProcessInfo[]): Promise<ProcessInfo[]> {
+    const procs = all ?? (await this.listProcesses());
+    if (this.engines.length || !this.attachedEngine) return this.managedProcesses(procs);
+    this.ownedCache ??= await this.attachedEngine.owned(this.suffix, [...this.claimedPorts]);
+    return this.attachedEngine.processes(this.ownedCache, procs);
+  }
+
+  private managedProcesses(all: ProcessInfo[]): ProcessInfo[] {
     return this.engines.flatMap((e) => engineProcesses(e.record, all));
+  }
+
+  /** The pid of the engine daemon (on the engine's host). */
+  async daemonPid(): Promise<number> {
+    if (this.engines.length || !this.attachedEngine) return this.engine.daemonPid;
+    return this.attachedEngine.daemonPid();
+  }
+
+  /** The engine daemon and everything below it. */
+  async daemonTree(all?: ProcessInfo[]): Promise<Set<number>> {
+    const pid = await this.daemonPid();
+    const procs = all ?? (await this.listProcesses());
+    return new Set([pid, ...descendantsOf(pid, procs).map((p) => p.pid)]);
+  }
+
+  /** The bridge of the engine's default network and its subnet (CIDR). */
+  async bridge(): Promise<{ name: string; subnet: string }> {
+    if (this.engines.length || !this.attachedEngine) return { name: this.engine.bridge, subnet: this.engine.subnet.network };
+    return this.attachedEngine.bridge();
   }
 
   roleOf(p: ProcessInfo): Role | undefined {
@@ -153,15 +242,15 @@ export class DockspecWorld extends World<DockspecParameters> {
   }
 
   /** Processes of the engine playing a role, e.g. every docker-proxy. */
-  processesOfRole(role: Role, all: ProcessInfo[] = listProcesses()): ProcessInfo[] {
-    return this.engineProcesses(all).filter((p) => this.roleOf(p) === role);
+  async processesOfRole(role: Role, all?: ProcessInfo[]): Promise<ProcessInfo[]> {
+    return (await this.engineProcesses(all)).filter((p) => this.roleOf(p) === role);
   }
 
   snapshot(label: string): ProcessSnapshot | undefined {
     if (!this.engines.length) return undefined;
     const all = listProcesses();
     const listeners = tcpListeners();
-    const procs = this.engineProcesses(all).map((p): SnapshotProcess => {
+    const procs = this.managedProcesses(all).map((p): SnapshotProcess => {
       const inodes = socketInodes(p.pid);
       return {
         pid: p.pid,

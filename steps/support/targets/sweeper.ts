@@ -277,5 +277,9 @@ export async function sweepOrphanedEngines(): Promise<number> {
     await sweepEngine(rec);
     n++;
   }
+  // Attached engines (DOCKER_HOST): the objects of scenarios whose worker is gone, and the test image
+  // of a run none of whose workers is left. Imported here, not at the top: it imports this module.
+  const { sweepAttachedEngines } = await import('./attached-engine.js');
+  n += await sweepAttachedEngines();
   return n;
 }
