@@ -18,7 +18,7 @@ trap cleanup EXIT
 
 # What the suite needs on a host (as .ci/run installs it), without chromium, plus apparmor: the
 # guest kernel has AppArmor on and without the package every `docker run` fails.
-packages=systemd,systemd-sysv,udev,kmod,iproute2,iptables,procps,util-linux,ca-certificates
+packages=systemd,systemd-sysv,udev,kmod,initramfs-tools,iproute2,iptables,procps,util-linux,ca-certificates
 packages+=,busybox-static,docker.io,containerd,runc,tini,curl,openssl,apparmor
 packages+=,openssh-server,openssh-client,gcc,libc6-dev,git
 
@@ -29,19 +29,22 @@ debootstrap --variant=minbase --include="$packages" bookworm "$R" "$mirror" >"$w
 # No service may start inside the chroot while packages install.
 printf '#!/bin/sh\nexit 101\n' >"$R/usr/sbin/policy-rc.d"
 chmod 755 "$R/usr/sbin/policy-rc.d"
+# The initramfs needs only what reaches the root disk and the share (virtio, ext4, 9p): set before
+# the kernel's package builds it.
 printf 'virtio_pci\nvirtio_blk\next4\n9pnet_virtio\n9p\n' >>"$R/etc/initramfs-tools/modules"
+sed -i 's/^MODULES=.*/MODULES=list/' "$R/etc/initramfs-tools/initramfs.conf"
 echo "guest image: kernel and initramfs"
 mount -t proc proc "$R/proc"
-chroot "$R" apt-get install -y --no-install-recommends linux-image-amd64 initramfs-tools >"$work/kernel.log" 2>&1 \
+chroot "$R" apt-get install -y --no-install-recommends linux-image-amd64 >"$work/kernel.log" 2>&1 \
   || { tail -n 30 "$work/kernel.log"; exit 1; }
 kver=$(ls "$R/lib/modules" | sort -V | tail -n 1)
-sed -i 's/^MODULES=.*/MODULES=list/' "$R/etc/initramfs-tools/initramfs.conf"
-chroot "$R" mkinitramfs -o /tmp/initrd.img "$kver"
+[ -f "$R/boot/initrd.img-$kver" ] || chroot "$R" mkinitramfs -o "/boot/initrd.img-$kver" "$kver"
 cp "$R/boot/vmlinuz-$kver" "$out/vmlinuz"
-cp "$R/tmp/initrd.img" "$out/initrd.img"
+cp "$R/boot/initrd.img-$kver" "$out/initrd.img"
 umount "$R/proc"
-rm -f "$R/usr/sbin/policy-rc.d" "$R/tmp/initrd.img"
+rm -f "$R/usr/sbin/policy-rc.d"
 chroot "$R" apt-get clean
+rm -rf "$R"/var/lib/apt/lists/*
 
 echo "guest image: configuration"
 echo dockspec-vm >"$R/etc/hostname"

@@ -9,9 +9,11 @@ function shellQuote(s: string): string {
 }
 
 export function guestRunScript(o: { timeScale: string; env: NodeJS.ProcessEnv }): string {
-  // The run's own DOCKSPEC_* settings go along (DOCKSPEC_PARALLEL, DOCKSPEC_TEST_ARGS, …), not the VM's.
+  // The run's own DOCKSPEC_* settings go along (DOCKSPEC_PARALLEL, DOCKSPEC_TEST_ARGS, …), not the
+  // VM's, and not the host's name or paths: the guest is another host with its own report column.
+  const own = new Set(['DOCKSPEC_TIME_SCALE', 'DOCKSPEC_HOST', 'DOCKSPEC_WORKDIR']);
   const passed = Object.entries(o.env)
-    .filter(([k, v]) => k.startsWith('DOCKSPEC_') && !k.startsWith('DOCKSPEC_VM_') && k !== 'DOCKSPEC_TIME_SCALE' && v !== undefined)
+    .filter(([k, v]) => k.startsWith('DOCKSPEC_') && !k.startsWith('DOCKSPEC_VM_') && !own.has(k) && v !== undefined)
     .map(([k, v]) => `export ${k}=${shellQuote(v!)}\n`)
     .join('');
   return `export PATH=/opt/dockspec/node/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin

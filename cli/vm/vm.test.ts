@@ -12,10 +12,10 @@ test('the guest comes from the main archive apt names, not the security one or a
 });
 
 test('the guest script passes the run\'s DOCKSPEC_ settings quoted, not the VM\'s own', () => {
-  const s = guestRunScript({ timeScale: '10', env: { DOCKSPEC_TEST_ARGS: "--tags '@isolation'", DOCKSPEC_VM_CACHE: '/c', DOCKSPEC_TIME_SCALE: '3', HOME: '/h' } });
+  const s = guestRunScript({ timeScale: '10', env: { DOCKSPEC_TEST_ARGS: "--tags '@isolation'", DOCKSPEC_VM_CACHE: '/c', DOCKSPEC_TIME_SCALE: '3', DOCKSPEC_HOST: 'ci-1', HOME: '/h' } });
   assert.match(s, /^export DOCKSPEC_TEST_ARGS='--tags '\\''@isolation'\\'''$/m);
   assert.match(s, /^export DOCKSPEC_TIME_SCALE='10'$/m);
-  assert.doesNotMatch(s, /DOCKSPEC_VM_CACHE|\/h\b/);
+  assert.doesNotMatch(s, /DOCKSPEC_VM_CACHE|DOCKSPEC_HOST|\/h\b/);
   assert.match(s, /^bash \/share\/command.sh$/m);
 });
 
