@@ -6,7 +6,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from './run.js';
-import { ensureImage } from './vm/image.js';
+import { ensureImage, GuestImage } from './vm/image.js';
 import { chooseAccel } from './vm/accel.js';
 import { checkoutRoot, makeCheckoutDisk } from './vm/checkout-disk.js';
 import { bootAndRun } from './vm/guest.js';
@@ -53,16 +53,37 @@ export async function vmMain(argv: string[]): Promise<number> {
   const command = words.length ? words.join(' ') : DEFAULT_VM_COMMAND;
   const checkout = checkoutRoot(process.cwd(), PROJECT_ROOT);
 
-  const image = await ensureImage(join(PROJECT_ROOT, 'vm', 'guest-image.sh'), Boolean(values.rebuild));
-  const accel = chooseAccel();
+  // A signal before the boot (bootAndRun handles its own) ends the call once the step at hand
+  // returns, with the temporary files removed; a terminal's Ctrl-C also reaches the step's child.
+  let stopSignal: NodeJS.Signals | undefined;
+  // signal handlers run from the event loop: let it turn before asking
+  const stopped = async () => {
+    await new Promise((r) => setImmediate(r));
+    return stopSignal !== undefined;
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    stopSignal = signal;
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const sig of signals) process.on(sig, onSignal);
   const runDir = mkdtempSync(join(tmpdir(), 'dockspec-vm-'));
   try {
+    let image: GuestImage;
+    try {
+      image = await ensureImage(join(PROJECT_ROOT, 'vm', 'guest-image.sh'), Boolean(values.rebuild));
+    } catch (err) {
+      say((err as Error).message);
+      return stopSignal ? 130 : 125;
+    }
+    if (await stopped()) return 130;
+    const accel = chooseAccel();
     const share = join(runDir, 'share');
     mkdirSync(share);
     const disk = join(runDir, 'checkout.img');
     let t = Date.now();
     const staged = makeCheckoutDisk(checkout, join(runDir, 'staging'), disk);
     rmSync(join(runDir, 'staging'), { recursive: true, force: true });
+    if (await stopped()) return 130;
     say(`copied ${checkout} (${staged.checkoutMiB} MiB) and ${process.execPath} ${process.version}${staged.npm ? ' with npm' : ''} into the guest's disk in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     writeFileSync(join(share, 'command.sh'), command + '\n');
     const timeScale = timeScaleFor(accel);
@@ -75,7 +96,7 @@ export async function vmMain(argv: string[]): Promise<number> {
       image, accel, cpus: cpuCount, memoryMiB, share, checkoutDisk: disk,
       serialLog: join(runDir, 'serial.log'), timeoutMs: timeoutS * 1000,
     });
-    say(`guest powered off after ${result.seconds.toFixed(0)} s${result.exitCode !== undefined ? `; COMMAND exited ${result.exitCode}` : ''}`);
+    say(`guest ${result.exitCode !== undefined ? 'powered off' : 'stopped'} after ${result.seconds.toFixed(0)} s${result.exitCode !== undefined ? `; COMMAND exited ${result.exitCode}` : ''}`);
     const reports = join(share, 'reports');
     if (existsSync(reports)) {
       const dest = join(checkout, 'reports', 'out', 'vm');
@@ -94,6 +115,7 @@ export async function vmMain(argv: string[]): Promise<number> {
     }
     return result.exitCode;
   } finally {
+    for (const sig of signals) process.off(sig, onSignal);
     rmSync(runDir, { recursive: true, force: true });
   }
 }
