@@ -13,8 +13,9 @@ import { command as installDeps } from './install-deps.js';
 import { command as report } from './report.js';
 import { command as mutate } from './mutate.js';
 import { command as soak } from './soak.js';
+import { command as vm } from './vm.js';
 
-const COMMANDS: Command[] = [run, list, doctor, installDeps, report, mutate, soak];
+const COMMANDS: Command[] = [run, list, doctor, installDeps, report, mutate, soak, vm];
 
 const EXIT_CODES = `Exit codes: 0 all selected scenarios passed (or were expected deviations); 1 failures or
 missing requirements; 2 usage error; 130 interrupted.

@@ -6,9 +6,10 @@ import { imageTarball } from './test-image.js';
 import { releaseAllOwnedBy } from './resources.js';
 import { sweepOrphanedEngines } from './targets/sweeper.js';
 import { attachedEngines } from './targets/attached-engine.js';
+import { scaled } from '../../lib/time-scale.js';
 
 // Steps carry their own, shorter deadlines; this one only catches a step that hangs outright.
-setDefaultTimeout(Number(process.env.DOCKSPEC_STEP_TIMEOUT_MS ?? 120000));
+setDefaultTimeout(scaled(Number(process.env.DOCKSPEC_STEP_TIMEOUT_MS ?? 120000)));
 
 BeforeAll(async function () {
   imageTarball();
@@ -28,7 +29,7 @@ Before(function (this: DockspecWorld) {
   this.attachedEngine?.beginScenario(this.suffix);
 });
 
-After({ timeout: 120000 }, async function (this: DockspecWorld, { result }) {
+After({ timeout: scaled(120000) }, async function (this: DockspecWorld, { result }) {
   const problems: string[] = [];
   if (this.engines.some((e) => e.running)) this.snapshot('at the end of the scenario');
   if (result?.status === Status.FAILED) {

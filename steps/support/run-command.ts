@@ -3,6 +3,7 @@
 // (a `docker run` that hangs takes its `docker` client and any pipe partners with it).
 import { constants } from 'node:os';
 import { execa } from 'execa';
+import { scaled } from '../../lib/time-scale.js';
 
 export interface CommandResult {
   command: string;
@@ -14,6 +15,7 @@ export interface CommandResult {
 }
 
 export async function runCommand(command: string, env: NodeJS.ProcessEnv, timeoutMs = 60000, input?: string): Promise<CommandResult> {
+  timeoutMs = scaled(timeoutMs);
   const started = Date.now();
   const r = await execa('bash', ['-c', command], {
     env,
