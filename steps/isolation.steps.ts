@@ -38,7 +38,7 @@ import { Before, Then } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { DockspecWorld } from './support/world.js';
 import { eventually } from './support/run-command.js';
 import { isAlive, readProcess, ProcessInfo } from '../lib/proc.js';
@@ -446,7 +446,7 @@ Then('its output is a memory use above zero out of {string}', function (this: Do
 
 /**
  * A relative --cgroup-parent is created below the cgroup the daemon was started in, in each
- * hierarchy. Where the test runner is not at a hierarchy's root (here: memory, under the session's
+ * hierarchy (on cgroup v2 below that cgroup's parent). Where the test runner is not at a hierarchy's root (here: memory, under the session's
  * own cgroup), the engine sweep, which looks only at /sys/fs/cgroup/<controller>/<parent>, misses
  * it; remove it here once the engine's containers are gone.
  */
@@ -455,6 +455,9 @@ function parentCgroupDirs(parent: string): string[] {
   const out = new Set<string>();
   for (const dir of own.dirs.values()) out.add(join(dir, parent));
   for (const h of hierarchies()) out.add(join(h.mountPoint, parent));
+  // cgroup v2: the runtime puts a relative path one level up, beside its own cgroup.
+  const v2 = own.dirs.get('');
+  if (unifiedMode() && v2 && v2 !== '/sys/fs/cgroup') out.add(join(dirname(v2), parent));
   return [...out].filter((d) => existsSync(d));
 }
 

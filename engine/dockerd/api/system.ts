@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import type { Router } from './router.js';
 import type { Daemon } from '../daemon.js';
 import { API_VERSION, ENGINE_VERSION, GIT_COMMIT, MIN_API_VERSION } from '../version.js';
+import { cgroupVersion } from '../stats.js';
 
 function run(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve) => {
@@ -146,7 +147,7 @@ export function systemRoutes(r: Router, d: Daemon): void {
       SystemTime: new Date().toISOString(),
       LoggingDriver: 'json-file',
       CgroupDriver: 'cgroupfs',
-      CgroupVersion: fs.existsSync('/sys/fs/cgroup/cgroup.controllers') ? '2' : '1',
+      CgroupVersion: cgroupVersion(),
       NEventsListener: 0,
       KernelVersion: kernelVersion(),
       OperatingSystem: osPretty,
