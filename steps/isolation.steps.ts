@@ -29,6 +29,8 @@
 //   within N seconds container "X" reports between A and B failed forks    `forks failed: K` in docker logs
 //   the host can still start a process
 //   its output is a memory use above zero out of "LIMIT"          `docker stats --format '{{.MemUsage}}'`
+//   inside container "X", every line of /proc/self/cgroup names the root "/"
+//                     `docker exec X cat /proc/self/cgroup`: a cgroup namespace rooted at its cgroup
 // Cgroup directories are found as a person would: the lines of /proc/<pid>/cgroup, each mapped to
 // where that hierarchy is mounted (/proc/self/mountinfo). cgroup v2 (unified, when
 // /sys/fs/cgroup/cgroup.controllers exists) uses the unified file names.
@@ -422,6 +424,14 @@ Then('the host can still start a process', async function (this: DockspecWorld) 
   await new Promise<void>((resolve, reject) => {
     execFile('true', [], { timeout: 5000 }, (err) => (err ? reject(new Error(`the host could not run "true": ${err.message}`)) : resolve()));
   });
+});
+
+Then('inside container {string}, every line of \\/proc\\/self\\/cgroup names the root {string}', async function (this: DockspecWorld, name: string, root: string) {
+  const text = await this.must(`docker exec ${name} cat /proc/self/cgroup`);
+  this.attach(text, 'text/plain');
+  const lines = text.split('\n').filter(Boolean);
+  expect(lines, 'lines of /proc/self/cgroup').to.not.be.empty;
+  for (const line of lines) expect(line.slice(line.indexOf(':', line.indexOf(':') + 1) + 1), line).to.equal(root);
 });
 
 // --- docker stats -------------------------------------------------------------------------------
