@@ -10,6 +10,7 @@ import { availableTargets, run, PROJECT_ROOT } from './run.js';
 import { TargetName } from './requirements.js';
 import { report, REPORT_HELP } from './report.js';
 import { mutate, MUTATE_HELP } from './mutate.js';
+import { vmMain, VM_HELP } from './vm.js';
 
 const HELP = `dockspec: Docker's process architecture as executable scenarios
 
@@ -23,7 +24,7 @@ Usage:
       Check what the targets need; exit 1 when something is missing.
   dockspec install-deps [--target reference|docker|all] [--dry-run]
       Install the missing Debian packages with apt-get (root on Debian/Ubuntu), or print the command.
-${REPORT_HELP}${MUTATE_HELP}  dockspec soak [--iterations N] [--seconds S] [--seed X] [--workers W] [--kill dockerd,containerd,shim]
+${REPORT_HELP}${MUTATE_HELP}${VM_HELP}  dockspec soak [--iterations N] [--seconds S] [--seed X] [--workers W] [--kill dockerd,containerd,shim]
       Crash-safety soak on the reference engine: container lifecycles while ref-dockerd,
       ref-containerd and shims are killed; prints its figures, exit 1 on a lost container or a leak.
   dockspec help
@@ -54,6 +55,8 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'report') return report(rest);
   // `soak` takes its own flags (robustness/soak.ts)
   if (command === 'soak') return (await import('../robustness/soak.js')).soakMain(rest);
+  // `vm` takes COMMAND… after `--` and its own flags (cli/vm.ts)
+  if (command === 'vm') return vmMain(rest);
   const dashdash = rest.indexOf('--');
   const own = dashdash >= 0 ? rest.slice(0, dashdash) : rest;
   const extra = dashdash >= 0 ? rest.slice(dashdash + 1) : [];

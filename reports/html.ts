@@ -41,7 +41,7 @@ function columnHeader(col: Column, i: number): string {
   ).join('');
   const facts = [
     ['engine', col.engineVersion],
-    ['host', col.host + (col.mode === 'attached' ? ` (attached${col.dockerHost ? ` via ${col.dockerHost}` : ''})` : '')],
+    ['host', col.host + (col.cgroup ? ` · cgroup ${col.cgroup}` : '') + (col.mode === 'attached' ? ` (attached${col.dockerHost ? ` via ${col.dockerHost}` : ''})` : '')],
     ['run', date(col.startedAt) + (col.shards.length ? ` · shards ${col.shards.sort().join(', ')}` : '') + (col.files.length > 1 ? ` · ${col.files.length} message files` : '')],
   ];
   if (col.commits.length) facts.push(['dockspec', col.commits.join(', ')]);
@@ -300,7 +300,7 @@ export function renderHtml(m: Matrix, title = 'dockspec conformance report'): st
     if (o) totals[o] = (totals[o] ?? 0) + 1;
   }
   const differing = m.rows.filter((r) => r.differs).length;
-  const head = `<tr><th>requirement</th><th>scenario</th>${cols.map((c) => `<th>${esc(c.target)}<small>${esc(c.engineVersion)} · ${esc(c.host)}</small></th>`).join('')}</tr>`;
+  const head = `<tr><th>requirement</th><th>scenario</th>${cols.map((c) => `<th>${esc(c.target)}<small>${esc(c.engineVersion)} · ${esc(c.host)}${c.cgroup ? ` · cgroup ${esc(c.cgroup)}` : ''}</small></th>`).join('')}</tr>`;
   const body: string[] = [];
   let index = 0;
   for (const area of m.areas) {

@@ -24,6 +24,8 @@ export interface Column {
   target: string;
   host: string;
   engineVersion: string;
+  /** the host's cgroup layout (run.json), when known */
+  cgroup?: string;
   mode: RunInfo['mode'];
   dockerHost?: string;
   /** earliest start over the merged runs */
@@ -134,6 +136,7 @@ export function buildMatrix(runs: LoadedRun[], generatedAt = new Date().toISOStr
         target: run.info.target,
         host: run.info.host,
         engineVersion: run.info.engineVersion,
+        cgroup: run.info.cgroup,
         mode: run.info.mode,
         dockerHost: run.info.dockerHost,
         startedAt: run.info.startedAt,

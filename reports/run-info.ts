@@ -3,7 +3,7 @@
 // beside messages.ndjson; `dockspec report` reads it back, so message files from other machines,
 // other Docker versions and CI shards can be put side by side.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 
@@ -21,11 +21,30 @@ export interface RunInfo {
   shard?: string;
   tags?: string;
   kernel: string;
+  /** the cgroup layout of the engine's host (cgroupLayout); unknown for an attached remote engine */
+  cgroup?: string;
   /** the dockspec commit that ran, so that columns from different checkouts can be told apart */
   dockspecCommit?: string;
 }
 
 export const RUN_INFO_FILE = 'run.json';
+
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+
+/** "v2" (unified only), "v1 (hybrid)" (v1 controllers beside a v2 tree) or "v1", from the file system types. */
+export function cgroupLayout(root = '/sys/fs/cgroup'): string | undefined {
+  try {
+    if (statfsSync(root).type === CGROUP2_SUPER_MAGIC) return 'v2';
+    try {
+      if (statfsSync(join(root, 'unified')).type === CGROUP2_SUPER_MAGIC) return 'v1 (hybrid)';
+    } catch {
+      // no unified tree beside the v1 ones
+    }
+    return 'v1';
+  } catch {
+    return undefined;
+  }
+}
 
 function quiet(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): string | undefined {
   try {
@@ -86,6 +105,7 @@ export function collectRunInfo(target: string, projectRoot: string, opts: { shar
     shard: opts.shard,
     tags: opts.tags,
     kernel: release(),
+    cgroup: attached ? undefined : cgroupLayout(),
     dockspecCommit: commitOf(projectRoot),
   };
 }

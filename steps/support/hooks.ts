@@ -5,9 +5,10 @@ import { DockspecWorld } from './world.js';
 import { imageTarball } from './test-image.js';
 import { releaseAllOwnedBy } from './resources.js';
 import { sweepOrphanedEngines } from './targets/sweeper.js';
+import { scaled } from '../../lib/time-scale.js';
 
 // Steps carry their own, shorter deadlines; this one only catches a step that hangs outright.
-setDefaultTimeout(Number(process.env.DOCKSPEC_STEP_TIMEOUT_MS ?? 120000));
+setDefaultTimeout(scaled(Number(process.env.DOCKSPEC_STEP_TIMEOUT_MS ?? 120000)));
 
 BeforeAll(async function () {
   imageTarball();
@@ -22,7 +23,7 @@ Before({ tags: '@daemon-control' }, function (this: DockspecWorld) {
   return undefined;
 });
 
-After({ timeout: 120000 }, async function (this: DockspecWorld, { result }) {
+After({ timeout: scaled(120000) }, async function (this: DockspecWorld, { result }) {
   const problems: string[] = [];
   if (this.engines.some((e) => e.running)) this.snapshot('at the end of the scenario');
   if (result?.status === Status.FAILED) {

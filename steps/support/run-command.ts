@@ -1,6 +1,7 @@
 // Runs what a person types, with DOCKER_HOST pointing at the engine under test. Every command has
 // a deadline; a command that outlives it is killed with its whole process group.
 import { spawn } from 'node:child_process';
+import { scaled } from '../../lib/time-scale.js';
 
 export interface CommandResult {
   command: string;
@@ -12,6 +13,7 @@ export interface CommandResult {
 }
 
 export function runCommand(command: string, env: NodeJS.ProcessEnv, timeoutMs = 60000, input?: string): Promise<CommandResult> {
+  timeoutMs = scaled(timeoutMs);
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['-c', command], {

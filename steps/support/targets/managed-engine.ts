@@ -9,6 +9,7 @@ import { isAlive, readProcess } from '../../../lib/proc.js';
 import { EngineOptions } from './types.js';
 import { ENGINES_DIR, EngineRecord, saveRecord, sweepEngine } from './sweeper.js';
 import { waitForPing } from './ping.js';
+import { scaled } from '../../../lib/time-scale.js';
 
 export interface DaemonCommand {
   /** argv[0] and the arguments that precede the common flags */
@@ -18,7 +19,7 @@ export interface DaemonCommand {
   env?: NodeJS.ProcessEnv;
 }
 
-const READY_DEADLINE_MS = Number(process.env.DOCKSPEC_READY_TIMEOUT_MS ?? 30000);
+const READY_DEADLINE_MS = scaled(Number(process.env.DOCKSPEC_READY_TIMEOUT_MS ?? 30000));
 
 export class ManagedEngine {
   readonly id = shortId();

@@ -6,9 +6,10 @@ import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, writeF
 import { join } from 'node:path';
 import { isAlive, listenersOnPort } from '../../../lib/proc.js';
 import { shortId, WORK_ROOT } from '../resources.js';
+import { scaled } from '../../../lib/time-scale.js';
 
 export const SSHD = '/usr/sbin/sshd';
-const READY_DEADLINE_MS = 10000;
+const READY_DEADLINE_MS = scaled(10000);
 
 export interface SshServer {
   pid: number;

@@ -1,0 +1,99 @@
+// `dockspec vm`: runs a command in a Debian 12 guest whose cgroup tree is v2 only, as on the hosts
+// most people have, with a copy of this checkout: build (once) and boot the guest, run COMMAND as
+// root in the copy, print its output, bring reports/out back as reports/out/vm, exit with its code.
+import { parseArgs } from 'node:util';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from './run.js';
+import { ensureImage } from './vm/image.js';
+import { chooseAccel } from './vm/accel.js';
+import { checkoutRoot, makeCheckoutDisk } from './vm/checkout-disk.js';
+import { bootAndRun } from './vm/guest.js';
+import { guestRunScript } from './vm/guest-run.js';
+
+export const DEFAULT_VM_COMMAND = `node dist/bin/dockspec.js run --target all --tags '@isolation or @runtime or @shim'`;
+
+export const VM_HELP = `  dockspec vm [--rebuild] [--timeout SECONDS] [-- COMMAND…]
+      Run COMMAND as root in a copy of this checkout inside a Debian 12 guest that has a cgroup
+      v2 host's layout (QEMU: KVM when the CPU has vmx/svm, else software emulation). Default
+      COMMAND: the cgroup-sensitive areas on all targets. Its words are joined into one shell
+      line, as ssh does. The guest image is built from Debian packages once (needs root) into
+      DOCKSPEC_VM_CACHE (default /var/cache/dockspec/vm). The guest's reports/out comes back as
+      reports/out/vm. Exit code: COMMAND's; 124 timeout, 125 the guest never ran it, 130 Ctrl-C.
+`;
+
+const say = (s: string) => process.stderr.write(`dockspec vm: ${s}\n`);
+
+/** The guest's slowness: deadlines of steps and harness stretch by this much (lib/time-scale.ts). */
+function timeScaleFor(accel: 'kvm' | 'tcg'): string {
+  return process.env.DOCKSPEC_TIME_SCALE || (accel === 'tcg' ? '10' : '1');
+}
+
+export async function vmMain(argv: string[]): Promise<number> {
+  const dashdash = argv.indexOf('--');
+  const own = dashdash >= 0 ? argv.slice(0, dashdash) : argv;
+  const words = dashdash >= 0 ? argv.slice(dashdash + 1) : [];
+  let values: { rebuild?: boolean; timeout?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({ args: own, options: { rebuild: { type: 'boolean' }, timeout: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
+  } catch (err) {
+    process.stderr.write(`dockspec: ${(err as Error).message}\nRun 'dockspec help' for usage.\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`Usage:\n${VM_HELP}`);
+    return 0;
+  }
+  const timeoutS = Number(values.timeout ?? process.env.DOCKSPEC_VM_TIMEOUT ?? 3 * 3600);
+  if (!(timeoutS > 0)) {
+    process.stderr.write(`dockspec: --timeout wants seconds > 0, got "${values.timeout}"\n`);
+    return 2;
+  }
+  const command = words.length ? words.join(' ') : DEFAULT_VM_COMMAND;
+  const checkout = checkoutRoot(process.cwd(), PROJECT_ROOT);
+
+  const image = await ensureImage(join(PROJECT_ROOT, 'vm', 'guest-image.sh'), Boolean(values.rebuild));
+  const accel = chooseAccel();
+  const runDir = mkdtempSync(join(tmpdir(), 'dockspec-vm-'));
+  try {
+    const share = join(runDir, 'share');
+    mkdirSync(share);
+    const disk = join(runDir, 'checkout.img');
+    let t = Date.now();
+    const staged = makeCheckoutDisk(checkout, join(runDir, 'staging'), disk);
+    rmSync(join(runDir, 'staging'), { recursive: true, force: true });
+    say(`copied ${checkout} (${staged.checkoutMiB} MiB) and ${process.execPath} ${process.version}${staged.npm ? ' with npm' : ''} into the guest's disk in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    writeFileSync(join(share, 'command.sh'), command + '\n');
+    const timeScale = timeScaleFor(accel);
+    writeFileSync(join(share, 'guest-run.sh'), guestRunScript({ timeScale, env: process.env }));
+    const cpuCount = Math.min(cpus().length, 4);
+    const memoryMiB = Number(process.env.DOCKSPEC_VM_MEMORY_MIB ?? 4096);
+    say(`booting the guest (${accel === 'kvm' ? 'KVM' : 'software emulation, TCG'}, ${cpuCount} CPUs, ${memoryMiB} MiB, DOCKSPEC_TIME_SCALE=${timeScale}); COMMAND: ${command}`);
+    t = Date.now();
+    const result = await bootAndRun({
+      image, accel, cpus: cpuCount, memoryMiB, share, checkoutDisk: disk,
+      serialLog: join(runDir, 'serial.log'), timeoutMs: timeoutS * 1000,
+    });
+    say(`guest powered off after ${result.seconds.toFixed(0)} s${result.exitCode !== undefined ? `; COMMAND exited ${result.exitCode}` : ''}`);
+    const reports = join(share, 'reports');
+    if (existsSync(reports)) {
+      const dest = join(checkout, 'reports', 'out', 'vm');
+      rmSync(dest, { recursive: true, force: true });
+      mkdirSync(dest, { recursive: true });
+      cpSync(reports, dest, { recursive: true });
+      say(`the guest's reports/out is in ${dest}`);
+    }
+    if (result.interrupted) return 130;
+    if (result.timedOut) return 124;
+    if (result.exitCode === undefined) {
+      say(`the guest did not run COMMAND to its end; its console (last lines):`);
+      const serial = join(runDir, 'serial.log');
+      if (existsSync(serial)) process.stderr.write(readFileSync(serial, 'utf8').split('\n').slice(-40).join('\n') + '\n');
+      return 125;
+    }
+    return result.exitCode;
+  } finally {
+    rmSync(runDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,18 @@
+// One factor for every deadline of the steps and the harness. A slow host (a software-emulated
+// guest: `dockspec vm` sets it) stretches them all alike, so slowness is not taken for a failure.
+// The engines' own deadlines are not scaled: they are part of the behaviour under test.
+
+function parseScale(value: string | undefined): number {
+  if (value === undefined || value === '') return 1;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 1) throw new Error(`DOCKSPEC_TIME_SCALE wants a number >= 1, got "${value}"`);
+  return n;
+}
+
+/** DOCKSPEC_TIME_SCALE, 1 when unset. */
+export const TIME_SCALE = parseScale(process.env.DOCKSPEC_TIME_SCALE);
+
+/** A deadline in milliseconds, stretched by DOCKSPEC_TIME_SCALE. */
+export function scaled(ms: number): number {
+  return Math.round(ms * TIME_SCALE);
+}
