@@ -88,7 +88,7 @@ Feature: A container's resources are limited by a cgroup of its own
     And the container "app" is in state "exited"
 
   # seen failing: ref-runc cloned the container straight into its new cgroup namespace (before
-  # joining its cgroup) → "12:memory:/../../dockspec-…/<id>: expected '/../../dockspec-…' to equal '/'".
+  # joining its cgroup) → "expected '/dockspec-fec46232/67ec18c2683e…' to equal '/'".
   @req:isolation.cgroup-namespace
   Scenario: With a cgroup namespace of its own, the container sees its cgroup as the root
     `--cgroupns private` (the default where the host has cgroup v2 alone) gives the container a
