@@ -1,6 +1,8 @@
 // One factor for every deadline of the steps and the harness. A slow host (a software-emulated
 // guest: `dockspec vm` sets it) stretches them all alike, so slowness is not taken for a failure.
-// The engines' own deadlines are not scaled: they are part of the behaviour under test.
+// The engines' deadlines are part of the behaviour under test and are not scaled, except their
+// waits for a child to become ready (containerd for dockerd, the shim for containerd), which only
+// measure the host's speed.
 
 function parseScale(value: string | undefined): number {
   if (value === undefined || value === '') return 1;

@@ -5,7 +5,7 @@
 //   /node/bin/node     process.execPath
 //   /node/lib/node_modules/npm, /node/bin/npm, /node/bin/npx   when npm sits beside that node
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { closeSync, copyFileSync, cpSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** The checkout at `cwd` (its git top level), or `fallback` outside a git checkout. */
@@ -28,6 +28,23 @@ function copyNode(into: string): boolean {
   return true;
 }
 
+/**
+ * Hard links when the checkout and the staging directory share a file system (no data is copied;
+ * mkfs.ext4 reads through them), else a copy.
+ */
+function stageCheckout(checkout: string, copy: string): void {
+  const entries = readdirSync(checkout).filter((e) => e !== '.git').map((e) => join(checkout, e));
+  try {
+    if (entries.length) execFileSync('cp', ['-al', ...entries, copy], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch {
+    rmSync(copy, { recursive: true, force: true });
+    mkdirSync(copy);
+    execFileSync('bash', ['-c', 'set -o pipefail; tar -C "$1" --exclude=./.git --exclude=./reports/out -cf - . | tar -C "$2" -xf -', 'stage', checkout, copy], { stdio: 'inherit' });
+  }
+  // the guest's run writes its own reports
+  rmSync(join(copy, 'reports', 'out'), { recursive: true, force: true });
+}
+
 function sizeMiB(dir: string): number {
   return Number(execFileSync('du', ['-sm', dir], { encoding: 'utf8' }).split('\t')[0]);
 }
@@ -39,9 +56,13 @@ function sizeMiB(dir: string): number {
 export function makeCheckoutDisk(checkout: string, staging: string, image: string): { checkoutMiB: number; npm: boolean } {
   const copy = join(staging, 'checkout');
   mkdirSync(copy, { recursive: true });
-  execFileSync('bash', ['-c', 'set -o pipefail; tar -C "$1" --exclude=./.git --exclude=./reports/out -cf - . | tar -C "$2" -xf -', 'stage', checkout, copy], { stdio: 'inherit' });
+  stageCheckout(checkout, copy);
   const npm = copyNode(join(staging, 'node'));
   const used = sizeMiB(staging);
-  execFileSync('mkfs.ext4', ['-q', '-L', 'dockspec', '-d', staging, image, `${used * 2 + 2048}M`], { stdio: 'inherit' });
+  // a sparse file with room for what the run writes (reports, a rebuilt dist)
+  const fd = openSync(image, 'w');
+  ftruncateSync(fd, (used * 2 + 2048) * 1024 * 1024);
+  closeSync(fd);
+  execFileSync('mkfs.ext4', ['-q', '-F', '-L', 'dockspec', '-d', staging, image], { stdio: 'inherit' });
   return { checkoutMiB: sizeMiB(copy), npm };
 }

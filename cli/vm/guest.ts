@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { Accel, accelArgs } from './accel.js';
 import { GuestImage } from './image.js';
 
+const QEMU = 'qemu-system-x86_64';
+const SETPRIV = '/usr/bin/setpriv';
+
 export interface Boot {
   image: GuestImage;
   accel: Accel;
@@ -70,7 +73,9 @@ function follower(file: string, out: NodeJS.WritableStream): () => void {
 
 export async function bootAndRun(b: Boot): Promise<BootResult> {
   const started = Date.now();
-  const qemu = spawn('qemu-system-x86_64', qemuArgs(b), { stdio: ['ignore', 'inherit', 'inherit'] });
+  // setpriv --pdeathsig: the kernel kills QEMU when dockspec dies, even by SIGKILL
+  const [file, args] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', '--', QEMU, ...qemuArgs(b)]] : [QEMU, qemuArgs(b)];
+  const qemu = spawn(file, args, { stdio: ['ignore', 'inherit', 'inherit'] });
   const pid = qemu.pid;
   let timedOut = false;
   let interrupted: NodeJS.Signals | undefined;
@@ -115,8 +120,14 @@ export async function bootAndRun(b: Boot): Promise<BootResult> {
     process.stderr.write(`\ndockspec vm: the guest ran past ${Math.round(b.timeoutMs / 1000)} s: stopping it (qemu pid ${pid})\n`);
     stop();
   }, b.timeoutMs);
-  const follow = follower(join(b.share, 'out.log'), process.stdout);
+  const outLog = join(b.share, 'out.log');
+  const follow = follower(outLog, process.stdout);
   const ticker = setInterval(follow, 250);
+  // until the guest's first line, a sign of life every 30 s
+  const booting = setInterval(() => {
+    if (existsSync(outLog)) clearInterval(booting);
+    else process.stderr.write(`dockspec vm: booting, ${Math.round((Date.now() - started) / 1000)} s\n`);
+  }, 30000);
   try {
     await new Promise<void>((resolve, reject) => {
       qemu.on('error', reject);
@@ -128,6 +139,7 @@ export async function bootAndRun(b: Boot): Promise<BootResult> {
   } finally {
     exited = true;
     clearInterval(ticker);
+    clearInterval(booting);
     clearTimeout(deadline);
     process.off('exit', onExit);
     for (const s of signals) process.off(s, onSignal);

@@ -5,9 +5,11 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { scaled } from '../../lib/time-scale.js';
 
 export const ADDRESS_FILE = 'address';
-const START_DEADLINE_MS = 15_000;
+// a slow host (DOCKSPEC_TIME_SCALE) stretches the wait for the shim's start step
+const START_DEADLINE_MS = scaled(15_000);
 
 export interface ShimLaunch {
   id: string;

@@ -13,8 +13,11 @@ import type { DaemonConfig } from './daemon-config.js';
 import { distDir } from './daemon-config.js';
 import { logger } from './log.js';
 import { faultEnabled } from '../../lib/faults.js';
+import { scaled } from '../../lib/time-scale.js';
 import * as E from './errors.js';
 
+// how long containerd may take to listen; a slow host (DOCKSPEC_TIME_SCALE) stretches it
+const CONTAINERD_READY_DEADLINE_MS = scaled(15000);
 const RESTART_DELAY_MS = 1000;
 const RECONNECT_INTERVAL_MS = 1000;
 
@@ -73,7 +76,7 @@ export class ContainerdSupervisor {
 
   async start(): Promise<void> {
     if (this.managed) await this.spawnManaged();
-    await this.connect(15000);
+    await this.connect(CONTAINERD_READY_DEADLINE_MS);
   }
 
   private pidFile(): string {
@@ -124,7 +127,7 @@ export class ContainerdSupervisor {
       setTimeout(() => {
         if (this.closing) return;
         this.spawnManaged()
-          .then(() => this.connect(15000))
+          .then(() => this.connect(CONTAINERD_READY_DEADLINE_MS))
           .catch((err) => logger.error('failed to restart containerd', { error: err as Error }));
       }, RESTART_DELAY_MS);
     });

@@ -6,10 +6,12 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import type { ShimFlags } from './shim-flags.js';
 import { serveArgs } from './shim-flags.js';
+import { scaled } from '../../lib/time-scale.js';
 import { shimSocketPath, toAddress } from './shim-address.js';
 
 export const READY_FD_ENV = 'REF_SHIM_READY_FD';
-const READY_DEADLINE_MS = 10_000;
+// a slow host (DOCKSPEC_TIME_SCALE) stretches the wait for the shim to listen
+const READY_DEADLINE_MS = scaled(10_000);
 
 export async function startStep(flags: ShimFlags, script: string): Promise<number> {
   const socketPath = shimSocketPath(flags.address, flags.namespace, flags.id);
