@@ -5,6 +5,9 @@ import { checkRequirements, TargetName } from './requirements.js';
 import { Command } from './command.js';
 import { TARGET_OPTION, baseTargets, targetsOf } from './targets.js';
 import { nodeVersionFinding } from './node-version.js';
+import { cgroupLayout } from '../reports/run-info.js';
+import { bundlesOf, doctorBundles } from './bundle-deps.js';
+import type { BundleName } from '../steps/support/targets/bundles.js';
 
 export interface Finding {
   name: string;
@@ -14,11 +17,16 @@ export interface Finding {
   detail: string;
 }
 
-export const HOST_CHECKS: Array<() => Finding> = [nodeVersionFinding];
+export const HOST_CHECKS: Array<() => Finding> = [nodeVersionFinding, cgroupFinding];
+
+/** The host's cgroup layout (as run.json records it), and the driver both engines use on it (targets/docker.ts). */
+function cgroupFinding(): Finding {
+  const layout = cgroupLayout();
+  if (!layout) return { name: 'cgroups', level: 'missing', detail: 'no cgroup file system at /sys/fs/cgroup' };
+  return { name: 'cgroups', level: 'ok', detail: `cgroup ${layout}; both engines use the cgroupfs cgroup driver` };
+}
 
 const MARK: Record<Finding['level'], string> = { ok: 'ok      ', note: 'note    ', missing: 'missing ' };
-import { bundlesOf, doctorBundles } from './bundle-deps.js';
-import type { BundleName } from '../steps/support/targets/bundles.js';
 
 /** `bundles`: the fetched engines (docker26, runsc) the chosen targets run, checked after the packages. */
 export function doctor(targets: TargetName[], out: NodeJS.WritableStream = process.stdout, bundles: BundleName[] = []): number {

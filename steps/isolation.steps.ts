@@ -29,6 +29,8 @@
 //   within N seconds container "X" reports between A and B failed forks    `forks failed: K` in docker logs
 //   the host can still start a process
 //   its output is a memory use above zero out of "LIMIT"          `docker stats --format '{{.MemUsage}}'`
+//   inside container "X", every line of /proc/self/cgroup names the root "/"
+//                     `docker exec X cat /proc/self/cgroup`: a cgroup namespace rooted at its cgroup
 // Cgroup directories are found as a person would: the lines of /proc/<pid>/cgroup, each mapped to
 // where that hierarchy is mounted (/proc/self/mountinfo). cgroup v2 (unified, when
 // /sys/fs/cgroup/cgroup.controllers exists) uses the unified file names.
@@ -38,7 +40,7 @@ import { Before, Then } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { DockspecWorld } from './support/world.js';
 import { eventually } from './support/run-command.js';
 import { isAlive, readProcess, ProcessInfo } from '../lib/proc.js';
@@ -455,6 +457,14 @@ Then('the host can still start a process', async function (this: DockspecWorld) 
   });
 });
 
+Then('inside container {container}, every line of \\/proc\\/self\\/cgroup names the root {string}', async function (this: DockspecWorld, name: string, root: string) {
+  const text = await this.must(`docker exec ${name} cat /proc/self/cgroup`);
+  this.attach(text, 'text/plain');
+  const lines = text.split('\n').filter(Boolean);
+  expect(lines, 'lines of /proc/self/cgroup').to.not.be.empty;
+  for (const line of lines) expect(line.slice(line.indexOf(':', line.indexOf(':') + 1) + 1), line).to.equal(root);
+});
+
 // --- docker stats -------------------------------------------------------------------------------
 
 const UNITS: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4, kB: 1e3, MB: 1e6, GB: 1e9 };
@@ -477,7 +487,7 @@ Then('its output is a memory use above zero out of {string}', function (this: Do
 
 /**
  * A relative --cgroup-parent is created below the cgroup the daemon was started in, in each
- * hierarchy. Where the test runner is not at a hierarchy's root (here: memory, under the session's
+ * hierarchy (on cgroup v2 below that cgroup's parent). Where the test runner is not at a hierarchy's root (here: memory, under the session's
  * own cgroup), the engine sweep, which looks only at /sys/fs/cgroup/<controller>/<parent>, misses
  * it; remove it here once the engine's containers are gone.
  */
@@ -486,6 +496,9 @@ function parentCgroupDirs(parent: string): string[] {
   const out = new Set<string>();
   for (const dir of own.dirs.values()) out.add(join(dir, parent));
   for (const h of hierarchies()) out.add(join(h.mountPoint, parent));
+  // cgroup v2: the runtime puts a relative path one level up, beside its own cgroup.
+  const v2 = own.dirs.get('');
+  if (unifiedMode() && v2 && v2 !== '/sys/fs/cgroup') out.add(join(dirname(v2), parent));
   return [...out].filter((d) => existsSync(d));
 }
 

@@ -164,6 +164,7 @@ export function buildSpec(b: BundleInput): Record<string, unknown> {
   if (b.netnsPath) namespaces[1] = { type: 'network', path: b.netnsPath };
   // Fault switch no-pid-namespace (lib/faults.ts): the container stays in the host's pid namespace.
   if (faultEnabled('no-pid-namespace')) namespaces.splice(3, 1);
+  if (hostConfig.CgroupnsMode === 'private') namespaces.push({ type: 'cgroup' });
   const resources: Record<string, unknown> = {};
   // Fault switch no-memory-limit (lib/faults.ts): --memory never reaches the cgroup.
   if (hostConfig.Memory && !faultEnabled('no-memory-limit')) resources.memory = { limit: hostConfig.Memory };

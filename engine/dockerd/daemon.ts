@@ -22,6 +22,7 @@ import { DockerError } from './errors.js';
 import * as E from './errors.js';
 import { logger } from './log.js';
 import { loadNetworkController } from './network-fallback.js';
+import { cgroupVersion } from './stats.js';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 export interface WaitResult {
@@ -312,6 +313,8 @@ export class Daemon {
       PidsLimit: hc.PidsLimit ?? null,
       ShmSize: hc.ShmSize || 67108864,
       LogConfig: { Type: 'json-file', Config: {} },
+      // dockerd's default: a private cgroup namespace where the host has cgroup v2 alone.
+      CgroupnsMode: (hc.CgroupnsMode as string | undefined) || (cgroupVersion() === '2' ? 'private' : 'host'),
     };
     if (hc.Init === undefined) delete hostConfig.Init;
     const rec: ContainerRecord = {

@@ -1,5 +1,6 @@
 // `GET /containers/{id}/stats`: one sample of a running container's resource use, read from the
-// cgroup files of its PID 1 (cgroup v1: memory, cpuacct, cpu, pids) and from /proc/<pid>/net/dev,
+// cgroup files of its PID 1 (cgroup v1: memory, cpuacct, cpu, pids; cgroup v2: memory.current,
+// memory.max, memory.stat, memory.events, cpu.stat, pids.current, pids.max) and from /proc/<pid>/net/dev,
 // which lists the interfaces of the container's net namespace. The JSON follows dockerd 20.10.24's
 // types.StatsJSON (field order, omitempty fields, Go's zero time), captured with curl against it.
 import fs from 'node:fs';
@@ -24,6 +25,23 @@ const MEMORY_STAT_KEYS = [
   'total_rss_huge', 'total_unevictable', 'total_writeback', 'unevictable', 'writeback',
 ];
 
+/**
+ * The keys of memory_stats.stats on cgroup v2: dockerd 20.10 fills them from containerd's v2
+ * MemoryStat, every key present (0 when memory.stat lacks it), named as in memory.stat.
+ */
+const MEMORY_STAT_KEYS_V2 = [
+  'active_anon', 'active_file', 'anon', 'anon_thp', 'file', 'file_dirty', 'file_mapped', 'file_writeback',
+  'inactive_anon', 'inactive_file', 'kernel_stack', 'pgactivate', 'pgdeactivate', 'pgfault', 'pglazyfree',
+  'pglazyfreed', 'pgmajfault', 'pgrefill', 'pgscan', 'pgsteal', 'shmem', 'slab', 'slab_reclaimable',
+  'slab_unreclaimable', 'sock', 'thp_collapse_alloc', 'thp_fault_alloc', 'unevictable', 'workingset_activate',
+  'workingset_nodereclaim', 'workingset_refault',
+];
+
+/** "2" where the host mounts cgroup v2 alone (unified), else "1"; as `docker info` says it. */
+export function cgroupVersion(): '1' | '2' {
+  return fs.existsSync('/sys/fs/cgroup/cgroup.controllers') ? '2' : '1';
+}
+
 export interface CpuStats {
   cpu_usage: { total_usage: number; percpu_usage?: number[]; usage_in_kernelmode: number; usage_in_usermode: number };
   system_cpu_usage?: number;
@@ -39,7 +57,10 @@ export interface Sample {
   networks?: Record<string, Record<string, number>>;
 }
 
-/** Each controller's directory for a process, from /proc/<pid>/cgroup and where the hierarchies are mounted here. */
+/**
+ * Each controller's directory for a process, from /proc/<pid>/cgroup and where the hierarchies are
+ * mounted here; the cgroup2 directory (the "0::" line) under the key "".
+ */
 export function cgroupDirsOf(pid: number): Map<string, string> {
   const dirs = new Map<string, string>();
   let own: string;
@@ -57,9 +78,10 @@ export function cgroupDirsOf(pid: number): Map<string, string> {
     const f = left.split(' ');
     const [fsType, , superOpts] = right.split(' ');
     if (fsType === 'cgroup') mounts.push({ point: f[4], root: f[3], controllers: superOpts.split(',').filter((o) => o !== 'rw' && o !== 'ro') });
+    if (fsType === 'cgroup2') mounts.push({ point: f[4], root: f[3], controllers: [''] });
   }
   for (const line of own.split('\n')) {
-    const m = /^(\d+):([^:]+):(.*)$/.exec(line);
+    const m = /^(\d+):([^:]*):(.*)$/.exec(line);
     if (!m) continue;
     const names = m[2].split(',');
     const mount = mounts.find((x) => names.every((n) => x.controllers.includes(n)));
@@ -141,6 +163,7 @@ export function emptyCpuStats(): CpuStats {
 /** One sample of the container whose PID 1 is `pid`. */
 export function sampleContainer(pid: number): Sample {
   const dirs = cgroupDirsOf(pid);
+  if (cgroupVersion() === '2') return sampleUnified(pid, dirs.get(''));
   const read = nowRfc3339Nano();
   const pids: Sample['pids_stats'] = {};
   const current = readNumber(dirs.get('pids'), 'pids.current');
@@ -183,6 +206,51 @@ export function sampleContainer(pid: number): Sample {
     if (maxUsage) memory.max_usage = maxUsage;
     memory.stats = stats;
     if (failcnt) memory.failcnt = failcnt;
+    if (limit) memory.limit = limit;
+  }
+  return { read, pids_stats: pids, cpu_stats: cpu, memory_stats: memory, networks: networksOf(pid) };
+}
+
+/**
+ * A sample from the container's cgroup v2 directory, as dockerd 20.10 builds it from containerd's
+ * v2 metrics: CPU times from cpu.stat in microseconds (no per-CPU usage), no max_usage, and
+ * failcnt from the "oom" count of memory.events.
+ */
+function sampleUnified(pid: number, dir: string | undefined): Sample {
+  const read = nowRfc3339Nano();
+  const pids: Sample['pids_stats'] = {};
+  const current = readNumber(dir, 'pids.current');
+  if (current) pids.current = current;
+  const pidsMax = readNumber(dir, 'pids.max');
+  if (pidsMax) pids.limit = pidsMax;
+
+  const cpuStat = keyValues(readText(dir, 'cpu.stat'));
+  const cpu: CpuStats = {
+    cpu_usage: {
+      total_usage: (cpuStat.get('usage_usec') ?? 0) * 1000,
+      usage_in_kernelmode: (cpuStat.get('system_usec') ?? 0) * 1000,
+      usage_in_usermode: (cpuStat.get('user_usec') ?? 0) * 1000,
+    },
+    system_cpu_usage: systemCpuUsage(),
+    online_cpus: os.cpus().length,
+    throttling_data: {
+      periods: cpuStat.get('nr_periods') ?? 0,
+      throttled_periods: cpuStat.get('nr_throttled') ?? 0,
+      throttled_time: (cpuStat.get('throttled_usec') ?? 0) * 1000,
+    },
+  };
+
+  const memory: Record<string, unknown> = {};
+  if (dir && fs.existsSync(path.join(dir, 'memory.current'))) {
+    const stat = keyValues(readText(dir, 'memory.stat'));
+    const usage = readNumber(dir, 'memory.current');
+    // "max" (no limit) is not a number: dockerd then shows the machine's memory
+    let limit = readNumber(dir, 'memory.max') ?? Number.MAX_SAFE_INTEGER;
+    if (limit > machineMemory()) limit = machineMemory();
+    const oom = keyValues(readText(dir, 'memory.events')).get('oom');
+    if (usage) memory.usage = usage;
+    memory.stats = Object.fromEntries(MEMORY_STAT_KEYS_V2.map((k) => [k, stat.get(k) ?? 0]));
+    if (oom) memory.failcnt = oom;
     if (limit) memory.limit = limit;
   }
   return { read, pids_stats: pids, cpu_stats: cpu, memory_stats: memory, networks: networksOf(pid) };

@@ -86,3 +86,15 @@ Feature: A container's resources are limited by a cgroup of its own
     When I ran "docker stop -t 0 <app>"
     Then the cgroup that container "<app>" had is gone, and so are the processes that were in it
     And the container "<app>" is in state "exited"
+
+  # seen failing: ref-runc cloned the container straight into its new cgroup namespace (before
+  # joining its cgroup) → "expected '/dockspec-fec46232/67ec18c2683e…' to equal '/'".
+  @req:isolation.cgroup-namespace
+  Scenario: With a cgroup namespace of its own, the container sees its cgroup as the root
+    `--cgroupns private` (the default where the host has cgroup v2 alone) gives the container a
+    cgroup namespace whose root is the container's own cgroup: /proc/self/cgroup inside shows "/"
+    where the host shows the full path. The runtime must create the namespace only after the
+    process has entered that cgroup, or the root would be the runtime's cgroup instead.
+    When I ran "docker run -d --cgroupns private --name <app> dockspec/busybox sleep 30"
+    Then the cgroup of container "<app>" holds its PID 1 and is named after its full id
+    And inside container "<app>", every line of /proc/self/cgroup names the root "/"

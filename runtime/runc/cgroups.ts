@@ -1,11 +1,13 @@
-// Cgroup v1 for a container: one directory per hierarchy at <mount>/<cgroupsPath> (below our own
-// cgroup when the path is relative, as runc), limits from linux.resources, and removal on delete.
-// Hierarchies are found under /sys/fs/cgroup as the host mounted them (cpu and cpuacct may be
-// separate or "cpu,cpuacct" with symlinks).
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
+// A container's cgroups. Cgroup v1: one directory per hierarchy at <mount>/<cgroupsPath> (below our
+// own cgroup when the path is relative, as runc), limits from linux.resources, and removal on
+// delete. Hierarchies are found under /sys/fs/cgroup as the host mounted them (cpu and cpuacct may
+// be separate or "cpu,cpuacct" with symlinks). On a cgroup v2 host the single directory and its
+// files come from cgroup2.ts; records key it "" (UNIFIED), as runc's state.json does.
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { OciDeviceRule, OciResources } from './spec.js';
 import { RuntimeError } from './errors.js';
+import { UNIFIED, applyUnifiedResources, createUnifiedPath, isUnified, isUnifiedFrozen, removeTree, setUnifiedFrozen, unifiedDir } from './cgroup2.js';
 
 export const CGROUP_ROOT = '/sys/fs/cgroup';
 
@@ -152,6 +154,18 @@ function makeCpusetLevels(hierarchyRoot: string, target: string): void {
 
 /** Creates the container's cgroups and applies its limits; returns the directories by hierarchy. */
 export function setupCgroups(path: string, resources: OciResources | undefined, root = CGROUP_ROOT): Record<string, string> {
+  if (isUnified(root)) {
+    const dir = unifiedDir(path, root);
+    const made = createUnifiedPath(dir, root);
+    const dirs = { [UNIFIED]: dir };
+    try {
+      if (resources) applyResources(dirs, resources);
+    } catch (err) {
+      for (const d of made.reverse()) removeTreeQuietly(d);
+      throw err;
+    }
+    return dirs;
+  }
   const names = discoverHierarchies(root).filter((h) => !h.link).map((h) => h.name);
   // In a hybrid layout runc also places the container in the cgroup2 tree ("0::/docker/<id>" in
   // /proc/<pid>/cgroup), without showing that tree inside the container.
@@ -165,12 +179,23 @@ export function setupCgroups(path: string, resources: OciResources | undefined, 
   return dirs;
 }
 
+function removeTreeQuietly(dir: string): void {
+  try {
+    removeTree(dir);
+  } catch {
+    // the caller's error says what went wrong first
+  }
+}
+
+/** The directory with a controller's files: on v2 the one directory has them all. */
 function dirFor(dirs: Record<string, string>, controller: string): string | undefined {
+  if (UNIFIED in dirs) return dirs[UNIFIED];
   for (const [name, dir] of Object.entries(dirs)) if (name.split(',').includes(controller)) return dir;
   return undefined;
 }
 
 export function applyResources(dirs: Record<string, string>, resources: OciResources): void {
+  if (UNIFIED in dirs) return applyUnifiedResources(dirs[UNIFIED], resources);
   const memory = dirFor(dirs, 'memory');
   if (memory && resources.memory) {
     const m = resources.memory;
@@ -204,7 +229,7 @@ export function applyResources(dirs: Record<string, string>, resources: OciResou
 
 // runc appends these after the spec's rules: any device node may be created, and the standard
 // /dev entries and terminals may be used.
-const DEFAULT_DEVICE_RULES: OciDeviceRule[] = [
+export const DEFAULT_DEVICE_RULES: OciDeviceRule[] = [
   { allow: true, type: 'c', access: 'm' },
   { allow: true, type: 'b', access: 'm' },
   { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' },
@@ -229,6 +254,18 @@ function applyDeviceRules(dir: string, rules: OciDeviceRule[]): void {
     write(dir, rule.allow ? 'devices.allow' : 'devices.deny', deviceRuleText(rule));
 }
 
+/** Paused: v1's freezer.state, v2's cgroup.freeze. */
+export function isFrozen(dirs: Record<string, string>): boolean {
+  if (UNIFIED in dirs) return isUnifiedFrozen(dirs[UNIFIED]);
+  const freezer = dirs['freezer'];
+  if (!freezer) return false;
+  try {
+    return readFileSync(join(freezer, 'freezer.state'), 'utf8').trim() === 'FROZEN';
+  } catch {
+    return false;
+  }
+}
+
 /** Every process in the container's cgroup (for `kill --all` and `ps`). */
 export function cgroupPids(dirs: Record<string, string>): number[] {
   const dir = dirFor(dirs, 'pids') ?? dirFor(dirs, 'freezer') ?? dirFor(dirs, 'memory') ?? Object.values(dirs)[0];
@@ -241,14 +278,16 @@ export function cgroupPids(dirs: Record<string, string>): number[] {
 }
 
 export function setFrozen(dirs: Record<string, string>, frozen: boolean): void {
+  if (UNIFIED in dirs) return setUnifiedFrozen(dirs[UNIFIED], frozen, sleep);
   const freezer = dirFor(dirs, 'freezer');
   if (!freezer) throw new RuntimeError('freezer cgroup is not available');
   write(freezer, 'freezer.state', frozen ? 'FROZEN' : 'THAWED');
 }
 
 /**
- * Removes the container's cgroup directories. rmdir fails with EBUSY while a dying process is
- * still charged to the cgroup, so it retries until the deadline and names what was left.
+ * Removes the container's cgroup directories, with any cgroups made inside them (a container with
+ * its own cgroup namespace may make some). rmdir fails with EBUSY while a dying process is still
+ * charged to the cgroup, so it retries until the deadline and names what was left.
  */
 export function removeCgroups(dirs: Record<string, string>, deadlineMs = 2000): void {
   const until = Date.now() + deadlineMs;
@@ -256,7 +295,7 @@ export function removeCgroups(dirs: Record<string, string>, deadlineMs = 2000): 
   while (pending.length > 0) {
     pending = pending.filter((dir) => {
       try {
-        rmdirSync(dir);
+        removeTree(dir);
         return false;
       } catch (err) {
         return (err as NodeJS.ErrnoException).code !== 'ENOENT';

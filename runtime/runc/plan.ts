@@ -7,6 +7,9 @@ import { OCI_VERSION } from './spec.js';
 import { MS, parseMountOptions, propagation } from './mount-options.js';
 import { capabilityMask } from './capabilities.js';
 import type { Hierarchy } from './cgroups.js';
+import { DEFAULT_DEVICE_RULES } from './cgroups.js';
+import { UNIFIED } from './cgroup2.js';
+import { deviceFilter, deviceFilterArgs } from './device-filter.js';
 import { RuntimeError } from './errors.js';
 
 /** runc creates these when /dev is not a bind mount; mode 0666, owned by root. */
@@ -79,6 +82,13 @@ export function createPlan(input: CreatePlanInput): string[] {
     args.push('--root-propagation', String(flag));
   }
   for (const dir of Object.values(input.cgroupDirs)) args.push('--cgroup', dir);
+  const unified = input.cgroupDirs[UNIFIED];
+  if (unified !== undefined) {
+    // cgroup v2: the container's /sys/fs/cgroup is a cgroup2 mount of its own (falling back to a
+    // bind of its directory), and the device rules become a BPF program on the directory.
+    args.push('--cgroup2-mount', unified);
+    args.push(...deviceFilterArgs(unified, deviceFilter([...(linux.resources?.devices ?? []), ...DEFAULT_DEVICE_RULES])));
+  }
   for (const h of input.hierarchies) {
     if (h.link) args.push('--cgroup-link', h.name, h.link);
     else args.push('--cgroup-mount', h.name, input.cgroupDirs[h.name] ?? join(input.cgroupRoot, h.name, input.cgroupPath));

@@ -41,6 +41,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "device-cgroup.h"
+
 #define RESULT_FD 3
 #define MAX_ITEMS 128
 #define MESSAGE_MAX 4096
@@ -114,6 +116,8 @@ struct plan {
 	int cgroup_count;
 	struct { const char *name, *host_dir, *link; } cgroup_mounts[32];
 	int cgroup_mount_count;
+	const char *cgroup2_dir; // cgroup v2: the container's directory, for /sys/fs/cgroup
+	struct device_cgroup device_cgroup;
 	unsigned long root_propagation;
 	struct mount_entry mounts[MAX_ITEMS];
 	int mount_count;
@@ -265,6 +269,19 @@ static void parse_plan(int argc, char **argv, struct plan *p)
 			p->join[p->join_count++].path = next_arg(argc, argv, &i);
 		} else if (IS("--target-pid")) p->target_pid = atoi(next_arg(argc, argv, &i));
 		else if (IS("--cgroup")) p->cgroups[p->cgroup_count++] = next_arg(argc, argv, &i);
+		else if (IS("--cgroup2-mount")) p->cgroup2_dir = next_arg(argc, argv, &i);
+		else if (IS("--device-cgroup")) {
+			p->device_cgroup.dir = next_arg(argc, argv, &i);
+			p->device_cgroup.default_allow = strcmp(next_arg(argc, argv, &i), "allow") == 0;
+		} else if (IS("--device-exception")) {
+			if (p->device_cgroup.count >= MAX_DEVICE_EXCEPTIONS)
+				fail("plan: too many entries at %s", opt);
+			struct device_exception *e = &p->device_cgroup.exceptions[p->device_cgroup.count++];
+			e->type = device_type(next_arg(argc, argv, &i));
+			e->major = atoll(next_arg(argc, argv, &i));
+			e->minor = atoll(next_arg(argc, argv, &i));
+			e->access = device_access_bits(next_arg(argc, argv, &i));
+		}
 		else if (IS("--cgroup-mount")) {
 			int k = p->cgroup_mount_count++;
 			p->cgroup_mounts[k].name = next_arg(argc, argv, &i);
@@ -482,11 +499,29 @@ static void mount_cgroup_tree(const struct plan *p, const struct mount_entry *m,
 	}
 }
 
+static void mount_cgroup2(const struct plan *p, const struct mount_entry *m, const char *dest)
+{
+	// As runc on cgroup v2: a cgroup2 mount of its own, whose root is the container's cgroup when
+	// it has a cgroup namespace (unshared by now). Where the kernel refuses that mount, the
+	// container's directory is bound there instead.
+	mkdir_all(dest, 0755);
+	unsigned long flags = m->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME);
+	if (mount("cgroup2", dest, "cgroup2", flags, NULL) == 0)
+		return;
+	if (errno != EPERM && errno != EBUSY)
+		fail("error mounting \"cgroup2\" to rootfs at \"%s\": mount cgroup2:%s, flags: %#lx: %s", m->destination,
+		     dest, flags, go_strerror(errno));
+	do_mount(p->cgroup2_dir, dest, NULL, MS_BIND | MS_REC, NULL, m->destination);
+	do_mount(NULL, dest, NULL, MS_BIND | MS_REMOUNT | (flags & ~MS_RELATIME), NULL, m->destination);
+}
+
 static void mount_one(const struct plan *p, const struct mount_entry *m)
 {
 	char dest[PATH_MAX];
 	resolve_in_root(p->rootfs, m->destination, dest, sizeof(dest));
-	if (strcmp(m->type, "cgroup") == 0) {
+	if (strcmp(m->type, "cgroup") == 0 && p->cgroup2_dir) {
+		mount_cgroup2(p, m, dest);
+	} else if (strcmp(m->type, "cgroup") == 0) {
 		mount_cgroup_tree(p, m, dest);
 	} else if (m->flags & MS_BIND) {
 		struct stat st;
@@ -1074,6 +1109,10 @@ static void __attribute__((noreturn)) container_init(struct plan *p, int fifo_pa
 	// If ref-runc dies mid-create, this half-made container must not linger.
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	join_cgroups(p);
+	// A new cgroup namespace is rooted at the cgroup its creator is in: made only now, inside the
+	// container's cgroup, it shows the container "0::/" (runc unshares it at the same point).
+	if ((p->new_namespaces & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+		fail("unshare cgroup namespace: %s", go_strerror(errno));
 	join_namespaces(p, 0, 0);
 	if (setsid() < 0)
 		fail("setsid: %s", go_strerror(errno));
@@ -1169,9 +1208,14 @@ static int create_container(struct plan *p)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
 		fail("socketpair: %s", go_strerror(errno));
 
+	// cgroup v2: the device rules are in force before the container's first process exists.
+	if (p->device_cgroup.dir)
+		attach_device_program(&p->device_cgroup);
 	// A raw clone rather than unshare+fork: this process stays in the host's namespaces, where
-	// hooks must run, and the child is born as PID 1 of its new pid namespace.
-	pid_t child = (pid_t)syscall(SYS_clone, (unsigned long)(p->new_namespaces | SIGCHLD), NULL, NULL, NULL, NULL);
+	// hooks must run, and the child is born as PID 1 of its new pid namespace. The cgroup
+	// namespace waits until the child is in its cgroup (container_init).
+	unsigned long clone_flags = (unsigned long)(p->new_namespaces & ~CLONE_NEWCGROUP) | SIGCHLD;
+	pid_t child = (pid_t)syscall(SYS_clone, clone_flags, NULL, NULL, NULL, NULL);
 	if (child < 0)
 		fail("clone: %s", go_strerror(errno));
 	if (child == 0) {

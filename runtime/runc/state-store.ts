@@ -6,6 +6,7 @@ import type { OciCapabilities, OciHook } from './spec.js';
 import { OCI_VERSION } from './spec.js';
 import { errors } from './errors.js';
 import { parseStat } from '../../lib/proc.js';
+import { isFrozen as cgroupFrozen } from './cgroups.js';
 
 export type ContainerStatus = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 
@@ -119,7 +120,7 @@ export class StateStore {
   status(record: ContainerRecord): ContainerStatus {
     if (!processMatches(record.pid, record.startTime)) return 'stopped';
     if (existsSync(this.fifo(record.id))) return 'created';
-    if (isFrozen(record)) return 'paused';
+    if (cgroupFrozen(record.cgroupPaths)) return 'paused';
     return 'running';
   }
 
@@ -159,12 +160,3 @@ export function processMatches(pid: number, startTime: string): boolean {
   return stat.startTime === startTime;
 }
 
-function isFrozen(record: ContainerRecord): boolean {
-  const freezer = record.cgroupPaths['freezer'];
-  if (!freezer) return false;
-  try {
-    return readFileSync(join(freezer, 'freezer.state'), 'utf8').trim() === 'FROZEN';
-  } catch {
-    return false;
-  }
-}

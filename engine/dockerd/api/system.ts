@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import type { Router } from './router.js';
 import type { Daemon } from '../daemon.js';
 import { API_VERSION, ENGINE_VERSION, GIT_COMMIT, MIN_API_VERSION } from '../version.js';
+import { cgroupDirsOf, cgroupVersion } from '../stats.js';
 
 function run(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve) => {
@@ -107,6 +108,11 @@ export function systemRoutes(r: Router, d: Daemon): void {
     runtimes['io.containerd.runtime.v1.linux'] = { path: def };
     for (const [name, p] of Object.entries(d.cfg.runtimes)) runtimes[name] = { path: p };
     const { name: osPretty, version: osVersion } = osName();
+    // cgroup v2 has no kernel-memory or OOM-killer switches; swap limits need memory.swap.max in
+    // the daemon's own cgroup (dockerd's sysinfo, which then warns about it).
+    const v2 = cgroupVersion() === '2';
+    const ownV2 = v2 ? cgroupDirsOf(process.pid).get('') : undefined;
+    const swapLimit = !v2 || (ownV2 !== undefined && fs.existsSync(`${ownV2}/memory.swap.max`));
     ctx.sendJson(200, {
       ID: 'REFD:OCKS:PECE:NGIN:E000:0000:0000:0000:0000:0000:0000:0000',
       Containers: all.length,
@@ -128,9 +134,9 @@ export function systemRoutes(r: Router, d: Daemon): void {
         Log: ['json-file'],
       },
       MemoryLimit: true,
-      SwapLimit: true,
-      KernelMemory: true,
-      KernelMemoryTCP: true,
+      SwapLimit: swapLimit,
+      KernelMemory: !v2,
+      KernelMemoryTCP: !v2,
       CpuCfsPeriod: true,
       CpuCfsQuota: true,
       CPUShares: true,
@@ -141,12 +147,12 @@ export function systemRoutes(r: Router, d: Daemon): void {
       BridgeNfIp6tables: true,
       Debug: d.cfg.debug,
       NFd: fs.readdirSync('/proc/self/fd').length,
-      OomKillDisable: true,
+      OomKillDisable: !v2,
       NGoroutines: 1,
       SystemTime: new Date().toISOString(),
       LoggingDriver: 'json-file',
       CgroupDriver: 'cgroupfs',
-      CgroupVersion: fs.existsSync('/sys/fs/cgroup/cgroup.controllers') ? '2' : '1',
+      CgroupVersion: cgroupVersion(),
       NEventsListener: 0,
       KernelVersion: kernelVersion(),
       OperatingSystem: osPretty,
@@ -182,7 +188,7 @@ export function systemRoutes(r: Router, d: Daemon): void {
       RuncCommit: { ID: runtime.commit || runtime.version, Expected: runtime.commit || runtime.version },
       InitCommit: { ID: init.commit, Expected: init.commit },
       SecurityOptions: [],
-      Warnings: null,
+      Warnings: swapLimit ? null : ['WARNING: No swap limit support'],
     });
   });
 

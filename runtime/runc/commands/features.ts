@@ -1,5 +1,5 @@
 // `features`: what this runtime implements, in the shape of runc's `features` JSON, limited to
-// what ref-runc really does (no seccomp, AppArmor or SELinux; v1 cgroups only).
+// what ref-runc really does (no seccomp, AppArmor or SELinux; cgroupfs on v1 and v2, no systemd driver).
 import { OCI_VERSION } from '../spec.js';
 import { capabilityNames } from '../capabilities.js';
 import { propagation } from '../mount-options.js';
@@ -15,9 +15,9 @@ export function features(): number {
     hooks: ['prestart', 'createRuntime', 'poststart', 'poststop'],
     mountOptions,
     linux: {
-      namespaces: ['ipc', 'mount', 'network', 'pid', 'uts'],
+      namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'uts'],
       capabilities: capabilityNames,
-      cgroup: { v1: true, v2: false, systemd: false, systemdUser: false },
+      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false },
       seccomp: { enabled: false },
       apparmor: { enabled: false },
       selinux: { enabled: false },

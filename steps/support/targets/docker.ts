@@ -72,6 +72,9 @@ export function newDockerEngine(name = 'docker', extraFlags: ExtraFlags = [], bu
       '--iptables=false',
       '--ip-masq=false',
       '--cgroup-parent', e.cgroupParent,
+      // The reference's driver. On a systemd host with cgroup v2 alone, dockerd would pick the
+      // systemd driver and then refuse --cgroup-parent unless it names a slice.
+      '--exec-opt', 'native.cgroupdriver=cgroupfs',
       ...(typeof extraFlags === 'function' ? extraFlags(e) : extraFlags),
     ],
   });

@@ -2,7 +2,7 @@
 // directory, so that it can also clean up after a worker that was killed mid-scenario.
 import { existsSync, lstatSync, statSync, readFileSync, readdirSync, rmSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { descendantsOf, isAlive, listProcesses, ProcessInfo, socketInodes } from '../../../lib/proc.js';
 import { release, WORK_ROOT } from '../resources.js';
 
@@ -121,7 +121,7 @@ function unmountAll(root: string): void {
  * Where a relative cgroup parent lands: dockerd (and ref-dockerd) create it below their own cgroup
  * in each hierarchy, which they inherited from the harness. So look below this process's cgroup in
  * every hierarchy of /proc/self/cgroup, and at each hierarchy's root; with cgroup v2 the single
- * hierarchy is /sys/fs/cgroup itself.
+ * hierarchy is /sys/fs/cgroup itself, and the runtime's placement one level up counts too.
  */
 export function cgroupParentDirs(parent: string, selfCgroup = readFileSync('/proc/self/cgroup', 'utf8')): string[] {
   const dirs = new Set<string>();
@@ -135,6 +135,9 @@ export function cgroupParentDirs(parent: string, selfCgroup = readFileSync('/pro
     else mount = join('/sys/fs/cgroup', controllers.replace(/^name=/, ''));
     dirs.add(join(mount, path, parent));
     dirs.add(join(mount, parent));
+    // On cgroup v2 runc (and ref-runc) put a relative path below the parent of their own cgroup,
+    // which has processes and so cannot give controllers to children.
+    if (controllers === '' && unifiedOnly) dirs.add(join(mount, dirname(path), parent));
   }
   return [...dirs];
 }
