@@ -83,6 +83,9 @@ async function vm(values: { rebuild?: boolean; timeout?: string }, words: string
     const cpuCount = Math.min(cpus().length, 4);
     const memoryMiB = Number(process.env.DOCKSPEC_VM_MEMORY_MIB ?? 4096);
     say(`booting the guest (${accel === 'kvm' ? 'KVM' : 'software emulation, TCG'}, ${cpuCount} CPUs, ${memoryMiB} MiB, DOCKSPEC_TIME_SCALE=${timeScale}); COMMAND: ${command}`);
+    // an earlier call's guest reports must not pass for this one's, also when this one is cut short
+    const dest = join(checkout, 'reports', 'out', 'vm');
+    rmSync(dest, { recursive: true, force: true });
     t = Date.now();
     const result = await bootAndRun({
       image, accel, cpus: cpuCount, memoryMiB, share, checkoutDisk: disk,
@@ -91,8 +94,6 @@ async function vm(values: { rebuild?: boolean; timeout?: string }, words: string
     say(`guest ${result.exitCode !== undefined ? 'powered off' : 'stopped'} after ${result.seconds.toFixed(0)} s${result.exitCode !== undefined ? `; COMMAND exited ${result.exitCode}` : ''}`);
     const reports = join(share, 'reports');
     if (existsSync(reports)) {
-      const dest = join(checkout, 'reports', 'out', 'vm');
-      rmSync(dest, { recursive: true, force: true });
       mkdirSync(dest, { recursive: true });
       cpSync(reports, dest, { recursive: true });
       say(`the guest's reports/out is in ${dest}`);
