@@ -26,7 +26,7 @@ test('every requirement id names its area, and its feature carries the area tag'
   }
 });
 
-test('every scenario says how it was seen failing (DESIGN.md principle 4)', () => {
+test('every scenario says how it was seen failing (docs/design.md principle 4)', () => {
   const unproven = catalogue.filter((e) => !e.seenFailing).map((e) => `${e.uri}:${e.line} ${e.scenario}`);
   assert.deepEqual(unproven, [], 'scenarios without a "# seen failing: …" comment above them');
 });

@@ -1,4 +1,4 @@
-// `dockspec mutate`: proof that the suite has teeth (DESIGN.md principle 4). Each fault switch of
+// `dockspec mutate`: proof that the suite has teeth (docs/design.md principle 4). Each fault switch of
 // the reference engine (lib/faults.ts) is turned on in turn, the scenarios of the areas it breaks
 // run against the reference target, and every scenario that fails with the fault on, but passed
 // without it, has caught the fault. A fault that no scenario catches is either a switch that does

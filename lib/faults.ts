@@ -1,4 +1,4 @@
-// Fault switches of the reference engine (DESIGN.md principle 4: every scenario can fail). This is
+// Fault switches of the reference engine (docs/design.md principle 4: every scenario can fail). This is
 // the one list of them: each names the area of the specification it breaks, what it breaks, and
 // which component honours it. A component tests its switch with faultEnabled(name) at exactly one
 // guarded branch that cites this file; `dockspec mutate` runs the areas' scenarios with each switch

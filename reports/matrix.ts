@@ -9,8 +9,8 @@ import { RunInfo, readRunInfo, NOT_CONTROLLED } from './run-info.js';
 
 export const OUTCOMES: Outcome[] = ['passed', 'failed', 'skipped', 'deviation', 'unexpected-pass'];
 
-/** The order DESIGN.md lists the areas in; others follow alphabetically. */
-export const AREA_ORDER = ['transports', 'init', 'proxy', 'daemons', 'shim', 'runtime'];
+/** The order features/README.md lists the areas in; others follow alphabetically. */
+export const AREA_ORDER = ['transports', 'init', 'proxy', 'daemons', 'shim', 'runtime', 'isolation'];
 
 export interface LoadedRun {
   file: string;

@@ -1,4 +1,4 @@
-// Builds the reference engine's two native pieces (see DESIGN.md, "Why two small native pieces"):
+// Builds the reference engine's two native pieces (see docs/design.md, "Why two small native pieces"):
 // every runtime/<component>/*.c becomes a static binary dist/native/<file name without .c>.
 // Static, because the init runs inside minimal images that have no libc of their own.
 import { execFileSync } from 'node:child_process';

@@ -1,4 +1,4 @@
-// ref-runc-nsexec: the single-threaded stage of ref-runc (see DESIGN.md, "Why two small native
+// ref-runc-nsexec: the single-threaded stage of ref-runc (see docs/design.md, "Why two small native
 // pieces"). The TypeScript CLI reads config.json and turns it into this program's command line
 // (a "plan"); this program then does what a multi-threaded Node process cannot: clone into new
 // namespaces, set up the mounts, pivot_root, and hold the container's process until `start`.

@@ -18,7 +18,7 @@ export function netnsDir(execRoot: string): string {
 /**
  * `unshare --net=<file>` makes a namespace and bind-mounts it on the file, as `ip netns add` does
  * but at our own path. It runs in a child process because a namespace change from Node's main
- * thread would leave libuv's other threads behind (DESIGN.md).
+ * thread would leave libuv's other threads behind (docs/design.md).
  */
 export async function createNetns(file: string): Promise<void> {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });

@@ -1,4 +1,4 @@
-// Leaves nothing behind (DESIGN.md principle 5). Works from what an engine wrote into its own
+// Leaves nothing behind (docs/design.md principle 5). Works from what an engine wrote into its own
 // directory, so that it can also clean up after a worker that was killed mid-scenario.
 import { existsSync, lstatSync, statSync, readFileSync, readdirSync, rmSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';

@@ -1,6 +1,6 @@
 // What a scenario may ask of an engine under test. Everything that differs between engines
 // (binary names, how a daemon starts) lives behind this interface, so steps never branch on a
-// target's name (DESIGN.md principle 3).
+// target's name (docs/design.md principle 3).
 
 import type { Role } from '../../../lib/process-snapshot.js';
 export { ROLES } from '../../../lib/process-snapshot.js';
