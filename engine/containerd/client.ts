@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import type { CreateTaskRequest, ExecProcessRequest, ExitResult, TaskExitEvent, TaskService, TaskState, TaskStatus } from './task-service.js';
-import { type TaskError, fromGrpcStatus, unavailable } from './errors.js';
+import { type TaskError, fromGrpcStatus, unavailable } from '../../api/errors.js';
 import { protos } from './protos.js';
 
 type Msg = Record<string, unknown>;

@@ -12,7 +12,7 @@ import os from 'node:os';
 import { setParentDeathSignal } from '../../lib/libc.js';
 import { setProcessName } from './process-name.js';
 import * as grpc from '@grpc/grpc-js';
-import { createLogger, parseLogLevel, type Logger } from './logrus.js';
+import { createLogger, parseLogLevel, type Logger } from '../../api/logrus.js';
 import { TaskManager } from './task-manager.js';
 import { addTaskService } from './task-server.js';
 

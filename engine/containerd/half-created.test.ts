@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { connectTaskService } from './client.js';
 import type { TaskService } from './task-service.js';
 import { BUSYBOX, RUNC, makeBundle, makeRootfs, type Bundle } from './dev/bundle-fixture.js';
-import { shimSocketPath } from '../../runtime/shim/shim-address.js';
+import { shimSocketPath } from '../../api/shim-address.js';
 import { eventually } from '../../lib/eventually.js';
 import { isAlive } from '../../lib/proc.js';
 

@@ -1,9 +1,9 @@
 // containerd's side of one shim connection: requests by id over JSON lines, exit events pushed by
 // the shim, and a close that tells the task manager the shim is gone (or done).
 import net from 'node:net';
-import { readJsonLines, writeJsonLine, type ShimExitEvent, type ShimMethod, type ShimMethods, type ShimReply } from '../../runtime/shim/protocol.js';
-import { fromAddress } from '../../runtime/shim/shim-address.js';
-import { TaskError } from './errors.js';
+import { readJsonLines, writeJsonLine, type ShimExitEvent, type ShimMethod, type ShimMethods, type ShimReply } from '../../api/shim-json-lines.js';
+import { fromAddress } from '../../api/shim-address.js';
+import { TaskError } from '../../api/errors.js';
 
 export class ShimClient {
   private nextId = 1;

@@ -2,9 +2,9 @@
 // which real containerd serves too. Errors keep their containerd class as the gRPC status code.
 import * as grpc from '@grpc/grpc-js';
 import type { TaskExitEvent, TaskState } from './task-service.js';
-import { asTaskError, grpcCodeOf } from './errors.js';
+import { asTaskError, grpcCodeOf } from '../../api/errors.js';
 import type { TaskManager } from './task-manager.js';
-import type { Logger } from './logrus.js';
+import type { Logger } from '../../api/logrus.js';
 import { protos } from './protos.js';
 
 type Msg = Record<string, unknown>;

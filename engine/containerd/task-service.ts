@@ -2,7 +2,10 @@
 // exit events). ref-dockerd codes against this interface only; engine/containerd/client.ts
 // implements it over gRPC.
 
-export type TaskStatus = 'created' | 'running' | 'stopped' | 'paused' | 'unknown';
+import type { TaskErrorCode } from '../../api/errors.js';
+import type { ExitResult, TaskState } from '../../api/task-types.js';
+
+export type { ExitResult, TaskState, TaskStatus } from '../../api/task-types.js';
 
 export interface CreateTaskRequest {
   /** container id (64 hex) */
@@ -30,23 +33,6 @@ export interface ExecProcessRequest {
   stdin?: string;
   stdout: string;
   stderr: string;
-}
-
-export interface TaskState {
-  id: string;
-  execId?: string;
-  pid: number;
-  status: TaskStatus;
-  exitStatus?: number;
-  /** RFC 3339 with nanoseconds, when stopped */
-  exitedAt?: string;
-  bundle?: string;
-}
-
-export interface ExitResult {
-  pid: number;
-  exitStatus: number;
-  exitedAt: string;
 }
 
 export interface TaskExitEvent {
@@ -78,5 +64,5 @@ export interface TaskService {
 
 /** Errors keep gRPC's code so ref-dockerd can map NotFound / Unavailable to Docker's texts. */
 export interface TaskServiceError extends Error {
-  code: 'not-found' | 'unavailable' | 'failed-precondition' | 'already-exists' | 'unknown';
+  code: TaskErrorCode;
 }

@@ -4,9 +4,9 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import type { Logger } from '../../engine/containerd/logrus.js';
-import { asTaskError } from '../../engine/containerd/errors.js';
-import { readJsonLines, writeJsonLine, type ShimExitEvent, type ShimReply, type ShimRequest } from './protocol.js';
+import type { Logger } from '../../api/logrus.js';
+import { asTaskError } from '../../api/errors.js';
+import { readJsonLines, writeJsonLine, type ShimExitEvent, type ShimReply, type ShimRequest } from '../../api/shim-json-lines.js';
 import type { ShimTask } from './shim-task.js';
 
 export class ShimServer {

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import type { ShimFlags } from './shim-flags.js';
 import { serveArgs } from './shim-flags.js';
-import { shimSocketPath, toAddress } from './shim-address.js';
+import { shimSocketPath, toAddress } from '../../api/shim-address.js';
 
 export const READY_FD_ENV = 'REF_SHIM_READY_FD';
 const READY_DEADLINE_MS = 10_000;

@@ -3,15 +3,15 @@
 // created → running → stopped that containerd's runc shim keeps, with the same refusals.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ExitResult, TaskState, TaskStatus } from '../../engine/containerd/task-service.js';
-import { TaskError, alreadyExists, failedPrecondition, notFound } from '../../engine/containerd/errors.js';
-import { rfc3339Nano } from '../../engine/containerd/clock.js';
-import type { Logger } from '../../engine/containerd/logrus.js';
-import type { ShimCreateParams, ShimExecParams, ShimExitEvent } from './protocol.js';
+import type { ExitResult, TaskState, TaskStatus } from '../../api/task-types.js';
+import { TaskError, alreadyExists, failedPrecondition, notFound } from '../../api/errors.js';
+import { rfc3339Nano } from '../../api/clock.js';
+import type { Logger } from '../../api/logrus.js';
+import type { ShimCreateParams, ShimExecParams, ShimExitEvent } from '../../api/shim-json-lines.js';
 import { ProcessIo } from './process-io.js';
 import type { Reaper } from './reaper.js';
 import { RuntimeError, run, type RuntimeContext } from './runtime-command.js';
-import { writeExit } from './exit-store.js';
+import { writeExit } from '../../api/exit-store.js';
 import { faultEnabled } from '../../lib/faults.js';
 
 interface ShimProcess {

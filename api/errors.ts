@@ -1,9 +1,8 @@
 // One place for the errors that cross the task API. Codes follow containerd's errdefs; messages end
 // with the class (": not found", ": unknown") the way Go's errdefs.FromGRPC leaves them in dockerd,
 // so ref-dockerd can show them as Docker shows containerd's errors.
-import type { TaskServiceError } from './task-service.js';
-
-export type TaskErrorCode = TaskServiceError['code'];
+/** containerd's errdefs classes that cross a process boundary, as codes both sides share. */
+export type TaskErrorCode = 'not-found' | 'unavailable' | 'failed-precondition' | 'already-exists' | 'unknown';
 
 /** gRPC status codes, without loading grpc-js (the shim must stay light). */
 export const GrpcStatus = {
@@ -30,7 +29,7 @@ const toGrpc: Record<TaskErrorCode, number> = {
   unknown: GrpcStatus.UNKNOWN,
 };
 
-export class TaskError extends Error implements TaskServiceError {
+export class TaskError extends Error {
   constructor(
     readonly code: TaskErrorCode,
     message: string,

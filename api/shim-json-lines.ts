@@ -1,9 +1,9 @@
-// The wire between ref-containerd and one ref-containerd-shim: JSON lines over the shim's unix
-// socket. Chosen over gRPC so the shim, one per container, does not load grpc-js (start latency
-// and ~20 MB of RSS each); the shim answers requests by id and pushes exit events unasked.
+// The old wire between ref-containerd and one ref-containerd-shim: JSON lines over the shim's unix
+// socket, requests answered by id and exit events pushed unasked. Kept only until ref-containerd
+// speaks ttrpc containerd.task.v2 to its shims (api/ttrpc, api/proto); then it goes.
 import type { Socket } from 'node:net';
-import type { ExitResult, TaskState } from '../../engine/containerd/task-service.js';
-import type { TaskErrorCode } from '../../engine/containerd/errors.js';
+import type { ExitResult, TaskState } from './task-types.js';
+import type { TaskErrorCode } from './errors.js';
 
 export interface ShimCreateParams {
   id: string;
