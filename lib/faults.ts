@@ -72,6 +72,12 @@ export const FAULTS = [
     component: 'ref-dockerd (engine/dockerd/containerd-supervisor.ts)',
   },
   {
+    name: 'events-not-forwarded',
+    areas: ['daemons'],
+    breaks: "ref-containerd drops task exit events instead of passing them to its subscribers (dockerd, ctr events)",
+    component: 'ref-containerd (engine/containerd/event-exchange.ts)',
+  },
+  {
     name: 'pidfile-not-locked',
     areas: ['daemons'],
     breaks: "a second daemon overwrites a live daemon's pid file instead of refusing to start",

@@ -58,7 +58,7 @@ export function messageType(name: string): protobuf.Type {
     const dir = servicesDir();
     root = new protobuf.Root();
     root.resolvePath = (_origin, target) => (target.startsWith('google/') ? target : dir + target.replace(/^.*\//, ''));
-    root.loadSync(FILES);
+    root.loadSync(FILES, { keepCase: true });
   }
   return root.lookupType(name);
 }

@@ -74,6 +74,12 @@ export function removeBundle(dir: string, id: string, bundle: string): void {
     for (const name of fs.readdirSync(bundle)) {
       if (OWN_FILES.test(name)) fs.rmSync(path.join(bundle, name), { force: true });
     }
+    // the empty rootfs directory made with the bundle; a mounted one stays (rmdir fails)
+    try {
+      fs.rmdirSync(path.join(bundle, 'rootfs'));
+    } catch {
+      // none, or a mount point
+    }
     fs.rmdirSync(bundle);
   } catch {
     // not empty (a rootfs, files of ref-dockerd) or already gone

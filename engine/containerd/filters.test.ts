@@ -12,14 +12,14 @@ test("dockerd's event filter: namespace and a topic regular expression between b
 });
 
 test('several filters: any may match; none matches all', () => {
-  const f = parseFilters(['topic==/a', 'topic==/b']);
+  const f = parseFilters(['topic=="/a"', 'topic=="/b"']);
   assert.equal(matches(f, envelope('x', '/b')), true);
   assert.equal(matches(f, envelope('x', '/c')), false);
   assert.equal(matches(parseFilters([]), envelope('x', '/c')), true);
 });
 
 test('quoted label keys, != and bare presence', () => {
-  const sel = parseFilter('labels."com.docker/engine.bundle.path"!=/x,id');
+  const sel = parseFilter('labels."com.docker/engine.bundle.path"!=|/x|,id');
   assert.deepEqual(sel[0]!.path, ['labels', 'com.docker/engine.bundle.path']);
   assert.equal(sel[0]!.op, '!=');
   assert.deepEqual(sel[1], { path: ['id'] });

@@ -80,7 +80,7 @@ export function parseFilter(s: string): Filter {
       let value: string;
       if (QUOTES.has(s[i] ?? '')) [value, i] = readQuoted(s, i);
       else {
-        const m = /^[^\s,]+/.exec(s.slice(i));
+        const m = /^[A-Za-z0-9_.:@+-]+/.exec(s.slice(i));
         if (!m) fail('expected a value');
         value = m![0];
         i += value.length;

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Any, Timestamp } from './typeurl.js';
-import { nowNs } from './clock.js';
+import { nowNs } from '../../api/clock.js';
 
 export class MetadataError extends Error {
   constructor(

@@ -7,7 +7,8 @@ import { execFile } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CreateTaskRequest, ExecProcessRequest, ExitResult, TaskExitEvent, TaskState } from './task-service.js';
+import type { ExecProcessRequest, ExitResult, TaskExitEvent, TaskState } from './task-service.js';
+import type { Any, RuncOptions } from './typeurl.js';
 import { TaskError, alreadyExists, failedPrecondition, notFound } from '../../api/errors.js';
 import type { Logger } from '../../api/logrus.js';
 import { rfc3339Nano } from '../../api/clock.js';
@@ -39,6 +40,24 @@ interface Task {
   creating?: Promise<void>;
 }
 
+/** Tasks/Create as the task manager gets it: the container's spec and runtime, resolved. */
+export interface ShimTaskRequest {
+  id: string;
+  /** <state>/io.containerd.runtime.v2.task/<namespace>/<id>, made here */
+  bundle: string;
+  /** the container's runtime name (io.containerd.runc.v2, or a shim binary's path) */
+  runtime: string;
+  /** runtime options as given (an Any of containerd.runc.v1.Options), for the shim */
+  options: Any | null;
+  runc: Partial<RuncOptions>;
+  spec: Record<string, unknown>;
+  rootfs: { type: string; source: string; target?: string; options: string[] }[];
+  stdin?: string;
+  stdout: string;
+  stderr: string;
+  terminal: boolean;
+}
+
 export interface TaskManagerOptions {
   /** containerd's `--state`, e.g. <exec-root>/containerd */
   state: string;
@@ -59,11 +78,6 @@ export class TaskManager extends EventEmitter<{ exit: [TaskExitEvent] }> {
     this.namespace = opts.namespace ?? 'moby';
     this.dir = tasksDir(opts.state, this.namespace);
     this.log = opts.log;
-  }
-
-  /** `<exec-root>/runtime-runc/moby`: the exec root is the parent of containerd's state dir. */
-  defaultRuntimeRoot(): string {
-    return path.join(path.dirname(this.opts.state), 'runtime-runc', this.namespace);
   }
 
   /** At start: reconnect to every live shim; clean up after the dead ones. */
@@ -233,7 +247,7 @@ export class TaskManager extends EventEmitter<{ exit: [TaskExitEvent] }> {
     if (text) process.stderr.write(text.endsWith('\n') ? text : text + '\n');
   }
 
-  async create(req: CreateTaskRequest): Promise<{ pid: number }> {
+  async create(req: ShimTaskRequest): Promise<{ pid: number }> {
     if (this.tasks.has(req.id)) throw alreadyExists(`task ${req.id}`);
     const task: Task = { id: req.id, bundle: path.resolve(req.bundle) };
     this.tasks.set(req.id, task);
@@ -246,12 +260,17 @@ export class TaskManager extends EventEmitter<{ exit: [TaskExitEvent] }> {
     }
   }
 
-  private async createTask(task: Task, req: CreateTaskRequest): Promise<{ pid: number }> {
+  private async createTask(task: Task, req: ShimTaskRequest): Promise<{ pid: number }> {
     const started = process.hrtime.bigint();
     try {
+      if (req.rootfs.length) throw unimplemented('rootfs mounts in Tasks/Create');
+      if (req.terminal) throw unimplemented('a terminal for the init process');
       registerBundle(this.dir, req.id, task.bundle);
-      const runtimeRoot = req.runtimeRoot || this.defaultRuntimeRoot();
-      writeOptions(task.bundle, { runtimePath: req.runtimePath, runtimeRoot });
+      writeSpec(task.bundle, req.spec);
+      // runc's shim: binary_name looked up in PATH, state under <root>/<namespace>
+      const runtimePath = req.runc.binary_name || 'runc';
+      const runtimeRoot = path.join(req.runc.root || '/run/containerd/runc', this.namespace);
+      writeOptions(task.bundle, { runtimePath, runtimeRoot });
       let shim: ShimClient | undefined;
       for (let attempt = 0; !shim; attempt++) {
         const address = await launchShim({ id: req.id, bundle: task.bundle, namespace: this.namespace, containerdAddress: this.opts.address });
@@ -279,7 +298,7 @@ export class TaskManager extends EventEmitter<{ exit: [TaskExitEvent] }> {
         const { pid } = await shim.call('create', {
           id: req.id,
           bundle: task.bundle,
-          runtimePath: req.runtimePath,
+          runtimePath,
           runtimeRoot,
           stdin: req.stdin || undefined,
           stdout: req.stdout,
@@ -341,7 +360,8 @@ export class TaskManager extends EventEmitter<{ exit: [TaskExitEvent] }> {
     await this.liveShim(task).call('kill', { execId: o.execId, signal, all: o.all });
   }
 
-  async exec(req: ExecProcessRequest): Promise<void> {
+  async exec(req: ExecProcessRequest & { terminal?: boolean }): Promise<void> {
+    if (req.terminal) throw unimplemented('a terminal for an exec');
     const task = await this.settled(req.containerId);
     await this.liveShim(task).call('exec', { execId: req.execId, spec: req.spec, stdin: req.stdin || undefined, stdout: req.stdout, stderr: req.stderr });
   }
@@ -404,12 +424,60 @@ export class TaskManager extends EventEmitter<{ exit: [TaskExitEvent] }> {
     return exit;
   }
 
+  // What the JSON-lines shim cannot do answers Unimplemented, as containerd answers for a shim
+  // without the method; the checks for the task come first so that a missing one is NotFound.
+  private async unsupported(id: string, what: string): Promise<never> {
+    const task = await this.settled(id);
+    this.liveShim(task);
+    throw unimplemented(what);
+  }
+
+  resizePty(id: string, _execId: string | undefined, _width: number, _height: number): Promise<void> {
+    return this.unsupported(id, 'ResizePty');
+  }
+
+  closeIO(id: string, _execId: string | undefined, _stdin: boolean): Promise<void> {
+    return this.unsupported(id, 'CloseIO');
+  }
+
+  pause(id: string): Promise<void> {
+    return this.unsupported(id, 'Pause');
+  }
+
+  resume(id: string): Promise<void> {
+    return this.unsupported(id, 'Resume');
+  }
+
+  pids(id: string): Promise<{ pid: number; info: Any | null }[]> {
+    return this.unsupported(id, 'Pids');
+  }
+
+  update(id: string, _raw: Any, _resources: Record<string, unknown>, _annotations: Record<string, string>): Promise<void> {
+    return this.unsupported(id, 'Update');
+  }
+
+  stats(id: string): Promise<Any> {
+    return this.unsupported(id, 'Stats');
+  }
+
   close(): void {
     for (const t of this.tasks.values()) {
       t.deleting = true; // shims live on without us
       t.shim?.close();
     }
   }
+}
+
+function unimplemented(what: string): Error {
+  return Object.assign(new Error(`${what}: not implemented`), { grpcCode: 12 });
+}
+
+/** containerd writes the container's spec into the bundle as the runtime's config.json. */
+function writeSpec(bundle: string, spec: Record<string, unknown>): void {
+  const target = path.join(bundle, 'config.json');
+  fs.writeFileSync(`${target}.tmp`, JSON.stringify(spec));
+  fs.renameSync(`${target}.tmp`, target);
+  fs.mkdirSync(path.join(bundle, 'rootfs'), { recursive: true, mode: 0o711 });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

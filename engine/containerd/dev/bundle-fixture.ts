@@ -42,17 +42,22 @@ export function processSpec(args: string[]): Record<string, unknown> {
 
 export interface Bundle {
   id: string;
+  /** where ref-containerd makes the task's bundle (shim.pid, address, config.json) */
   bundle: string;
+  /** id, FIFO directory, spec and runtime: what a Tasks/Create through the client needs */
+  request: { id: string; bundle: string; spec: Record<string, unknown>; runtimePath: string; runtimeRoot: string };
   stdout: string;
   stderr: string;
   stdin?: string;
 }
 
-/** The bundle in containerd's state dir and the FIFOs where ref-dockerd would make them. */
+/**
+ * A container's spec and the FIFOs where ref-dockerd would make them; containerd makes the bundle
+ * itself, in its state dir. The runtime keeps its state under <exec-root>/runtime-runc/moby.
+ */
 export function makeBundle(state: string, rootfs: string, args: string[], o: { stdin?: boolean } = {}): Bundle {
   const id = newId();
   const bundle = path.join(state, 'io.containerd.runtime.v2.task', 'moby', id);
-  fs.mkdirSync(bundle, { recursive: true });
   const config = {
     ociVersion: '1.0.2',
     process: processSpec(args),
@@ -68,7 +73,6 @@ export function makeBundle(state: string, rootfs: string, args: string[], o: { s
       readonlyPaths: ['/proc/sys', '/proc/sysrq-trigger'],
     },
   };
-  fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config, null, 2));
   const fifoDir = path.join(state, id);
   fs.mkdirSync(fifoDir, { recursive: true });
   const fifo = (name: string) => {
@@ -76,5 +80,6 @@ export function makeBundle(state: string, rootfs: string, args: string[], o: { s
     mkfifo(p, 0o600);
     return p;
   };
-  return { id, bundle, stdout: fifo('init-stdout'), stderr: fifo('init-stderr'), stdin: o.stdin ? fifo('init-stdin') : undefined };
+  const request = { id, bundle: fifoDir, spec: config, runtimePath: RUNC, runtimeRoot: path.join(path.dirname(state), 'runtime-runc') };
+  return { id, bundle, request, stdout: fifo('init-stdout'), stderr: fifo('init-stderr'), stdin: o.stdin ? fifo('init-stdin') : undefined };
 }
