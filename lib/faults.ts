@@ -90,6 +90,12 @@ export const FAULTS = [
     component: 'ref-containerd-shim (runtime/shim/shim-serve.ts)',
   },
   {
+    name: 'shim-ttrpc-kill-ignored',
+    areas: ['shim'],
+    breaks: "the shim's ttrpc Task service answers Kill with success and sends no signal",
+    component: 'ref-containerd-shim (runtime/shim/task-api.ts)',
+  },
+  {
     name: 'shim-dies-with-daemon',
     areas: ['shim'],
     breaks: 'the shim kills its container and exits when containerd goes away',

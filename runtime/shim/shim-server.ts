@@ -1,39 +1,21 @@
-// The running shim's socket: one JSON-lines connection per containerd, requests answered by id,
-// exit events pushed to every connection. When the init process has been deleted the shim has
-// nothing left to keep, and goes.
-import fs from 'node:fs';
-import net from 'node:net';
-import path from 'node:path';
+// The old JSON-lines face of the running shim (api/shim-json-lines.ts), kept until ref-containerd
+// speaks ttrpc: requests answered by id, exit events pushed to every connection. When the init
+// process has been deleted the shim has nothing left to keep, and goes.
+import type net from 'node:net';
 import type { Logger } from '../../api/logrus.js';
 import { asTaskError } from '../../api/errors.js';
 import { readJsonLines, writeJsonLine, type ShimExitEvent, type ShimReply, type ShimRequest } from '../../api/shim-json-lines.js';
 import type { ShimTask } from './shim-task.js';
 
 export class ShimServer {
-  private readonly server: net.Server;
   private readonly conns = new Set<net.Socket>();
   private closing = false;
 
   constructor(
-    private readonly socketPath: string,
     private readonly task: ShimTask,
     private readonly log: Logger,
     private readonly onDone: () => void,
-  ) {
-    this.server = net.createServer((c) => this.accept(c));
-  }
-
-  listen(): Promise<void> {
-    fs.mkdirSync(path.dirname(this.socketPath), { recursive: true, mode: 0o711 });
-    fs.rmSync(this.socketPath, { force: true });
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.socketPath, () => {
-        fs.chmodSync(this.socketPath, 0o600);
-        resolve();
-      });
-    });
-  }
+  ) {}
 
   publish(e: ShimExitEvent): void {
     for (const c of this.conns) writeJsonLine(c, e);
@@ -41,12 +23,10 @@ export class ShimServer {
 
   close(): void {
     this.closing = true;
-    this.server.close();
-    fs.rmSync(this.socketPath, { force: true });
     for (const c of this.conns) c.end();
   }
 
-  private accept(c: net.Socket): void {
+  accept(c: net.Socket): void {
     this.conns.add(c);
     c.on('close', () => this.conns.delete(c));
     c.on('error', () => c.destroy());
