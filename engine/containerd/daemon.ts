@@ -17,6 +17,7 @@ import { Tasks } from './tasks.js';
 import { Metadata } from './metadata.js';
 import { EventExchange } from './event-exchange.js';
 import { addServices, VERSION } from './services.js';
+import { serveTtrpcEvents } from './ttrpc-events.js';
 
 export interface ContainerdFlags {
   address: string;
@@ -147,6 +148,10 @@ async function run(flags: ContainerdFlags, log: Logger, started: bigint): Promis
   const metadata = new Metadata(flags.root);
   const events = new EventExchange();
   const tasks = new Tasks({ state: flags.state, address: flags.address, log, events });
+  // the shims' line back: they forward their events here from their first moment
+  const ttrpcAddress = `${flags.address}.ttrpc`;
+  const ttrpc = await serveTtrpcEvents(ttrpcAddress, events, tasks);
+
   await tasks.restore();
 
   const server = new grpc.Server();
@@ -168,7 +173,9 @@ async function run(flags: ContainerdFlags, log: Logger, started: bigint): Promis
     // Shims and their containers stay: containerd's shutdown never takes them down.
     tasks.close();
     server.forceShutdown();
+    void ttrpc.close();
     fs.rmSync(flags.address, { force: true });
+    fs.rmSync(ttrpcAddress, { force: true });
     if (flags.pidfile) fs.rmSync(flags.pidfile, { force: true });
     process.exit(0);
   };

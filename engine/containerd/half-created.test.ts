@@ -17,7 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectTaskService } from './client.js';
 import type { TaskService } from './task-service.js';
-import { BUSYBOX, RUNC, makeBundle, makeRootfs, type Bundle } from './dev/bundle-fixture.js';
+import { BUSYBOX, RUNC, makeBundle, makeRootfs, shimFirstInPath, type Bundle } from './dev/bundle-fixture.js';
 import { shimSocketPath } from '../../api/shim-address.js';
 import { eventually } from '../../lib/eventually.js';
 import { isAlive } from '../../lib/proc.js';
@@ -66,7 +66,10 @@ test('a half-created task is completed or removed, never stuck between', { skip:
 
   const startContainerd = async (): Promise<TaskService> => {
     const log = fs.openSync(path.join(root, 'containerd.log'), 'a');
-    const d = spawn(process.execPath, [containerdJs, '--address', sock, '--root', path.join(root, 'data'), '--state', state], { stdio: ['ignore', 'ignore', log] });
+    const d = spawn(process.execPath, [containerdJs, '--address', sock, '--root', path.join(root, 'data'), '--state', state], {
+      stdio: ['ignore', 'ignore', log],
+      env: { ...process.env, PATH: shimFirstInPath(root) },
+    });
     fs.closeSync(log);
     daemons.push(d);
     const c = await connectTaskService(sock, { deadlineMs: 10_000 });
@@ -137,12 +140,13 @@ test('a half-created task is completed or removed, never stuck between', { skip:
     await killContainerd();
     const b = bundle(['sleep', '1000']);
     fs.mkdirSync(b.bundle, { recursive: true });
-    fs.writeFileSync(path.join(b.bundle, 'options.json'), JSON.stringify({ runtimePath: RUNC, runtimeRoot }));
+    fs.writeFileSync(path.join(b.bundle, 'shim-binary.json'), JSON.stringify({ shim: shimJs, runtime: 'io.containerd.runc.v2' }));
     const address = await new Promise<string>((resolve, reject) =>
       execFile(process.execPath, [shimJs, '-namespace', 'moby', '-id', b.id, '-address', sock, 'start'], { cwd: b.bundle }, (err, out) => (err ? reject(err) : resolve(out.trim()))),
     );
     fs.writeFileSync(path.join(b.bundle, 'address'), address);
-    const bShim = shimPid(b);
+    // the serving shim writes its pid file a moment after the start step answered
+    const bShim = await until('B: the shim writes its pid', () => shimPid(b) || false);
     assert.ok(bShim > 0 && alive(bShim), 'B: a shim with no task runs');
     tasks = await startContainerd();
     // nobody was ever told B exists: it must not, for any call

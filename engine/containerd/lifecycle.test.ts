@@ -14,7 +14,7 @@ import { connectTaskService, checkHealth } from './client.js';
 import type { TaskExitEvent, TaskService } from './task-service.js';
 import { eventually } from '../../lib/eventually.js';
 import { childrenOf, readProcess } from '../../lib/proc.js';
-import { BUSYBOX, RUNC, makeBundle, makeRootfs, processSpec, type Bundle } from './dev/bundle-fixture.js';
+import { BUSYBOX, RUNC, makeBundle, makeRootfs, shimFirstInPath, processSpec, type Bundle } from './dev/bundle-fixture.js';
 
 const canRun = process.getuid?.() === 0 && fs.existsSync(RUNC) && BUSYBOX !== undefined;
 const containerdJs = fileURLToPath(new URL('../../bin/ref-containerd.js', import.meta.url));
@@ -49,7 +49,7 @@ test('ref-containerd runs containers with real runc through ref-containerd-shim'
     const log = fs.openSync(logFile, 'a');
     const d = spawn(process.execPath, [containerdJs, '--address', sock, '--root', path.join(root, 'data', 'containerd'), '--state', state], {
       stdio: ['ignore', 'ignore', log],
-      env: { ...process.env, ...env },
+      env: { ...process.env, PATH: shimFirstInPath(root), ...env },
     });
     fs.closeSync(log);
     daemons.push(d);

@@ -12,7 +12,7 @@ import type { ExitResult, TaskState } from '../../api/task-types.js';
 import { MetadataError, type Metadata } from './metadata.js';
 import { EventExchange, stamp, validateTopic, type Envelope } from './event-exchange.js';
 import { parseFilters, matches, labelField } from './filters.js';
-import { PROCESS_URL, RESOURCES_URL, SPEC_URL, fromJsonAny, protoAny, runcOptions, toTimestamp, type Any } from './typeurl.js';
+import { PROCESS_URL, RESOURCES_URL, SPEC_URL, fromAnyValue, fromJsonAny, protoAny, toAnyValue, toTimestamp, type Any } from './typeurl.js';
 import type { Tasks } from './tasks.js';
 import type { ShimTaskRequest } from './task-manager.js';
 
@@ -254,8 +254,7 @@ export function addServices(server: grpc.Server, d: ServiceDeps): void {
       const { pid } = await tasks.create(ns, {
         id: c.id,
         runtime: c.runtime.name,
-        options,
-        runc: runcOptions(options),
+        options: toAnyValue(options),
         spec,
         rootfs: (r.rootfs ?? []) as ShimTaskRequest['rootfs'],
         stdin: opt(r.stdin),
@@ -312,10 +311,12 @@ export function addServices(server: grpc.Server, d: ServiceDeps): void {
       await tasks.forNamespace(namespaceOf(call)).resume(r.container_id);
       return EMPTY;
     }),
-    ListPids: unary(log, 'list pids', async (r, call) => ({ processes: await tasks.forNamespace(namespaceOf(call)).pids(r.container_id) })),
+    ListPids: unary(log, 'list pids', async (r, call) => ({
+      processes: (await tasks.forNamespace(namespaceOf(call)).pids(r.container_id)).map((p) => ({ pid: p.pid, info: fromAnyValue(p.info) })),
+    })),
     Update: unary(log, 'update', async (r, call) => {
-      const resources = fromJsonAny(r.resources, RESOURCES_URL);
-      await tasks.forNamespace(namespaceOf(call)).update(r.container_id, r.resources as Any, resources ?? {}, r.annotations ?? {});
+      if (!fromJsonAny(r.resources, RESOURCES_URL)) throw Object.assign(new Error('resources must be set: invalid argument'), { grpcCode: 3 });
+      await tasks.forNamespace(namespaceOf(call)).update(r.container_id, toAnyValue(r.resources)!, r.annotations ?? {});
       return EMPTY;
     }),
     Metrics: unary(log, 'metrics', async (r, call) => {
@@ -324,7 +325,7 @@ export function addServices(server: grpc.Server, d: ServiceDeps): void {
       const ids = (await m.list()).map((s) => s.id).filter((id) => matches(f, (p) => (p.length === 1 && p[0] === 'id' ? id : undefined)));
       const metrics: Msg[] = [];
       for (const id of ids) {
-        const data = await m.stats(id);
+        const data = fromAnyValue(await m.stats(id));
         metrics.push({ timestamp: stamp(), id, data });
       }
       return { metrics };

@@ -54,7 +54,6 @@ export class Tasks {
     } catch {
       // first start
     }
-    if (!names.includes('moby')) names.push('moby'); // also retires unlisted shims of dockerd's namespace
     await Promise.all(names.map((ns) => this.forNamespace(ns).restore()));
   }
 

@@ -2,6 +2,7 @@
 // type.googleapis.com/ prefix, which dockerd's decoder rejects), OCI types as JSON, containerd's
 // own messages protobuf-encoded. Plus Timestamp ⇄ RFC 3339 with nanoseconds.
 import { messageType } from './api-protos.js';
+import type { AnyValue } from '../../api/any.js';
 
 export interface Any {
   type_url: string;
@@ -39,6 +40,15 @@ export function fromProtoAny(a: Any | null | undefined, name: string): Record<st
   if (!a || a.type_url !== name) return undefined;
   const t = messageType(name);
   return t.toObject(t.decode(Buffer.from(a.value)), { longs: Number, enums: String, defaults: true }) as Record<string, unknown>;
+}
+
+/** grpc-js' Any (snake_case, proto-loader) ⇄ api/any.ts' Any (camelCase, protobufjs): same wire. */
+export function toAnyValue(a: Any | null | undefined): AnyValue | null {
+  return a?.type_url ? { typeUrl: a.type_url, value: Buffer.from(a.value) } : null;
+}
+
+export function fromAnyValue(a: AnyValue | null | undefined): Any | null {
+  return a?.typeUrl ? { type_url: a.typeUrl, value: Buffer.from(a.value) } : null;
 }
 
 export interface RuncOptions {

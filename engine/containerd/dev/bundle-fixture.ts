@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { mkfifo } from '../../../lib/libc.js';
 
 export const BUSYBOX = ['/usr/bin/busybox', '/bin/busybox'].find((p) => fs.existsSync(p));
@@ -82,4 +83,16 @@ export function makeBundle(state: string, rootfs: string, args: string[], o: { s
   };
   const request = { id, bundle: fifoDir, spec: config, runtimePath: RUNC, runtimeRoot: path.join(path.dirname(state), 'runtime-runc') };
   return { id, bundle, request, stdout: fifo('init-stdout'), stderr: fifo('init-stderr'), stdin: o.stdin ? fifo('init-stdin') : undefined };
+}
+
+/**
+ * PATH with ref-containerd-shim first under containerd's name for the runc shim, which is how
+ * ref-containerd (like containerd) finds a runtime's shim; the link lives in `dir`.
+ */
+export function shimFirstInPath(dir: string): string {
+  const bin = path.join(dir, 'shim-bin');
+  fs.mkdirSync(bin, { recursive: true });
+  const link = path.join(bin, 'containerd-shim-runc-v2');
+  if (!fs.existsSync(link)) fs.symlinkSync(fileURLToPath(new URL('../../../bin/ref-containerd-shim.js', import.meta.url)), link);
+  return `${bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`;
 }
