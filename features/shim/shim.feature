@@ -18,6 +18,8 @@ Feature: A shim per container keeps it alive without the daemons
     Then the parent of PID 1 of container "web_svr01" is a containerd-shim process
     And it is outside the engine daemon's process tree
 
+  # seen failing: expecting the address in the bundle's "config.json" instead ("… listens on
+  # [\"/run/containerd/s/<sha256>\"]; …/config.json says {\"ociVersion\"…": expected [ Array(1) ] to include …).
   @req:shim.address-recorded
   Scenario: The shim listens on a socket of its own, and the bundle records its address
     The start step prints the address for containerd and writes it to the bundle's "address"
@@ -28,6 +30,8 @@ Feature: A shim per container keeps it alive without the daemons
     Then the shim of container "web_svr01" runs in the container's bundle, beside its config.json
     And the shim listens on a unix socket whose address the bundle's "address" file records
 
+  # seen failing: expecting 2 containerd-shim processes for the one container ("containerd-shim-runc-v2
+  # processes of the engine: pid … ppid 1 … expected 1 to equal 2").
   @req:shim.start-exits
   Scenario: The shim's start step exits and the serving shim is nobody's child
     containerd runs "<shim> … start", which launches the serving shim and exits; containerd waits
