@@ -48,12 +48,19 @@ export function runtimeOf(options: RuncOptions, namespace: string): { runtimePat
   };
 }
 
-export function readOptions(bundle: string): RuncOptions {
+/**
+ * The runtime and its root for a bundle, from options.json: as Create wrote it, or as the
+ * JSON-lines ref-containerd writes it ({runtimePath, runtimeRoot}, the root with the namespace).
+ */
+export function runtimeFromBundle(bundle: string, namespace: string): { runtimePath: string; runtimeRoot: string } {
+  let o: RuncOptions & { runtimePath?: string; runtimeRoot?: string } = {};
   try {
-    return JSON.parse(fs.readFileSync(path.join(bundle, OPTIONS_FILE), 'utf8')) as RuncOptions;
+    o = JSON.parse(fs.readFileSync(path.join(bundle, OPTIONS_FILE), 'utf8')) as typeof o;
   } catch {
-    return {};
+    // none kept: containerd's defaults
   }
+  if (o.runtimePath && o.runtimeRoot) return { runtimePath: o.runtimePath, runtimeRoot: o.runtimeRoot };
+  return runtimeOf(o, namespace);
 }
 
 export function taskServer(task: ShimTask, namespace: string, log: Logger, hooks: TaskApiHooks): TtrpcServer {
