@@ -90,10 +90,10 @@ export const FAULTS = [
     component: 'ref-containerd-shim (runtime/shim/shim-serve.ts)',
   },
   {
-    name: 'shim-ttrpc-kill-ignored',
-    areas: ['shim'],
-    breaks: "the shim's ttrpc Task service answers Kill with success and sends no signal",
-    component: 'ref-containerd-shim (runtime/shim/task-api.ts)',
+    name: 'shim-ttrpc-exit-event-dropped',
+    areas: ['init'],
+    breaks: 'the shim forwards no /tasks/exit over ttrpc Events.Forward, so the engine never learns a container exited',
+    component: 'ref-containerd-shim (runtime/shim/task-events.ts)',
   },
   {
     name: 'shim-dies-with-daemon',

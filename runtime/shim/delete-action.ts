@@ -10,7 +10,7 @@ import { encode } from '../../api/protos.js';
 import { toTimestamp } from '../../api/timestamp.js';
 import { Reaper } from './reaper.js';
 import { run } from './runtime-command.js';
-import { readOptions, runtimeOf } from './task-api.js';
+import { runtimeFromBundle } from './task-api.js';
 import type { ShimFlags } from './shim-flags.js';
 
 const SIGKILL_STATUS = 128 + 9;
@@ -18,7 +18,7 @@ const SIGKILL_STATUS = 128 + 9;
 export async function deleteAction(flags: ShimFlags): Promise<number> {
   const bundle = flags.bundle ?? process.cwd();
   const reaper = new Reaper();
-  const ctx = { ...runtimeOf(readOptions(bundle), flags.namespace), logFile: path.join(bundle, 'log.json'), reaper };
+  const ctx = { ...runtimeFromBundle(bundle, flags.namespace), logFile: path.join(bundle, 'log.json'), reaper };
   try {
     await run(ctx, ['delete', '--force', flags.id]);
   } catch (err) {

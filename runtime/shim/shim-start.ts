@@ -51,6 +51,8 @@ export async function startStep(flags: ShimFlags, script: string): Promise<numbe
     process.stderr.write(`failed to start shim: ${spawned}\n`);
     return 1;
   }
+  // As the runc shim's start step does: the serving shim's pid in the bundle before the address is out.
+  fs.writeFileSync(path.join(bundle, 'shim.pid'), String(child.pid));
   // The listener is the serving shim's now. Closing it here would unlink the socket file, so this
   // process just exits (main calls process.exit) with it open.
   return announce(bundle, socketPath);

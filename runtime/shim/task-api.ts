@@ -9,13 +9,10 @@ import { toTimestamp } from '../../api/timestamp.js';
 import { TtrpcServer } from '../../api/ttrpc/server.js';
 import { TtrpcError } from '../../api/ttrpc/status.js';
 import type { TaskStatus } from '../../api/task-types.js';
-import { faultEnabled } from '../../lib/faults.js';
 import type { Logger } from '../../api/logrus.js';
 import { run } from './runtime-command.js';
 import type { ShimTask } from './shim-task.js';
 
-/** Fault switch (lib/faults.ts): the ttrpc Task service answers Kill with success and sends no signal. */
-export const FAULT_TTRPC_KILL_IGNORED = 'shim-ttrpc-kill-ignored';
 
 /** Where containerd's runc shim keeps a namespace's runtime state when the options name no root. */
 const DEFAULT_RUNTIME_ROOT = '/run/containerd/runc';
@@ -48,12 +45,19 @@ export function runtimeOf(options: RuncOptions, namespace: string): { runtimePat
   };
 }
 
-export function readOptions(bundle: string): RuncOptions {
+/**
+ * The runtime and its root for a bundle, from options.json: as Create wrote it, or as the
+ * JSON-lines ref-containerd writes it ({runtimePath, runtimeRoot}, the root with the namespace).
+ */
+export function runtimeFromBundle(bundle: string, namespace: string): { runtimePath: string; runtimeRoot: string } {
+  let o: RuncOptions & { runtimePath?: string; runtimeRoot?: string } = {};
   try {
-    return JSON.parse(fs.readFileSync(path.join(bundle, OPTIONS_FILE), 'utf8')) as RuncOptions;
+    o = JSON.parse(fs.readFileSync(path.join(bundle, OPTIONS_FILE), 'utf8')) as typeof o;
   } catch {
-    return {};
+    // none kept: containerd's defaults
   }
+  if (o.runtimePath && o.runtimeRoot) return { runtimePath: o.runtimePath, runtimeRoot: o.runtimeRoot };
+  return runtimeOf(o, namespace);
 }
 
 export function taskServer(task: ShimTask, namespace: string, log: Logger, hooks: TaskApiHooks): TtrpcServer {
@@ -117,11 +121,6 @@ export function taskServer(task: ShimTask, namespace: string, log: Logger, hooks
     },
     Kill: async (r: { id: string; execId: string; signal: number; all: boolean }) => {
       own(r.id);
-      // Fault switch shim-ttrpc-kill-ignored (lib/faults.ts): a Kill that "succeeds" without a signal.
-      if (faultEnabled(FAULT_TTRPC_KILL_IGNORED)) {
-        log.warn('fault switch: Kill ignored', { fault: FAULT_TTRPC_KILL_IGNORED });
-        return {};
-      }
       await task.kill(r.execId, r.signal, r.all);
       return {};
     },

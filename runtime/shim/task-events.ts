@@ -2,6 +2,10 @@
 // containerd.events message per lifecycle step, as containerd-shim-runc-v2 publishes them.
 import type { ExitResult } from '../../api/task-types.js';
 import { toTimestamp } from '../../api/timestamp.js';
+import { faultEnabled } from '../../lib/faults.js';
+
+/** Fault switch (lib/faults.ts): no /tasks/exit goes to containerd, so the engine never sees an exit. */
+export const FAULT_EXIT_EVENT_DROPPED = 'shim-ttrpc-exit-event-dropped';
 
 /** Sends one event; the implementation forwards it to containerd (event-forwarder.ts). */
 export type Publish = (topic: string, type: string, event: object) => void;
@@ -32,6 +36,7 @@ export class TaskEvents {
 
   /** id is the exec id, or the container id for the init process (dockerd matches init by pid). */
   exited(containerId: string, execId: string, exit: ExitResult): void {
+    if (faultEnabled(FAULT_EXIT_EVENT_DROPPED)) return;
     this.publish('/tasks/exit', 'containerd.events.TaskExit', {
       containerId,
       id: execId || containerId,

@@ -43,10 +43,11 @@ export const dockerTarget: TargetInfo = {
   },
 };
 
-/** `name` and `extraFlags` let a variant (variants.ts) start the same dockerd with a component swapped. */
-export function newDockerEngine(name = 'docker', extraFlags: string[] = []): ManagedEngine {
+/** `name`, `extraFlags` and `env` let a variant (variants.ts) start the same dockerd with a component swapped. */
+export function newDockerEngine(name = 'docker', extraFlags: string[] = [], env?: NodeJS.ProcessEnv): ManagedEngine {
   return new ManagedEngine(name, {
     argv: ['dockerd'],
+    env,
     targetFlags: (e) => [
       '--bridge', e.bridge,
       // No NAT rules: nothing to leak into the host's iptables, and published ports then go

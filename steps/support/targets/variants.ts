@@ -5,7 +5,10 @@
 // component through the same contract. Everything a variant changes is here, as data: the daemon
 // flags, the process name that now plays the swapped role (so that "no runc process is left" still
 // means the runtime on docker+ref-runc), the binary that role has, and the areas that exercise it.
+import { mkdirSync, readlinkSync, renameSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { ManagedEngine } from './managed-engine.js';
+import { WORK_ROOT } from '../resources.js';
 import { dockerTarget, newDockerEngine } from './docker.js';
 import { referenceTarget, newReferenceEngine } from './reference.js';
 import { Role, TargetInfo } from './types.js';
@@ -18,8 +21,35 @@ interface VariantSpec {
   by: TargetInfo;
   /** daemon flags that plug the swapped binary in, given its path */
   flags: (path: string) => string[];
+  /** environment for the daemon (and what it starts), given the swapped binary's path */
+  env?: (path: string) => NodeJS.ProcessEnv;
   defaultTags: string;
 }
+
+/** containerd's name for the shim of runtime io.containerd.runc.v2, looked up in its PATH. */
+export const RUNC_V2_SHIM = 'containerd-shim-runc-v2';
+
+/**
+ * containerd has no flag for its shims: it resolves the runtime name to a binary in its PATH. A
+ * directory holding only `containerd-shim-runc-v2` → `shim`, put first in the PATH that dockerd
+ * hands down to the containerd it starts, swaps the shim and nothing else. Made once, atomically.
+ */
+export function shimPathDir(shim: string): string {
+  const dir = join(WORK_ROOT, 'shim-path', shim.replace(/[^A-Za-z0-9]+/g, '_').slice(-80));
+  const link = join(dir, RUNC_V2_SHIM);
+  try {
+    if (readlinkSync(link) === shim) return dir;
+  } catch {
+    // not made yet
+  }
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${link}.${process.pid}`;
+  symlinkSync(shim, tmp);
+  renameSync(tmp, link);
+  return dir;
+}
+
+const shimFirstInPath = (shim: string): NodeJS.ProcessEnv => ({ PATH: `${shimPathDir(shim)}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}` });
 
 // The runtime is exercised by every scenario that runs a container, but these areas assert on
 // what runc does (create/start/exit, the shim's child, the init it execs, the namespaces and
@@ -41,6 +71,17 @@ const specs: VariantSpec[] = [
   },
   // ref-dockerd lets --add-runtime redefine "runc" (its own default is ref-runc under that name):
   // the default runtime keeps Docker's name and becomes the real runc.
+  // Real dockerd and real containerd; containerd finds ref-containerd-shim under the runc shim's
+  // name first in its PATH and drives it over ttrpc (containerd.task.v2), the shim running real runc.
+  {
+    name: 'docker+ref-shim',
+    base: 'docker',
+    role: 'containerd-shim',
+    by: referenceTarget,
+    flags: () => [],
+    env: shimFirstInPath,
+    defaultTags: RUNTIME_AREAS,
+  },
   { name: 'reference+runc', base: 'reference', role: 'runc', by: dockerTarget, flags: (p) => ['--add-runtime', `runc=${p}`], defaultTags: RUNTIME_AREAS },
   { name: 'reference+tini', base: 'reference', role: 'docker-init', by: dockerTarget, flags: (p) => ['--init-path', p], defaultTags: '@init' },
   { name: 'reference+docker-proxy', base: 'reference', role: 'docker-proxy', by: dockerTarget, flags: (p) => ['--userland-proxy-path', p], defaultTags: '@proxy' },
@@ -55,7 +96,12 @@ function variantInfo(spec: VariantSpec, base: TargetInfo): TargetInfo {
     roleNames: { ...base.roleNames, [spec.role]: spec.by.roleNames[spec.role] },
     // Called on the target objects themselves: dockerTarget resolves names through its own roleNames.
     binaryPath: (role: Role) => (role === spec.role ? spec.by.binaryPath(role) : base.binaryPath(role)),
-    externalContainerd: (dir: string) => base.externalContainerd(dir),
+    externalContainerd: (dir: string) => {
+      const c = base.externalContainerd(dir);
+      // a containerd of its own must find the same shim: the same PATH, through env(1)
+      const env = spec.env?.(spec.by.binaryPath(spec.role));
+      return env ? { ...c, argv: ['/usr/bin/env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...c.argv] } : c;
+    },
     defaultTags: spec.defaultTags,
   };
 }
@@ -72,6 +118,9 @@ export const variantTargets: Record<string, VariantTarget> = Object.fromEntries(
     const info = variantInfo(spec, base);
     // The path is resolved when the engine starts, not at import, so that a missing binary shows
     // up in the daemon's own error rather than as an import failure of every target.
-    return [spec.name, { info, newEngine: () => start(spec.name, spec.flags(info.binaryPath(spec.role))) }];
+    return [
+      spec.name,
+      { info, newEngine: () => start(spec.name, spec.flags(info.binaryPath(spec.role)), spec.env?.(info.binaryPath(spec.role))) },
+    ];
   }),
 );
