@@ -47,14 +47,14 @@ export const referenceTarget: TargetInfo = {
 };
 
 /**
- * `name`, `extraFlags` and `shim` let a variant (variants.ts) start the same ref-dockerd with a
+ * `name`, `extraFlags` and `env` let a variant (variants.ts) start the same ref-dockerd with a
  * component swapped. The shim is chosen by the PATH that ref-dockerd hands down to its
- * ref-containerd (shim-path.ts): ref-containerd-shim unless a variant says otherwise.
+ * ref-containerd (shim-path.ts): ref-containerd-shim unless a variant's env says otherwise.
  */
-export function newReferenceEngine(name = 'reference', extraFlags: string[] = [], shim = binaries['containerd-shim']): ManagedEngine {
+export function newReferenceEngine(name = 'reference', extraFlags: string[] = [], env?: NodeJS.ProcessEnv): ManagedEngine {
   return new ManagedEngine(name, {
     argv: [process.execPath, binaries.dockerd],
-    env: { PATH: shimFirstInPath(shim) },
+    env: env ?? { PATH: shimFirstInPath(binaries['containerd-shim']) },
     // As the docker target: the container cgroups go below a parent of this engine's own, which
     // the sweeper removes (sweeper.ts, cgroupParentDirs).
     targetFlags: (e) => ['--bridge', e.bridge, '--cgroup-parent', e.cgroupParent, ...extraFlags],

@@ -5,10 +5,8 @@
 // component through the same contract. Everything a variant changes is here, as data: the daemon
 // flags, the process name that now plays the swapped role (so that "no runc process is left" still
 // means the runtime on docker+ref-runc), the binary that role has, and the areas that exercise it.
-import { mkdirSync, readlinkSync, renameSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
 import { ManagedEngine } from './managed-engine.js';
-import { WORK_ROOT } from '../resources.js';
+import { shimFirstInPath as pathWithShim } from './shim-path.js';
 import { dockerTarget, newDockerEngine } from './docker.js';
 import { referenceTarget, newReferenceEngine } from './reference.js';
 import { Role, TargetInfo } from './types.js';
@@ -26,30 +24,8 @@ interface VariantSpec {
   defaultTags: string;
 }
 
-/** containerd's name for the shim of runtime io.containerd.runc.v2, looked up in its PATH. */
-export const RUNC_V2_SHIM = 'containerd-shim-runc-v2';
-
-/**
- * containerd has no flag for its shims: it resolves the runtime name to a binary in its PATH. A
- * directory holding only `containerd-shim-runc-v2` → `shim`, put first in the PATH that dockerd
- * hands down to the containerd it starts, swaps the shim and nothing else. Made once, atomically.
- */
-export function shimPathDir(shim: string): string {
-  const dir = join(WORK_ROOT, 'shim-path', shim.replace(/[^A-Za-z0-9]+/g, '_').slice(-80));
-  const link = join(dir, RUNC_V2_SHIM);
-  try {
-    if (readlinkSync(link) === shim) return dir;
-  } catch {
-    // not made yet
-  }
-  mkdirSync(dir, { recursive: true });
-  const tmp = `${link}.${process.pid}`;
-  symlinkSync(shim, tmp);
-  renameSync(tmp, link);
-  return dir;
-}
-
-const shimFirstInPath = (shim: string): NodeJS.ProcessEnv => ({ PATH: `${shimPathDir(shim)}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}` });
+/** The PATH that puts `shim` first under containerd's name for the runc shim (shim-path.ts). */
+const shimFirstInPath = (shim: string): NodeJS.ProcessEnv => ({ PATH: pathWithShim(shim) });
 
 // The runtime is exercised by every scenario that runs a container, but these areas assert on
 // what runc does (create/start/exit, the shim's child, the init it execs, the namespaces and
@@ -78,6 +54,17 @@ const specs: VariantSpec[] = [
     base: 'docker',
     role: 'containerd-shim',
     by: referenceTarget,
+    flags: () => [],
+    env: shimFirstInPath,
+    defaultTags: RUNTIME_AREAS,
+  },
+  // ref-dockerd and ref-containerd; ref-containerd finds the real containerd-shim-runc-v2 first in
+  // its PATH and drives it over ttrpc, the shim running ref-runc.
+  {
+    name: 'reference+shim',
+    base: 'reference',
+    role: 'containerd-shim',
+    by: dockerTarget,
     flags: () => [],
     env: shimFirstInPath,
     defaultTags: RUNTIME_AREAS,
