@@ -72,6 +72,12 @@ export const FAULTS = [
     component: 'ref-dockerd (engine/dockerd/containerd-supervisor.ts)',
   },
   {
+    name: 'events-not-forwarded',
+    areas: ['daemons'],
+    breaks: "ref-containerd drops task exit events instead of passing them to its subscribers (dockerd, ctr events)",
+    component: 'ref-containerd (engine/containerd/event-exchange.ts)',
+  },
+  {
     name: 'pidfile-not-locked',
     areas: ['daemons'],
     breaks: "a second daemon overwrites a live daemon's pid file instead of refusing to start",
@@ -82,6 +88,12 @@ export const FAULTS = [
     areas: ['shim'],
     breaks: "the shim is not a child subreaper, so the container's PID 1 is re-parented past it",
     component: 'ref-containerd-shim (runtime/shim/shim-serve.ts)',
+  },
+  {
+    name: 'shim-ttrpc-exit-event-dropped',
+    areas: ['init'],
+    breaks: 'the shim forwards no /tasks/exit over ttrpc Events.Forward, so the engine never learns a container exited',
+    component: 'ref-containerd-shim (runtime/shim/task-events.ts)',
   },
   {
     name: 'shim-dies-with-daemon',

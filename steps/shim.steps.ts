@@ -13,16 +13,23 @@
 //                                               or, with the daemons up, from `docker inspect`
 //   the logs of container "X" have reached "TEXT"        polls `docker logs` (10 s)
 //   the daemons stay down for N seconds         a wait the behaviour needs: time for output to pile up
+//   the shim of container "X" runs in the container's bundle, beside its config.json
+//                     the shim (parent of PID 1) has the bundle as its working directory (it := that shim)
+//   the shim listens on a unix socket whose address the bundle's "address" file records
+//                     among its listening unix sockets is the one `unix://<path>` in <bundle>/address names
+//   no {role} process of the engine is running its "start" step   none has the argument "start"
 //   the logs of container "X" count on from line0 with no line missing, past the outage
 //                     `docker logs` holds line0, line1, … in order, without a gap, up to a line at
 //                     least N lines after the last one logged before the outage (N = 5)
 import { Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { connect } from 'node:net';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { DockspecWorld } from './support/world.js';
 import { Role } from './support/targets/types.js';
 import { eventually } from './support/run-command.js';
-import { descendantsOf, isAlive, listProcesses, readProcess } from '../lib/proc.js';
+import { descendantsOf, isAlive, listProcesses, readProcess, socketInodes } from '../lib/proc.js';
 import { containerTree, describeProcess, setSubject, subjectOf } from './processes.steps.js';
 import { ContainerBeforeOutage, daemonState } from './daemons.steps.js';
 
@@ -168,4 +175,45 @@ Then('the logs of container {container} count on from line0 with no line missing
     if (lines.length - 1 < lastBefore + 5) throw new Error(`the logs end at "${lines[lines.length - 1]}"; the last line before the outage was line${lastBefore}`);
     return true;
   }, 10000, 200);
+});
+
+/** The paths of the unix sockets `pid` listens on (/proc/<pid>/net/unix rows with __SO_ACCEPTCON). */
+function unixListenerPaths(pid: number): string[] {
+  const mine = socketInodes(pid);
+  const ACCEPTCON = 0x10000;
+  const out: string[] = [];
+  for (const row of readFileSync(`/proc/${pid}/net/unix`, 'utf8').split('\n').slice(1)) {
+    // Num RefCount Protocol Flags Type St Inode [Path]
+    const f = row.trim().split(/\s+/);
+    if (f.length < 8) continue;
+    if ((parseInt(f[3]!, 16) & ACCEPTCON) && mine.has(Number(f[6]))) out.push(f.slice(7).join(' '));
+  }
+  return out;
+}
+
+Then('the shim of container {container} runs in the container\'s bundle, beside its config.json', async function (this: DockspecWorld, name: string) {
+  const skip = this.skipUnlessLocalHost("reads the shim's working directory and its listening sockets");
+  if (skip) return skip;
+  const { init } = await containerTree(this, name);
+  const shim = readProcess(init.ppid);
+  if (!shim || this.roleOf(shim) !== 'containerd-shim') throw new Error(`the parent of PID 1 of ${name} is not a shim: ${shim ? describeProcess(shim) : 'gone'}`);
+  const cwd = readlinkSync(`/proc/${shim.pid}/cwd`);
+  expect(existsSync(join(cwd, 'config.json')), `working directory of ${describeProcess(shim)} is ${cwd}, which has no config.json`).to.equal(true);
+  const id = (await this.run(`docker inspect -f '{{.Id}}' ${name}`)).stdout.trim();
+  expect(cwd.endsWith(`/${id}`), `working directory of the shim of ${name} (${cwd}) should be the bundle named after the container id ${id}`).to.equal(true);
+  setSubject(this, [shim]);
+});
+
+Then('the shim listens on a unix socket whose address the bundle\'s {string} file records', function (this: DockspecWorld, file: string) {
+  for (const shim of subjectOf(this)) {
+    const bundle = readlinkSync(`/proc/${shim.pid}/cwd`);
+    const recorded = readFileSync(join(bundle, file), 'utf8').trim();
+    const listening = unixListenerPaths(shim.pid);
+    expect(listening.map((p) => `unix://${p}`), `${describeProcess(shim)} listens on ${JSON.stringify(listening)}; ${bundle}/${file} says ${recorded}`).to.include(recorded);
+  }
+});
+
+Then('no {role} process of the engine is running its {string} step', async function (this: DockspecWorld, role: Role, action: string) {
+  const found = (await this.processesOfRole(role)).filter((p) => p.argv.includes(action));
+  expect(found.map(describeProcess), `${this.roleName(role)} processes still in their "${action}" step`).to.deep.equal([]);
 });

@@ -1,14 +1,15 @@
 // Bundles as containerd keeps them: `<state>/io.containerd.runtime.v2.task/<namespace>/<id>`. A
 // bundle that ref-dockerd put elsewhere gets a symlink there, so that one directory scan at start
-// finds every task. What the runtime needs to clean up after a dead shim is kept in options.json.
+// finds every task. The shim binary that serves the task is kept in options.json, for its delete action.
 import fs from 'node:fs';
 import path from 'node:path';
 
 export const RUNTIME_V2_DIR = 'io.containerd.runtime.v2.task';
 
+/** What a restarted containerd needs to clean up after a dead shim: the shim binary it ran. */
 export interface BundleOptions {
-  runtimePath: string;
-  runtimeRoot: string;
+  shim: string;
+  runtime: string;
 }
 
 export function tasksDir(state: string, namespace: string): string {
@@ -25,15 +26,18 @@ export function registerBundle(dir: string, id: string, bundle: string): void {
   fs.symlinkSync(path.resolve(bundle), entry);
 }
 
+// Not options.json: containerd-shim-runc-v2 writes its runtime options under that name.
+const SHIM_RECORD = 'shim-binary.json';
+
 export function writeOptions(bundle: string, o: BundleOptions): void {
-  const target = path.join(bundle, 'options.json');
+  const target = path.join(bundle, SHIM_RECORD);
   fs.writeFileSync(`${target}.tmp`, JSON.stringify(o));
   fs.renameSync(`${target}.tmp`, target);
 }
 
 export function readOptions(bundle: string): BundleOptions | undefined {
   try {
-    return JSON.parse(fs.readFileSync(path.join(bundle, 'options.json'), 'utf8')) as BundleOptions;
+    return JSON.parse(fs.readFileSync(path.join(bundle, SHIM_RECORD), 'utf8')) as BundleOptions;
   } catch {
     return undefined;
   }
@@ -63,7 +67,7 @@ export function listBundles(dir: string): { id: string; bundle: string }[] {
   return out;
 }
 
-const OWN_FILES = /^(address|shim\.pid|init\.pid|log\.json|exit\.json|options\.json|shim\.log|config\.json|exec-.*\.(json|pid)|.*\.tmp)$/;
+const OWN_FILES = /^(address|log|work|runtime|shim-binary\.json|shim\.pid|init\.pid|log\.json|exit\.json|options\.json|shim\.log|config\.json|exec-.*\.(json|pid)|.*\.tmp)$/;
 
 /**
  * Remove what containerd, the shim and the runtime wrote into the bundle, then the bundle if that
@@ -73,6 +77,12 @@ export function removeBundle(dir: string, id: string, bundle: string): void {
   try {
     for (const name of fs.readdirSync(bundle)) {
       if (OWN_FILES.test(name)) fs.rmSync(path.join(bundle, name), { force: true });
+    }
+    // the empty rootfs directory made with the bundle; a mounted one stays (rmdir fails)
+    try {
+      fs.rmdirSync(path.join(bundle, 'rootfs'));
+    } catch {
+      // none, or a mount point
     }
     fs.rmdirSync(bundle);
   } catch {

@@ -1,29 +1,38 @@
-// TaskService over gRPC: what ref-dockerd holds to talk to ref-containerd (or any server of
-// api/tasks.proto). Errors become TaskServiceErrors with containerd's class; containerd being down
+// ref-dockerd's client of containerd's API (api/services/*.proto): the TaskService that the daemon
+// codes against, spoken as dockerd's libcontainerd speaks it to any containerd, ref-containerd or
+// the real one. Every call carries the namespace `moby`; the spec travels as a typeurl Any with
+// JSON; exits arrive as containerd.events.TaskExit on an Events/Subscribe stream. containerd down
 // reads as Docker shows it: `… dial unix <sock>: connect: connection refused": unavailable`.
 //
 //   const tasks = await connectTaskService('<exec-root>/containerd/containerd.sock', { deadlineMs: 10_000 });
-//   await tasks.create({ id, bundle, runtimePath: '/usr/sbin/runc', stdout, stderr });
+//   await tasks.create({ id, bundle, spec, runtimePath: '/usr/sbin/runc', runtimeRoot, stdout, stderr });
 //   await tasks.start(id);
 //   const exit = await tasks.wait(id);          // { pid, exitStatus, exitedAt }
-//   await tasks.delete(id);
+//   await tasks.delete(id);                     // the task, then the container
 import { existsSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import type { CreateTaskRequest, ExecProcessRequest, ExitResult, TaskExitEvent, TaskService, TaskState, TaskStatus } from './task-service.js';
-import { type TaskError, fromGrpcStatus, unavailable } from './errors.js';
-import { protos } from './protos.js';
+import { TaskError, type TaskErrorCode, unavailable } from '../../api/errors.js';
+import { service } from './api-protos.js';
+import { PROCESS_URL, RUNC_OPTIONS_URL, SPEC_URL, fromProtoAny, fromTimestamp, jsonAny, protoAny } from './typeurl.js';
 
-type Msg = Record<string, unknown>;
+type Msg = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Client = grpc.Client & Record<string, (...a: unknown[]) => unknown>;
 
-const GRPC_UNAVAILABLE = 14;
+export const NAMESPACE = 'moby';
+/** The runtime dockerd 20.10 always asks containerd for. */
+export const RUNTIME_NAME = 'io.containerd.runc.v2';
+/** Where dockerd records the directory of a container's FIFOs. */
+export const BUNDLE_LABEL = 'com.docker/engine.bundle.path';
 
-/** Per-call deadlines; `wait` and the event stream have none, they last as long as the process. */
+/** Per-call deadlines; Wait and the event stream have none, they last as long as the process. */
 const CALL_DEADLINE_MS = 30_000;
 const CREATE_DEADLINE_MS = 60_000;
 
 export interface ConnectOptions {
   /** give up connecting after this long (default 5 s) */
   deadlineMs?: number;
+  namespace?: string;
 }
 
 const channelOptions: grpc.ChannelOptions = {
@@ -32,9 +41,15 @@ const channelOptions: grpc.ChannelOptions = {
   'grpc.max_reconnect_backoff_ms': 1000,
 };
 
+const codeOf: Record<number, TaskErrorCode> = {
+  [grpc.status.NOT_FOUND]: 'not-found',
+  [grpc.status.ALREADY_EXISTS]: 'already-exists',
+  [grpc.status.FAILED_PRECONDITION]: 'failed-precondition',
+  [grpc.status.UNAVAILABLE]: 'unavailable',
+};
+
 function target(address: string): string {
-  const path = address.replace(/^unix:\/\//, '');
-  return `unix://${path}`;
+  return `unix://${address.replace(/^unix:\/\//, '')}`;
 }
 
 function statusOf(s: unknown): TaskStatus {
@@ -42,46 +57,62 @@ function statusOf(s: unknown): TaskStatus {
   return v === 'created' || v === 'running' || v === 'stopped' || v === 'paused' ? v : 'unknown';
 }
 
-function toState(m: Msg): TaskState {
+function toState(p: Msg): TaskState {
+  const status = statusOf(p.status);
+  const containerId = String(p.container_id || p.id || '');
   return {
-    id: String(m.id ?? ''),
-    execId: (m.execId as string) || undefined,
-    pid: Number(m.pid ?? 0),
-    status: statusOf(m.status),
-    exitStatus: statusOf(m.status) === 'stopped' ? Number(m.exitStatus ?? 0) : undefined,
-    exitedAt: (m.exitedAt as string) || undefined,
-    bundle: (m.bundle as string) || undefined,
+    id: containerId,
+    execId: p.id && p.id !== containerId ? String(p.id) : undefined,
+    pid: Number(p.pid ?? 0),
+    status,
+    exitStatus: status === 'stopped' ? Number(p.exit_status ?? 0) : undefined,
+    exitedAt: status === 'stopped' && p.exited_at ? fromTimestamp(p.exited_at) : undefined,
   };
 }
 
 function toExit(m: Msg): ExitResult {
-  return { pid: Number(m.pid ?? 0), exitStatus: Number(m.exitStatus ?? 0), exitedAt: String(m.exitedAt ?? '') };
+  return { pid: Number(m.pid ?? 0), exitStatus: Number(m.exit_status ?? 0), exitedAt: fromTimestamp(m.exited_at) };
 }
 
 export class TaskClient implements TaskService {
-  private readonly client: grpc.Client & Record<string, (...a: unknown[]) => unknown>;
+  private readonly clients: Record<'tasks' | 'containers' | 'events', Client>;
+  private readonly metadata = new grpc.Metadata();
 
-  constructor(readonly address: string) {
-    const { tasks } = protos();
-    this.client = new tasks(target(address), grpc.credentials.createInsecure(), channelOptions) as never;
+  constructor(
+    readonly address: string,
+    readonly namespace = NAMESPACE,
+  ) {
+    const t = target(address);
+    const creds = grpc.credentials.createInsecure();
+    const make = (name: string, channelOverride?: grpc.Channel) =>
+      new (service(name))(t, creds, channelOverride ? { ...channelOptions, channelOverride } : channelOptions) as unknown as Client;
+    const tasks = make('containerd.services.tasks.v1.Tasks');
+    // one connection for all three, as dockerd's client has
+    const channel = tasks.getChannel() as grpc.Channel;
+    this.clients = {
+      tasks,
+      containers: make('containerd.services.containers.v1.Containers', channel),
+      events: make('containerd.services.events.v1.Events', channel),
+    };
+    this.metadata.set('containerd-namespace', namespace);
   }
 
   /** Resolves once the socket answers; rejects `unavailable` with Docker's text after the deadline. */
   ready(deadlineMs = 5000): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.client.waitForReady(Date.now() + deadlineMs, (err?: Error) => {
+      this.clients.tasks.waitForReady(Date.now() + deadlineMs, (err?: Error) => {
         if (!err) return resolve();
-        void err; // waitForReady only says "deadline"; the filesystem tells refused from missing
+        // waitForReady only says "deadline"; the filesystem tells refused from missing
         reject(unavailable(this.address, existsSync(this.address.replace(/^unix:\/\//, '')) ? 'ECONNREFUSED' : 'ENOENT'));
       });
     });
   }
 
-  private call(method: string, req: Msg, deadlineMs: number | undefined = CALL_DEADLINE_MS): Promise<Msg> {
+  private call(svc: keyof TaskClient['clients'], method: string, req: Msg, deadlineMs: number | undefined = CALL_DEADLINE_MS): Promise<Msg> {
     return new Promise((resolve, reject) => {
       const options: grpc.CallOptions = deadlineMs ? { deadline: Date.now() + deadlineMs } : {};
       try {
-        this.client[method]!(req, options, (err: grpc.ServiceError | null, res: Msg) => {
+        this.clients[svc][method]!(req, this.metadata, options, (err: grpc.ServiceError | null, res: Msg) => {
           if (err) reject(this.mapError(err));
           else resolve(res);
         });
@@ -93,79 +124,113 @@ export class TaskClient implements TaskService {
     });
   }
 
+  /** containerd's messages already end with the errdefs class (": not found"), as Go shows them. */
   private mapError(err: grpc.ServiceError): TaskError {
-    // grpc-js says "connection refused" or "No connection established" whatever the dial's errno;
-    // Go's dialer, as dockerd shows it, tells a missing socket from a refusing one
-    const details = err.code === GRPC_UNAVAILABLE && !existsSync(this.address.replace(/^unix:\/\//, '')) ? 'ENOENT' : err.details || err.message;
-    return fromGrpcStatus(err.code, details, this.address);
+    const code = codeOf[err.code] ?? 'unknown';
+    if (code === 'unavailable') {
+      // grpc-js says "connection refused" or "No connection established" whatever the dial's
+      // errno; Go's dialer, as dockerd shows it, tells a missing socket from a refusing one
+      return unavailable(this.address, existsSync(this.address.replace(/^unix:\/\//, '')) ? err.details : 'ENOENT');
+    }
+    const details = err.details || err.message;
+    const cls = code === 'unknown' ? '' : code.replace('-', ' ');
+    return new TaskError(code, cls && !details.endsWith(`: ${cls}`) ? `${details}: ${cls}` : details);
   }
 
   async create(req: CreateTaskRequest): Promise<{ pid: number }> {
-    const res = await this.call(
-      'Create',
-      {
+    const options = protoAny(RUNC_OPTIONS_URL, { binary_name: req.runtimePath, root: req.runtimeRoot ?? '' });
+    await this.call('containers', 'Create', {
+      container: {
         id: req.id,
-        bundle: req.bundle,
-        runtimePath: req.runtimePath,
-        runtimeRoot: req.runtimeRoot ?? '',
-        stdin: req.stdin ?? '',
-        stdout: req.stdout,
-        stderr: req.stderr,
+        labels: { [BUNDLE_LABEL]: req.bundle },
+        runtime: { name: RUNTIME_NAME, options },
+        spec: jsonAny(SPEC_URL, req.spec),
       },
-      CREATE_DEADLINE_MS,
-    );
-    return { pid: Number(res.pid) };
+    });
+    try {
+      const res = await this.call(
+        'tasks',
+        'Create',
+        { container_id: req.id, stdin: req.stdin ?? '', stdout: req.stdout, stderr: req.stderr, terminal: false, options },
+        CREATE_DEADLINE_MS,
+      );
+      return { pid: Number(res.pid) };
+    } catch (err) {
+      await this.call('containers', 'Delete', { id: req.id }).catch(() => undefined);
+      throw err;
+    }
   }
 
   async start(containerId: string, execId?: string): Promise<{ pid: number }> {
-    const res = await this.call('Start', { id: containerId, execId: execId ?? '' });
+    const res = await this.call('tasks', 'Start', { container_id: containerId, exec_id: execId ?? '' });
     return { pid: Number(res.pid) };
   }
 
   async kill(containerId: string, signal: number, opts: { all?: boolean; execId?: string } = {}): Promise<void> {
-    await this.call('Kill', { id: containerId, execId: opts.execId ?? '', signal, all: Boolean(opts.all) });
+    await this.call('tasks', 'Kill', { container_id: containerId, exec_id: opts.execId ?? '', signal, all: Boolean(opts.all) });
   }
 
+  /** An exec's process; or the task and then its container, as dockerd removes both at exit. */
   async delete(containerId: string, execId?: string): Promise<ExitResult> {
-    return toExit(await this.call('Delete', { id: containerId, execId: execId ?? '' }));
+    if (execId) return toExit(await this.call('tasks', 'DeleteProcess', { container_id: containerId, exec_id: execId }));
+    let exit: ExitResult | undefined;
+    let taskErr: unknown;
+    try {
+      exit = toExit(await this.call('tasks', 'Delete', { container_id: containerId }));
+    } catch (err) {
+      if ((err as TaskError).code !== 'not-found') throw err;
+      taskErr = err;
+    }
+    await this.call('containers', 'Delete', { id: containerId }).catch((err: TaskError) => {
+      if (err.code !== 'not-found') throw err;
+    });
+    if (!exit) throw taskErr;
+    return exit;
   }
 
   async wait(containerId: string, execId?: string): Promise<ExitResult> {
-    return toExit(await this.call('Wait', { id: containerId, execId: execId ?? '' }, 0));
+    const res = await this.call('tasks', 'Wait', { container_id: containerId, exec_id: execId ?? '' }, 0);
+    return { pid: 0, exitStatus: Number(res.exit_status ?? 0), exitedAt: fromTimestamp(res.exited_at) };
   }
 
   async state(containerId: string, execId?: string): Promise<TaskState> {
-    return toState(await this.call('State', { id: containerId, execId: execId ?? '' }));
+    const res = await this.call('tasks', 'Get', { container_id: containerId, exec_id: execId ?? '' });
+    return toState({ container_id: containerId, ...res.process });
   }
 
   async list(): Promise<TaskState[]> {
-    const res = await this.call('List', {});
+    const res = await this.call('tasks', 'List', {});
     return ((res.tasks as Msg[]) ?? []).map(toState);
   }
 
   async exec(req: ExecProcessRequest): Promise<void> {
-    await this.call('Exec', {
-      containerId: req.containerId,
-      execId: req.execId,
-      specJson: JSON.stringify(req.spec),
+    await this.call('tasks', 'Exec', {
+      container_id: req.containerId,
+      exec_id: req.execId,
       stdin: req.stdin ?? '',
       stdout: req.stdout,
       stderr: req.stderr,
+      terminal: false,
+      spec: jsonAny(PROCESS_URL, req.spec),
     });
   }
 
+  /** dockerd's subscription: this namespace's task events; only exits matter here. */
   subscribe(onExit: (e: TaskExitEvent) => void, onError: (err: Error) => void): () => void {
-    const stream = this.client.Events!({}) as grpc.ClientReadableStream<Msg>;
+    const stream = this.clients.events.Subscribe!({ filters: [`namespace==${this.namespace},topic~=|^/tasks/|`] }, this.metadata) as grpc.ClientReadableStream<Msg>;
     let unsubscribed = false;
-    stream.on('data', (m: Msg) => {
-      if (m.topic !== '/tasks/exit') return;
+    stream.on('data', (env: Msg) => {
+      if (env.topic !== '/tasks/exit') return;
+      const e = fromProtoAny(env.event, 'containerd.events.TaskExit');
+      if (!e) return;
+      const containerId = String(e.container_id);
       onExit({
         type: 'exit',
-        containerId: String(m.containerId),
-        execId: String(m.execId ?? ''),
-        pid: Number(m.pid),
-        exitStatus: Number(m.exitStatus),
-        exitedAt: String(m.exitedAt),
+        containerId,
+        execId: e.id && e.id !== containerId ? String(e.id) : '',
+        pid: Number(e.pid),
+        exitStatus: Number(e.exit_status),
+        exitedAt: fromTimestamp(e.exited_at as Msg),
       });
     });
     stream.on('error', (err: grpc.ServiceError) => {
@@ -181,13 +246,13 @@ export class TaskClient implements TaskService {
   }
 
   close(): void {
-    this.client.close();
+    for (const c of Object.values(this.clients)) c.close();
   }
 }
 
 /** A TaskService for `address` (path or unix://), once it answers, or `unavailable` after the deadline. */
 export async function connectTaskService(address: string, opts: ConnectOptions = {}): Promise<TaskService> {
-  const c = new TaskClient(address);
+  const c = new TaskClient(address, opts.namespace);
   try {
     await c.ready(opts.deadlineMs ?? 5000);
   } catch (err) {
@@ -199,15 +264,13 @@ export async function connectTaskService(address: string, opts: ConnectOptions =
 
 /** grpc.health.v1 Check, as `grpc_health_probe` or a scenario asks it: 'SERVING' when up. */
 export function checkHealth(address: string, deadlineMs = 2000): Promise<string> {
-  const { health } = protos();
-  const c = new health(target(address), grpc.credentials.createInsecure()) as unknown as grpc.Client & {
-    Check: (req: Msg, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: Msg) => void) => void;
-  };
+  const c = new (service('grpc.health.v1.Health'))(target(address), grpc.credentials.createInsecure()) as unknown as Client;
   return new Promise((resolve, reject) => {
-    c.Check({ service: '' }, { deadline: Date.now() + deadlineMs }, (err, res) => {
+    c.Check!({ service: '' }, { deadline: Date.now() + deadlineMs }, (err: grpc.ServiceError | null, res: Msg) => {
       c.close();
-      if (err) reject(fromGrpcStatus(err.code, err.details || err.message, address));
+      if (err) reject(new TaskError('unavailable', err.details || err.message));
       else resolve(String(res.status));
     });
   });
 }
+

@@ -12,9 +12,12 @@ import os from 'node:os';
 import { setParentDeathSignal } from '../../lib/libc.js';
 import { setProcessName } from './process-name.js';
 import * as grpc from '@grpc/grpc-js';
-import { createLogger, parseLogLevel, type Logger } from './logrus.js';
-import { TaskManager } from './task-manager.js';
-import { addTaskService } from './task-server.js';
+import { createLogger, parseLogLevel, type Logger } from '../../api/logrus.js';
+import { Tasks } from './tasks.js';
+import { Metadata } from './metadata.js';
+import { EventExchange } from './event-exchange.js';
+import { addServices, VERSION } from './services.js';
+import { serveTtrpcEvents } from './ttrpc-events.js';
 
 export interface ContainerdFlags {
   address: string;
@@ -137,16 +140,22 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 async function run(flags: ContainerdFlags, log: Logger, started: bigint): Promise<void> {
-  log.info('starting containerd', { revision: 'dockspec', version: 'ref-containerd' });
+  log.info('starting containerd', { revision: VERSION.revision, version: VERSION.version });
   if (flags.pidfile) takePidfile(flags.pidfile);
   for (const dir of [flags.root, flags.state, path.dirname(flags.address)]) fs.mkdirSync(dir, { recursive: true, mode: 0o711 });
   await clearSocket(flags.address);
 
-  const tasks = new TaskManager({ state: flags.state, address: flags.address, log });
+  const metadata = new Metadata(flags.root);
+  const events = new EventExchange();
+  const tasks = new Tasks({ state: flags.state, address: flags.address, log, events });
+  // the shims' line back: they forward their events here from their first moment
+  const ttrpcAddress = `${flags.address}.ttrpc`;
+  const ttrpc = await serveTtrpcEvents(ttrpcAddress, events, tasks);
+
   await tasks.restore();
 
   const server = new grpc.Server();
-  addTaskService(server, tasks, log);
+  addServices(server, { metadata, tasks, events, log });
   await new Promise<void>((resolve, reject) =>
     server.bindAsync(`unix://${flags.address}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
   );
@@ -164,7 +173,9 @@ async function run(flags: ContainerdFlags, log: Logger, started: bigint): Promis
     // Shims and their containers stay: containerd's shutdown never takes them down.
     tasks.close();
     server.forceShutdown();
+    void ttrpc.close();
     fs.rmSync(flags.address, { force: true });
+    fs.rmSync(ttrpcAddress, { force: true });
     if (flags.pidfile) fs.rmSync(flags.pidfile, { force: true });
     process.exit(0);
   };

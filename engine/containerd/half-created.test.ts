@@ -17,8 +17,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectTaskService } from './client.js';
 import type { TaskService } from './task-service.js';
-import { BUSYBOX, RUNC, makeBundle, makeRootfs, type Bundle } from './dev/bundle-fixture.js';
-import { shimSocketPath } from '../../runtime/shim/shim-address.js';
+import { BUSYBOX, RUNC, makeBundle, makeRootfs, shimFirstInPath, type Bundle } from './dev/bundle-fixture.js';
+import { shimSocketPath } from '../../api/shim-address.js';
 import { eventually } from '../../lib/eventually.js';
 import { isAlive } from '../../lib/proc.js';
 
@@ -66,7 +66,10 @@ test('a half-created task is completed or removed, never stuck between', { skip:
 
   const startContainerd = async (): Promise<TaskService> => {
     const log = fs.openSync(path.join(root, 'containerd.log'), 'a');
-    const d = spawn(process.execPath, [containerdJs, '--address', sock, '--root', path.join(root, 'data'), '--state', state], { stdio: ['ignore', 'ignore', log] });
+    const d = spawn(process.execPath, [containerdJs, '--address', sock, '--root', path.join(root, 'data'), '--state', state], {
+      stdio: ['ignore', 'ignore', log],
+      env: { ...process.env, PATH: shimFirstInPath(root) },
+    });
     fs.closeSync(log);
     daemons.push(d);
     const c = await connectTaskService(sock, { deadlineMs: 10_000 });
@@ -84,7 +87,7 @@ test('a half-created task is completed or removed, never stuck between', { skip:
     closers.push(drain(b.stdout), drain(b.stderr));
     return b;
   };
-  const req = (b: Bundle, runtimePath = slowRunc) => ({ id: b.id, bundle: b.bundle, runtimePath, runtimeRoot, stdout: b.stdout, stderr: b.stderr });
+  const req = (b: Bundle, runtimePath = slowRunc) => ({ ...b.request, runtimePath, stdout: b.stdout, stderr: b.stderr });
   const shimPid = (b: Bundle) => Number(readOr(path.join(b.bundle, 'shim.pid'), '0'));
   const socketOf = (b: Bundle) => shimSocketPath(sock, 'moby', b.id);
   const runcKnows = (id: string) => fs.existsSync(path.join(runtimeRoot, id));
@@ -109,19 +112,12 @@ test('a half-created task is completed or removed, never stuck between', { skip:
     await tasks.delete(b.id);
     await assertGone(b, pid);
   };
-  /** ref-dockerd writes the bundle again before each create; delete removed ours. */
-  let configText = '';
-  const remake = (b: Bundle) => {
-    fs.mkdirSync(b.bundle, { recursive: true });
-    fs.writeFileSync(path.join(b.bundle, 'config.json'), configText);
-  };
 
   try {
     let tasks = await startContainerd();
 
     // --- A: the caller of Create is killed while the runtime creates (ref-dockerd SIGKILLed)
     const a = bundle(['sleep', '1000']);
-    configText = fs.readFileSync(path.join(a.bundle, 'config.json'), 'utf8');
     const caller = spawn(
       process.execPath,
       ['--input-type=module', '-e', `const { connectTaskService } = await import(${JSON.stringify(clientJs)}); const t = await connectTaskService(process.env.SOCK); await t.create(JSON.parse(process.env.REQ));`],
@@ -131,7 +127,6 @@ test('a half-created task is completed or removed, never stuck between', { skip:
     caller.kill('SIGKILL');
     await assertCompletedThenReusable(tasks, a, 'A');
     // and it starts for real: a create with nobody killed, then start
-    remake(a);
     await tasks.create(req(a, RUNC));
     await tasks.start(a.id);
     assert.equal((await tasks.state(a.id)).status, 'running');
@@ -144,19 +139,20 @@ test('a half-created task is completed or removed, never stuck between', { skip:
     // --- B: containerd dies after the shim's start step, before it sent Create
     await killContainerd();
     const b = bundle(['sleep', '1000']);
-    fs.writeFileSync(path.join(b.bundle, 'options.json'), JSON.stringify({ runtimePath: RUNC, runtimeRoot }));
+    fs.mkdirSync(b.bundle, { recursive: true });
+    fs.writeFileSync(path.join(b.bundle, 'shim-binary.json'), JSON.stringify({ shim: shimJs, runtime: 'io.containerd.runc.v2' }));
     const address = await new Promise<string>((resolve, reject) =>
       execFile(process.execPath, [shimJs, '-namespace', 'moby', '-id', b.id, '-address', sock, 'start'], { cwd: b.bundle }, (err, out) => (err ? reject(err) : resolve(out.trim()))),
     );
     fs.writeFileSync(path.join(b.bundle, 'address'), address);
-    const bShim = shimPid(b);
+    // the serving shim writes its pid file a moment after the start step answered
+    const bShim = await until('B: the shim writes its pid', () => shimPid(b) || false);
     assert.ok(bShim > 0 && alive(bShim), 'B: a shim with no task runs');
     tasks = await startContainerd();
     // nobody was ever told B exists: it must not, for any call
     await assert.rejects(tasks.state(b.id), { code: 'not-found' }, 'B: state says not found');
     await assert.rejects(tasks.kill(b.id, 9), { code: 'not-found' }, 'B: kill says not found');
     await assertGone(b, bShim);
-    remake(b);
     await tasks.create(req(b, RUNC)); // B: create works
     const bShim2 = shimPid(b);
     await tasks.delete(b.id);

@@ -1,56 +1,184 @@
-// containerd's side of one shim connection: requests by id over JSON lines, exit events pushed by
-// the shim, and a close that tells the task manager the shim is gone (or done).
-import net from 'node:net';
-import { readJsonLines, writeJsonLine, type ShimExitEvent, type ShimMethod, type ShimMethods, type ShimReply } from '../../runtime/shim/protocol.js';
-import { fromAddress } from '../../runtime/shim/shim-address.js';
-import { TaskError } from './errors.js';
+// containerd's side of one shim connection: ttrpc calls to containerd.task.v2.Task, by the
+// operation names the task manager uses, with answers turned into the engine's task types. The
+// shim's events do not come this way: it forwards them to containerd's ttrpc socket
+// (Events/Forward), which publishes them (see ttrpc-events.ts).
+import { TtrpcClient } from '../../api/ttrpc/client.js';
+import { TtrpcError } from '../../api/ttrpc/status.js';
+import { PROCESS_TYPE, packJson, type AnyValue } from '../../api/any.js';
+import { fromTimestamp } from '../../api/timestamp.js';
+import { TaskError, type TaskErrorCode } from '../../api/errors.js';
+import type { ExitResult, TaskState, TaskStatus } from '../../api/task-types.js';
+
+const TASK = 'containerd.task.v2.Task';
+const CALL_TIMEOUT_MS = 60_000;
+
+const codeOf: Record<number, TaskErrorCode> = {
+  3: 'invalid-argument',
+  5: 'not-found',
+  6: 'already-exists',
+  9: 'failed-precondition',
+  12: 'not-implemented',
+  14: 'unavailable',
+};
+
+type Msg = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function asTaskError(err: unknown): TaskError {
+  if (err instanceof TaskError) return err;
+  if (err instanceof TtrpcError) return new TaskError(codeOf[err.code] ?? 'unknown', err.message);
+  return new TaskError('unavailable', (err as Error).message);
+}
+
+function status(s: unknown): TaskStatus {
+  const v = String(s ?? '').toLowerCase();
+  return v === 'created' || v === 'running' || v === 'stopped' || v === 'paused' ? v : 'unknown';
+}
+
+export interface CreateParams {
+  bundle: string;
+  rootfs: { type: string; source: string; target?: string; options: string[] }[];
+  terminal: boolean;
+  stdin?: string;
+  stdout: string;
+  stderr: string;
+  options: AnyValue | null;
+}
+
+export interface ExecParams {
+  execId: string;
+  spec: Record<string, unknown>;
+  terminal?: boolean;
+  stdin?: string;
+  stdout: string;
+  stderr: string;
+}
 
 export class ShimClient {
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  private readonly exitHandlers: ((e: ShimExitEvent) => void)[] = [];
   private readonly closeHandlers: (() => void)[] = [];
-  private closed = false;
 
   private constructor(
     readonly address: string,
-    private readonly socket: net.Socket,
+    readonly id: string,
+    private readonly conn: TtrpcClient,
   ) {
-    readJsonLines(socket, (v) => this.receive(v as ShimReply | ShimExitEvent));
-    socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.onSocketClose());
-  }
-
-  static connect(address: string, deadlineMs = 2000): Promise<ShimClient> {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect(fromAddress(address));
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new TaskError('unavailable', `shim at ${address} did not answer within ${deadlineMs} ms`));
-      }, deadlineMs);
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        socket.removeAllListeners('error');
-        resolve(new ShimClient(address, socket));
-      });
-      socket.once('error', (err) => {
-        clearTimeout(timer);
-        reject(new TaskError('unavailable', `cannot connect to shim at ${address}: ${err.message}`));
-      });
+    conn.on('close', () => {
+      for (const h of this.closeHandlers) h();
     });
   }
 
-  call<M extends ShimMethod>(method: M, params: ShimMethods[M]['params']): Promise<ShimMethods[M]['result']> {
-    if (this.closed) return Promise.reject(new TaskError('unavailable', 'shim disconnected'));
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      writeJsonLine(this.socket, { id, method, params });
+  static async connect(address: string, id: string, deadlineMs = 2000): Promise<ShimClient> {
+    try {
+      return new ShimClient(address, id, await TtrpcClient.connect(address, deadlineMs));
+    } catch (err) {
+      throw new TaskError('unavailable', `cannot connect to shim at ${address}: ${(err as Error).message}`);
+    }
+  }
+
+  private async call<T = Msg>(method: string, req: Msg, timeoutMs = CALL_TIMEOUT_MS): Promise<T> {
+    try {
+      return await this.conn.callTyped<T>(TASK, method, { id: this.id, ...req }, timeoutMs ? { timeoutMs } : {});
+    } catch (err) {
+      throw asTaskError(err);
+    }
+  }
+
+  /** Who serves this task: the shim's pid and the task's (0 before a task was created). */
+  async hello(): Promise<{ shimPid: number; taskPid: number }> {
+    const r = await this.call('Connect', {});
+    return { shimPid: Number(r.shimPid ?? 0), taskPid: Number(r.taskPid ?? 0) };
+  }
+
+  async create(p: CreateParams): Promise<{ pid: number }> {
+    const r = await this.call('Create', {
+      bundle: p.bundle,
+      rootfs: p.rootfs,
+      terminal: p.terminal,
+      stdin: p.stdin ?? '',
+      stdout: p.stdout,
+      stderr: p.stderr,
+      options: p.options ?? undefined,
+    });
+    return { pid: Number(r.pid ?? 0) };
+  }
+
+  async start(execId?: string): Promise<{ pid: number }> {
+    const r = await this.call('Start', { execId: execId ?? '' });
+    return { pid: Number(r.pid ?? 0) };
+  }
+
+  async kill(signal: number, o: { execId?: string; all?: boolean } = {}): Promise<void> {
+    await this.call('Kill', { execId: o.execId ?? '', signal, all: Boolean(o.all) });
+  }
+
+  async delete(execId?: string): Promise<ExitResult> {
+    const r = await this.call('Delete', { execId: execId ?? '' });
+    return { pid: Number(r.pid ?? 0), exitStatus: Number(r.exitStatus ?? 0), exitedAt: fromTimestamp(r.exitedAt) };
+  }
+
+  async state(execId?: string): Promise<TaskState> {
+    const r = await this.call('State', { execId: execId ?? '' });
+    const st = status(r.status);
+    return {
+      id: this.id,
+      execId: execId || undefined,
+      pid: Number(r.pid ?? 0),
+      status: st,
+      exitStatus: st === 'stopped' ? Number(r.exitStatus ?? 0) : undefined,
+      exitedAt: st === 'stopped' ? fromTimestamp(r.exitedAt) : undefined,
+      bundle: String(r.bundle ?? '') || undefined,
+    };
+  }
+
+  /** No deadline: it lasts as long as the process. */
+  async wait(execId?: string): Promise<ExitResult> {
+    const r = await this.call('Wait', { execId: execId ?? '' }, 0);
+    return { pid: 0, exitStatus: Number(r.exitStatus ?? 0), exitedAt: fromTimestamp(r.exitedAt) };
+  }
+
+  async exec(p: ExecParams): Promise<void> {
+    await this.call('Exec', {
+      execId: p.execId,
+      terminal: Boolean(p.terminal),
+      stdin: p.stdin ?? '',
+      stdout: p.stdout,
+      stderr: p.stderr,
+      spec: packJson(PROCESS_TYPE, p.spec),
     });
   }
 
-  onExit(handler: (e: ShimExitEvent) => void): void {
-    this.exitHandlers.push(handler);
+  async resizePty(execId: string | undefined, width: number, height: number): Promise<void> {
+    await this.call('ResizePty', { execId: execId ?? '', width, height });
+  }
+
+  async closeIO(execId: string | undefined, stdin: boolean): Promise<void> {
+    await this.call('CloseIO', { execId: execId ?? '', stdin });
+  }
+
+  async pause(): Promise<void> {
+    await this.call('Pause', {});
+  }
+
+  async resume(): Promise<void> {
+    await this.call('Resume', {});
+  }
+
+  async pids(): Promise<{ pid: number; info: AnyValue | null }[]> {
+    const r = await this.call('Pids', {});
+    return ((r.processes as Msg[]) ?? []).map((p) => ({ pid: Number(p.pid ?? 0), info: p.info?.typeUrl ? (p.info as AnyValue) : null }));
+  }
+
+  async update(resources: AnyValue, annotations: Record<string, string>): Promise<void> {
+    await this.call('Update', { resources, annotations });
+  }
+
+  async stats(): Promise<AnyValue | null> {
+    const r = await this.call('Stats', {});
+    return r.stats?.typeUrl ? (r.stats as AnyValue) : null;
+  }
+
+  /** Asks the shim to exit once nothing runs in it; it closes the connection as it goes. */
+  async shutdown(now = false): Promise<void> {
+    await this.call('Shutdown', { now }, 5000);
   }
 
   /** Runs before pending calls are rejected, so a waiter can find out why its call failed. */
@@ -59,30 +187,10 @@ export class ShimClient {
   }
 
   get isClosed(): boolean {
-    return this.closed;
+    return this.conn.isClosed;
   }
 
   close(): void {
-    this.socket.destroy();
-  }
-
-  private receive(m: ShimReply | ShimExitEvent): void {
-    if ('event' in m) {
-      if (m.event === 'exit') for (const h of this.exitHandlers) h(m);
-      return;
-    }
-    const p = this.pending.get(m.id);
-    if (!p) return;
-    this.pending.delete(m.id);
-    if (m.error) p.reject(new TaskError(m.error.code, m.error.message));
-    else p.resolve(m.result);
-  }
-
-  private onSocketClose(): void {
-    if (this.closed) return;
-    this.closed = true;
-    for (const h of this.closeHandlers) h();
-    for (const p of this.pending.values()) p.reject(new TaskError('unavailable', 'shim disconnected'));
-    this.pending.clear();
+    this.conn.close();
   }
 }

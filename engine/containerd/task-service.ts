@@ -2,21 +2,26 @@
 // exit events). ref-dockerd codes against this interface only; engine/containerd/client.ts
 // implements it over gRPC.
 
-export type TaskStatus = 'created' | 'running' | 'stopped' | 'paused' | 'unknown';
+import type { TaskErrorCode } from '../../api/errors.js';
+import type { ExitResult, TaskState } from '../../api/task-types.js';
+
+export type { ExitResult, TaskState, TaskStatus } from '../../api/task-types.js';
 
 export interface CreateTaskRequest {
   /** container id (64 hex) */
   id: string;
-  /** OCI bundle directory holding config.json; the rootfs is already mounted at config.root.path */
-  bundle: string;
-  /** absolute path of the OCI runtime binary the shim must call (ref-runc, runc, a wrapper) */
-  runtimePath: string;
   /**
-   * `--root` for the runtime (added by ref-containerd, optional): defaults to
-   * `<exec-root>/runtime-runc/moby`, the exec root being the parent of containerd's `--state`.
+   * the engine's directory for this container's FIFOs, recorded as the container label
+   * com.docker/engine.bundle.path (containerd makes the runtime's bundle itself)
    */
+  bundle: string;
+  /** the OCI spec; root.path is the rootfs the engine mounted */
+  spec: Record<string, unknown>;
+  /** the runtime binary the shim calls (runc options binary_name): a name in PATH or a path */
+  runtimePath: string;
+  /** runc options root: the runtime keeps its state in <root>/<namespace> (dockerd: <exec-root>/runtime-runc) */
   runtimeRoot?: string;
-  /** FIFO paths made by ref-dockerd; the shim opens them and the container's stdio goes there */
+  /** FIFO paths made by the engine; the shim opens them and the container's stdio goes there */
   stdin?: string;
   stdout: string;
   stderr: string;
@@ -30,23 +35,6 @@ export interface ExecProcessRequest {
   stdin?: string;
   stdout: string;
   stderr: string;
-}
-
-export interface TaskState {
-  id: string;
-  execId?: string;
-  pid: number;
-  status: TaskStatus;
-  exitStatus?: number;
-  /** RFC 3339 with nanoseconds, when stopped */
-  exitedAt?: string;
-  bundle?: string;
-}
-
-export interface ExitResult {
-  pid: number;
-  exitStatus: number;
-  exitedAt: string;
 }
 
 export interface TaskExitEvent {
@@ -78,5 +66,5 @@ export interface TaskService {
 
 /** Errors keep gRPC's code so ref-dockerd can map NotFound / Unavailable to Docker's texts. */
 export interface TaskServiceError extends Error {
-  code: 'not-found' | 'unavailable' | 'failed-precondition' | 'already-exists' | 'unknown';
+  code: TaskErrorCode;
 }

@@ -5,7 +5,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Container } from './container-store.js';
-import { writeFileAtomic } from './atomic-file.js';
 import { DockerError } from './errors.js';
 import { faultEnabled } from '../../lib/faults.js';
 
@@ -200,11 +199,6 @@ export function buildSpec(b: BundleInput): Record<string, unknown> {
       readonlyPaths: READONLY,
     },
   };
-}
-
-export function writeBundle(bundleDir: string, spec: Record<string, unknown>): void {
-  fs.mkdirSync(bundleDir, { recursive: true, mode: 0o711 });
-  writeFileAtomic(path.join(bundleDir, 'config.json'), JSON.stringify(spec, null, 1), 0o644);
 }
 
 /** /etc/hosts, /etc/hostname and /etc/resolv.conf for the container, in its directory. */

@@ -14,7 +14,7 @@ import type { NetworkController } from './network/types.js';
 import type { TaskExitEvent } from '../containerd/task-service.js';
 import { initialState, nowRfc3339Nano, type ContainerConfig, type ContainerRecord, type HostConfig } from './container.js';
 import { generateName, validateName } from './names.js';
-import { buildSpec, DEFAULT_CAPS, DEFAULT_PATH, mergeEnv, parseBinds, resolveUser, writeBundle, writeEtcFiles } from './bundle.js';
+import { buildSpec, DEFAULT_CAPS, DEFAULT_PATH, mergeEnv, parseBinds, resolveUser, writeEtcFiles } from './bundle.js';
 import { makeFifo } from './fifo.js';
 import { ProcessIO, type Attacher } from './container-io.js';
 import { JsonFileLogger } from './log-file.js';
@@ -95,10 +95,7 @@ export class Daemon {
 
   // ---- paths -------------------------------------------------------------------------------
 
-  bundleDir(id: string): string {
-    return path.join(this.cfg.execRoot, 'containerd', 'io.containerd.runtime.v2.task', 'moby', id);
-  }
-
+  /** dockerd's bundle directory: the FIFOs of a container's processes (containerd keeps the runtime's bundle). */
   fifoDir(id: string): string {
     return path.join(this.cfg.execRoot, 'containerd', id);
   }
@@ -407,10 +404,6 @@ export class Daemon {
         initPath: initOn ? this.cfg.initPath : undefined,
         cgroupParent: this.cfg.cgroupParent,
       });
-      const bundle = this.bundleDir(id);
-      writeBundle(bundle, spec);
-      cleanups.push(() => fs.rmSync(bundle, { recursive: true, force: true }));
-
       const fifos = this.fifoDir(id);
       fs.mkdirSync(fifos, { recursive: true, mode: 0o700 });
       const paths = {
@@ -426,13 +419,14 @@ export class Daemon {
       this.loggers.set(id, log);
       rec.RuntimePath = runtimePath;
 
-      const req = { id, bundle, runtimePath, stdin: paths.stdin, stdout: paths.stdout, stderr: paths.stderr };
+      // runc's state under <exec-root>/runtime-runc/<namespace>, as dockerd asks of the runc shim
+      const runtimeRoot = path.join(this.cfg.execRoot, 'runtime-runc');
+      const req = { id, bundle: fifos, spec, runtimePath, runtimeRoot, stdin: paths.stdin, stdout: paths.stdout, stderr: paths.stderr };
       await tasks.create(req).catch(async (err: Error) => {
         // dockerd: "Container not cleaned up from containerd from previous run": delete, try again
         if ((err as { code?: string }).code !== 'already-exists' && !/already exists/.test(err.message)) throw err;
         logger.warn('container not cleaned up from containerd from previous run', { container: id });
         await this.removeStaleTask(id);
-        writeBundle(bundle, spec); // deleting the stale task removed the bundle's config.json
         await tasks.create(req);
       });
       cleanups.push(() => tasks.delete(id).catch(() => undefined));
@@ -535,7 +529,6 @@ export class Daemon {
     await this.network.unpublishPorts(id).catch((err) => logger.warn('unpublish ports', { container: id, error: err as Error }));
     await this.network.deleteEndpoint(id).catch((err) => logger.warn('delete endpoint', { container: id, error: err as Error }));
     await this.layers.unmount(id).catch((err) => logger.warn('unmount rootfs', { container: id, error: err as Error }));
-    fs.rmSync(this.bundleDir(id), { recursive: true, force: true });
     fs.rmSync(this.fifoDir(id), { recursive: true, force: true });
     c.rec.State = { ...c.rec.State, Status: 'exited', Running: false, Pid: 0, ExitCode: exitStatus, FinishedAt: exitedAt || nowRfc3339Nano() };
     c.rec.Ports = [];
@@ -620,7 +613,6 @@ export class Daemon {
     for (const [eid, e] of this.execs) if (e.containerId === id) this.execs.delete(eid);
     await this.layers.remove(id);
     this.containers.remove(id);
-    fs.rmSync(this.bundleDir(id), { recursive: true, force: true });
     fs.rmSync(this.fifoDir(id), { recursive: true, force: true });
     logger.info('container removed', { container: id });
     this.notify(id, ['not-running', 'next-exit', 'removed'], c.rec.State.ExitCode);

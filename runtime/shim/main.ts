@@ -1,5 +1,5 @@
-// ref-containerd-shim: `… start` launches the running shim and prints its address; without an
-// action this process is the running shim of one container.
+// ref-containerd-shim: `… start` launches the running shim and prints its address, `… delete`
+// cleans up after a dead one; without an action this process is the running shim of one container.
 //
 // Only the flags and the start step are loaded up front: the start step is a process of its own on
 // every container start, and koffi and the serving modules cost it ~50 ms of CPU it does not need.
@@ -21,9 +21,8 @@ export async function main(argv: string[], script: string): Promise<void> {
     process.exit(await startStep(flags, script));
   }
   if (flags.action === 'delete') {
-    // containerd-shim-runc-v2 has a `delete` action for a dead shim's leftovers; ref-containerd does
-    // that cleanup itself, so there is nothing to do here.
-    process.exit(0);
+    const { deleteAction } = await import('./delete-action.js');
+    process.exit(await deleteAction(flags));
   }
   if (flags.action) {
     process.stderr.write(`unknown action ${flags.action}\n`);

@@ -66,6 +66,15 @@ export class ProcessIo {
     }
   }
 
+  /** CloseIO: end the container's stdin now, as if the client had closed its end. */
+  closeStdin(): void {
+    if (this.stdinCopy) {
+      this.stdinCopy.from.destroy();
+      this.stdinCopy.to.end();
+      this.stdinCopy = undefined;
+    }
+  }
+
   /**
    * The process has exited: let go of the FIFOs so that dockerd, reading them, sees EOF once it has
    * drained what is buffered.

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseShimFlags, serveArgs } from './shim-flags.js';
-import { shimSocketPath } from './shim-address.js';
+import { shimSocketPath } from '../../api/shim-address.js';
 
 test("the shim takes containerd-shim-runc-v2's flags", () => {
   const f = parseShimFlags(['-namespace', 'moby', '-id', 'abc', '-address', '/run/c.sock', '-publish-binary', '/x', '--debug', 'start']);

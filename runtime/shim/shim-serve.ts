@@ -1,17 +1,22 @@
-// The running shim: subreaper, log file in the bundle, pid file, socket; then it waits for
-// containerd's requests.
+// The running shim: subreaper, log file in the bundle, pid file, the socket the start step bound;
+// then it waits for containerd's requests, which speak ttrpc (containerd.task.v2.Task).
 import fs from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
 import { faultEnabled } from '../../lib/faults.js';
 import { setChildSubreaper } from '../../lib/libc.js';
-import { createLogger, type Logger } from '../../engine/containerd/logrus.js';
+import { createLogger, type Logger } from '../../api/logrus.js';
 import { serveArgs, type ShimFlags } from './shim-flags.js';
-import { READY_FD_ENV } from './shim-start.js';
-import { shimSocketPath } from './shim-address.js';
+import { LISTENER_FD_ENV } from './shim-start.js';
+import { shimSocketPath } from '../../api/shim-address.js';
 import { Reaper } from './reaper.js';
 import { ShimTask } from './shim-task.js';
-import { ShimServer } from './shim-server.js';
+import { taskServer } from './task-api.js';
+import { TaskEvents } from './task-events.js';
+import { EventForwarder } from './event-forwarder.js';
+
+/** containerd's ttrpc address for events, set by containerd on the start step and inherited. */
+const TTRPC_ADDRESS_ENV = 'TTRPC_ADDRESS';
 
 /** Fault switch (lib/faults.ts): a shim that is not a subreaper, so the container is re-parented past it. */
 export const FAULT_NOT_SUBREAPER = 'shim-not-subreaper';
@@ -23,8 +28,8 @@ export async function serve(flags: ShimFlags): Promise<void> {
   const bundle = process.cwd();
   const logFd = fs.openSync(path.join(bundle, 'shim.log'), 'a', 0o600);
   const log = createLogger((line) => fs.writeSync(logFd, line), flags.debug ? 'debug' : 'info', { id: flags.id, namespace: flags.namespace });
-  const readyFd = process.env[READY_FD_ENV] ? Number(process.env[READY_FD_ENV]) : undefined;
-  delete process.env[READY_FD_ENV];
+  const listenerFd = process.env[LISTENER_FD_ENV] ? Number(process.env[LISTENER_FD_ENV]) : undefined;
+  delete process.env[LISTENER_FD_ENV];
   const socketPath = shimSocketPath(flags.address, flags.namespace, flags.id);
   try {
     // Before any runtime runs: the container's PID 1 is re-parented to the nearest subreaper when
@@ -32,28 +37,55 @@ export async function serve(flags: ShimFlags): Promise<void> {
     if (faultEnabled(FAULT_NOT_SUBREAPER)) log.warn('fault switch: not a child subreaper', { fault: FAULT_NOT_SUBREAPER });
     else setChildSubreaper();
     fs.writeFileSync(path.join(bundle, 'shim.pid'), String(process.pid));
-    await run(flags, bundle, socketPath, log);
-    if (readyFd !== undefined) say(readyFd, 'ok\n');
+    await run(flags, bundle, socketPath, listenerFd, log);
   } catch (err) {
     log.error('shim failed to start', { error: (err as Error).message });
-    if (readyFd !== undefined) say(readyFd, `shim failed to start: ${(err as Error).message}\n`);
     process.exit(1);
   }
 }
 
-async function run(flags: ShimFlags, bundle: string, socketPath: string, log: Logger): Promise<void> {
+async function run(flags: ShimFlags, bundle: string, socketPath: string, listenerFd: number | undefined, log: Logger): Promise<void> {
   const reaper = new Reaper((msg, pid) => log.info(msg, { pid }));
-  let server: ShimServer | undefined;
-  const task = new ShimTask(flags.id, bundle, reaper, log, (e) => server?.publish(e));
+  const ttrpcAddress = process.env[TTRPC_ADDRESS_ENV];
+  const forwarder = ttrpcAddress ? new EventForwarder(ttrpcAddress, flags.namespace, log) : undefined;
+  const events = forwarder ? new TaskEvents((topic, type, event) => forwarder.publish(topic, type, event)) : undefined;
+  const task = new ShimTask(flags.id, bundle, reaper, log, events);
+  let listener: net.Server | undefined;
+  let ending = false;
   const done = () => {
+    if (ending) return;
+    ending = true;
     reaper.close();
-    server?.close();
+    listener?.close();
+    fs.rmSync(socketPath, { force: true });
     fs.rmSync(path.join(bundle, 'shim.pid'), { force: true });
-    process.exit(0);
+    // The events already queued (the init's exit and delete) still go out before the shim does.
+    void (forwarder?.flush() ?? Promise.resolve()).finally(() => {
+      forwarder?.close();
+      process.exit(0);
+    });
+    setTimeout(() => process.exit(0), 2_000).unref();
   };
-  server = new ShimServer(socketPath, task, log, done);
-  await server.listen();
-  log.info('shim listening', { address: socketPath, pid: process.pid });
+  const ttrpc = taskServer(task, flags.namespace, log, { shutdown: done });
+  listener = net.createServer((c) => {
+    c.on('error', () => c.destroy());
+    ttrpc.serveConnection(c);
+  });
+  await new Promise<void>((resolve, reject) => {
+    listener!.once('error', reject);
+    if (listenerFd !== undefined) {
+      listener!.listen({ fd: listenerFd }, resolve);
+    } else {
+      // started by hand, without a start step: bind the socket ourselves
+      fs.mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o711 });
+      fs.rmSync(socketPath, { force: true });
+      listener!.listen(socketPath, () => {
+        fs.chmodSync(socketPath, 0o600);
+        resolve();
+      });
+    }
+  });
+  log.info('shim listening', { address: socketPath, pid: process.pid, events: ttrpcAddress ?? 'none' });
   // A shim must outlive everything but its container; log surprises instead of dying of them.
   process.on('uncaughtException', (err) => log.error('uncaught exception', { error: err.stack ?? err.message }));
   process.on('unhandledRejection', (err) => log.error('unhandled rejection', { error: String(err) }));
@@ -85,13 +117,4 @@ async function run(flags: ShimFlags, bundle: string, socketPath: string, log: Lo
       done();
     }
   }, UNUSED_SHIM_MS).unref();
-}
-
-function say(fd: number, text: string): void {
-  try {
-    fs.writeSync(fd, text);
-    fs.closeSync(fd);
-  } catch {
-    // the start step gave up waiting
-  }
 }

@@ -1,56 +1,97 @@
-// The shim's `start` step, as containerd-shim-runc-v2 has it: launch the long-running shim in its
-// own session with no stdio, wait until it listens, print its address, exit. Exiting is the point:
-// the running shim is orphaned and re-parented to PID 1 (or the nearest subreaper), so it outlives
-// containerd and dockerd and is nobody's child that a dying daemon could take down with it.
+// The shim's `start` step, as containerd-shim-runc-v2 has it: bind the shim's socket, launch the
+// long-running shim in its own session with the listening socket as fd 3 and no stdio, record the
+// address in the bundle's `address` file, print it (and nothing else: containerd reads stdout and
+// stderr together as the address), exit. Exiting is the point: the serving shim is orphaned and
+// re-parented to PID 1 (or the nearest subreaper), so it outlives containerd and dockerd and is
+// nobody's child that a dying daemon could take down with it. Because the socket is bound before
+// the serving process exists, containerd may connect at once: its first request waits in the
+// socket's backlog until the shim accepts.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import type { ShimFlags } from './shim-flags.js';
 import { serveArgs } from './shim-flags.js';
-import { scaled } from '../../lib/time-scale.js';
-import { shimSocketPath, toAddress } from './shim-address.js';
+import { shimSocketPath, toAddress } from '../../api/shim-address.js';
 
-export const READY_FD_ENV = 'REF_SHIM_READY_FD';
-// a slow host (DOCKSPEC_TIME_SCALE) stretches the wait for the shim to listen
-const READY_DEADLINE_MS = scaled(10_000);
+/** The serving shim finds its listening socket here (as the runc shim's does). */
+export const LISTENER_FD = 3;
+export const LISTENER_FD_ENV = 'REF_SHIM_LISTENER_FD';
+/** The file in the bundle that holds the shim's address, read by containerd when it reconnects. */
+export const ADDRESS_FILE = 'address';
 
 export async function startStep(flags: ShimFlags, script: string): Promise<number> {
+  const bundle = process.cwd();
+  drainStdin();
   const socketPath = shimSocketPath(flags.address, flags.namespace, flags.id);
   // containerd retries `start` after a crash between start and recording the address: answer with
   // the shim that already serves this id instead of launching a second one.
-  if (await answers(socketPath)) {
-    process.stdout.write(toAddress(socketPath) + '\n');
-    return 0;
-  }
-  const child = spawn(process.execPath, [script, ...serveArgs(flags)], {
-    detached: true,
-    cwd: flags.bundle ?? process.cwd(),
-    stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
-    env: { ...process.env, [READY_FD_ENV]: '3' },
-  });
-  const ready = child.stdio[3] as net.Socket;
-  let said = '';
-  ready.setEncoding('utf8');
-  ready.on('data', (d: string) => (said += d));
-  const outcome = await new Promise<string>((resolve) => {
-    const timer = setTimeout(() => resolve(`shim did not listen on ${socketPath} within ${READY_DEADLINE_MS} ms`), READY_DEADLINE_MS);
-    ready.on('end', () => {
-      clearTimeout(timer);
-      resolve(said);
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve(said || `shim exited with status ${code} before listening`);
-    });
-  });
-  ready.destroy();
-  if (outcome.trim() !== 'ok') {
-    if (child.exitCode === null) child.kill('SIGKILL');
-    process.stderr.write(outcome.trim() + '\n');
+  if (await answers(socketPath)) return announce(bundle, socketPath);
+  let listener: net.Server;
+  try {
+    listener = await bind(socketPath);
+  } catch (err) {
+    process.stderr.write(`failed to create shim socket ${socketPath}: ${(err as Error).message}\n`);
     return 1;
   }
+  const fd = (listener as unknown as { _handle: { fd: number } })._handle.fd;
+  const child = spawn(process.execPath, [script, ...serveArgs(flags)], {
+    detached: true,
+    cwd: bundle,
+    stdio: ['ignore', 'ignore', 'ignore', fd],
+    env: { ...process.env, [LISTENER_FD_ENV]: String(LISTENER_FD) },
+  });
   child.unref();
-  process.stdout.write(toAddress(socketPath) + '\n');
+  const spawned = await new Promise<string | undefined>((resolve) => {
+    child.once('spawn', () => resolve(undefined));
+    child.once('error', (err) => resolve(err.message));
+  });
+  if (spawned) {
+    fs.rmSync(socketPath, { force: true });
+    process.stderr.write(`failed to start shim: ${spawned}\n`);
+    return 1;
+  }
+  // As the runc shim's start step does: the serving shim's pid in the bundle before the address is out.
+  fs.writeFileSync(path.join(bundle, 'shim.pid'), String(child.pid));
+  // The listener is the serving shim's now. Closing it here would unlink the socket file, so this
+  // process just exits (main calls process.exit) with it open.
+  return announce(bundle, socketPath);
+}
+
+function announce(bundle: string, socketPath: string): number {
+  const address = toAddress(socketPath);
+  const file = path.join(bundle, ADDRESS_FILE);
+  fs.writeFileSync(`${file}.tmp`, address, { mode: 0o600 });
+  fs.renameSync(`${file}.tmp`, file);
+  process.stdout.write(address);
   return 0;
+}
+
+/**
+ * containerd writes the runtime options (an encoded Any) to our stdin. The serving shim gets the
+ * same options again in Create, so they are read here only to let containerd's write complete.
+ */
+function drainStdin(): void {
+  try {
+    if (!fs.fstatSync(0).isFIFO()) return;
+    fs.readFileSync(0);
+  } catch {
+    // no stdin, or a closed one
+  }
+}
+
+function bind(socketPath: string): Promise<net.Server> {
+  fs.mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o711 });
+  // A socket file that nobody answers on is a dead shim's leftover.
+  fs.rmSync(socketPath, { force: true });
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(socketPath, () => {
+      fs.chmodSync(socketPath, 0o600);
+      resolve(server);
+    });
+  });
 }
 
 function answers(socketPath: string): Promise<boolean> {

@@ -3,16 +3,36 @@
 // created → running → stopped that containerd's runc shim keeps, with the same refusals.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ExitResult, TaskState, TaskStatus } from '../../engine/containerd/task-service.js';
-import { TaskError, alreadyExists, failedPrecondition, notFound } from '../../engine/containerd/errors.js';
-import { rfc3339Nano } from '../../engine/containerd/clock.js';
-import type { Logger } from '../../engine/containerd/logrus.js';
-import type { ShimCreateParams, ShimExecParams, ShimExitEvent } from './protocol.js';
+import type { ExitResult, TaskState, TaskStatus } from '../../api/task-types.js';
+import { TaskError, alreadyExists, failedPrecondition, notFound } from '../../api/errors.js';
+import type { TaskEvents } from './task-events.js';
+import { rfc3339Nano } from '../../api/clock.js';
+import type { Logger } from '../../api/logrus.js';
 import { ProcessIo } from './process-io.js';
 import type { Reaper } from './reaper.js';
 import { RuntimeError, run, type RuntimeContext } from './runtime-command.js';
-import { writeExit } from './exit-store.js';
+import { writeExit } from '../../api/exit-store.js';
 import { faultEnabled } from '../../lib/faults.js';
+
+/** What Create gives the task (containerd.task.v2 CreateTaskRequest, as task-api.ts decodes it). */
+export interface ShimCreateParams {
+  id: string;
+  bundle: string;
+  runtimePath: string;
+  runtimeRoot: string;
+  stdin?: string;
+  stdout: string;
+  stderr: string;
+}
+
+/** What Exec gives the task (ExecProcessRequest: the process spec and its stdio). */
+export interface ShimExecParams {
+  execId: string;
+  spec: Record<string, unknown>;
+  stdin?: string;
+  stdout: string;
+  stderr: string;
+}
 
 interface ShimProcess {
   execId: string;
@@ -23,6 +43,12 @@ interface ShimProcess {
   waiters: ((exit: ExitResult) => void)[];
   spec?: Record<string, unknown>;
   stdio?: ShimExecParams;
+  /**
+   * The init's start is in flight: an exit that comes now (a command that ends at once) is
+   * announced after the start, so subscribers see /tasks/start before /tasks/exit.
+   */
+  starting?: boolean;
+  heldExit?: () => void;
 }
 
 /** How long a created-but-never-started init may take to die after `delete --force`. */
@@ -38,14 +64,58 @@ export class ShimTask {
    * a created task or none, never a task that exists for one call and not for the next.
    */
   private creating?: Promise<unknown>;
+  /** The init has been deleted: a Shutdown may now end the shim. */
+  deleted = false;
 
   constructor(
     readonly id: string,
     readonly bundle: string,
     private readonly reaper: Reaper,
     private readonly log: Logger,
-    private readonly onExit: (e: ShimExitEvent) => void,
+    private readonly events?: TaskEvents,
   ) {}
+
+  /** The stdio paths each process was created with, for StateResponse. */
+  stdioOf(execId = ''): { stdin?: string; stdout: string; stderr: string } | undefined {
+    const proc = execId ? this.execs.get(execId) : this.init;
+    return execId ? proc?.stdio : this.initStdio;
+  }
+
+  private initStdio?: { stdin?: string; stdout: string; stderr: string };
+
+  /** The init's pid and the pids of running execs, for Pids. */
+  execPids(): Map<number, string> {
+    const m = new Map<number, string>();
+    for (const e of this.execs.values()) if (e.pid && e.status === 'running') m.set(e.pid, e.execId);
+    return m;
+  }
+
+  get runtime(): RuntimeContext | undefined {
+    return this.ctx;
+  }
+
+  /** Pause or resume the whole container through the runtime; the state follows. */
+  async pause(resume: boolean): Promise<void> {
+    await this.settled();
+    const proc = this.find('');
+    const from = resume ? 'paused' : 'running';
+    if (proc.status !== from) throw failedPrecondition(`task ${this.id} is ${proc.status}, not ${from}`);
+    try {
+      await run(this.ctxOrThrow(), [resume ? 'resume' : 'pause', this.id]);
+    } catch (err) {
+      throw asShimError(err);
+    }
+    if (proc.status === from) proc.status = resume ? 'running' : 'paused';
+    this.log.info(resume ? 'task resumed' : 'task paused', { id: this.id });
+    if (resume) this.events?.resumed(this.id);
+    else this.events?.paused(this.id);
+  }
+
+  /** Closes the process's stdin (the client's end went away: the container reads EOF). */
+  closeStdin(execId = ''): void {
+    const proc = this.find(execId);
+    proc.io?.closeStdin();
+  }
 
   get initPid(): number {
     return this.init?.pid ?? 0;
@@ -94,6 +164,8 @@ export class ShimTask {
       throw asShimError(err);
     }
     this.log.info('task created', { id: this.id, pid: proc.pid, runtime: p.runtimePath });
+    this.initStdio = { stdin: p.stdin, stdout: p.stdout, stderr: p.stderr };
+    this.events?.created(this.id, this.bundle, proc.pid, this.initStdio);
     this.reaper.adopt(proc.pid, (status) => this.exited(proc, status));
     release();
     return { pid: proc.pid };
@@ -104,13 +176,17 @@ export class ShimTask {
     const proc = this.find(execId);
     if (proc.status !== 'created') throw failedPrecondition(`process ${execId || this.id} is ${proc.status}, cannot start it`);
     if (!execId) {
+      proc.starting = true;
       try {
         await run(this.ctxOrThrow(), ['start', this.id]);
       } catch (err) {
+        this.releaseExit(proc);
         throw asShimError(err);
       }
       if (proc.status === 'created') proc.status = 'running';
       this.log.info('task started', { id: this.id, pid: proc.pid });
+      this.events?.started(this.id, proc.pid);
+      this.releaseExit(proc);
       return { pid: proc.pid };
     }
     return this.startExec(proc);
@@ -140,6 +216,7 @@ export class ShimTask {
     }
     proc.status = 'running';
     this.log.info('exec started', { id: this.id, exec: proc.execId, pid: proc.pid });
+    this.events?.execStarted(this.id, proc.execId, proc.pid);
     this.reaper.adopt(proc.pid, (status) => this.exited(proc, status));
     release();
     return { pid: proc.pid };
@@ -150,6 +227,7 @@ export class ShimTask {
     if (this.init.status === 'stopped') throw failedPrecondition(`container ${this.id} is not running`);
     if (this.execs.has(p.execId)) throw alreadyExists(`exec ${p.execId}`);
     this.execs.set(p.execId, { execId: p.execId, pid: 0, status: 'created', waiters: [], spec: p.spec, stdio: p });
+    this.events?.execAdded(this.id, p.execId);
     return {};
   }
 
@@ -196,6 +274,8 @@ export class ShimTask {
     }
     const exit = forced ? await this.waitFor(proc, FORCED_EXIT_DEADLINE_MS) : proc.exit!;
     this.log.info('task deleted', { id: this.id, exitStatus: exit.exitStatus });
+    this.deleted = true;
+    this.events?.deleted(this.id, exit);
     return exit;
   }
 
@@ -245,7 +325,16 @@ export class ShimTask {
     }
     this.log.info('process exited', { id: this.id, exec: proc.execId || undefined, pid: proc.pid, exitStatus });
     for (const w of proc.waiters.splice(0)) w(exit);
-    this.onExit({ event: 'exit', containerId: this.id, execId: proc.execId, ...exit });
+    const announce = () => this.events?.exited(this.id, proc.execId, exit);
+    if (proc.starting) proc.heldExit = announce;
+    else announce();
+  }
+
+  private releaseExit(proc: ShimProcess): void {
+    proc.starting = false;
+    const held = proc.heldExit;
+    proc.heldExit = undefined;
+    held?.();
   }
 
   private find(execId: string): ShimProcess {

@@ -10,7 +10,7 @@ import * as protoLoader from '@grpc/proto-loader';
  * The standard grpc.health.v1 service definition, the one file that ref-containerd serves too.
  * The .proto stays in the source tree: steps run from dist/steps/support/, three levels below the root.
  */
-const PROTO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'engine', 'containerd', 'api', 'health.proto');
+const PROTO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'api', 'services', 'health.proto');
 
 export type ServingStatus = 'UNKNOWN' | 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
 

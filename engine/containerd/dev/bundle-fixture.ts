@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { mkfifo } from '../../../lib/libc.js';
 
 export const BUSYBOX = ['/usr/bin/busybox', '/bin/busybox'].find((p) => fs.existsSync(p));
@@ -42,17 +43,22 @@ export function processSpec(args: string[]): Record<string, unknown> {
 
 export interface Bundle {
   id: string;
+  /** where ref-containerd makes the task's bundle (shim.pid, address, config.json) */
   bundle: string;
+  /** id, FIFO directory, spec and runtime: what a Tasks/Create through the client needs */
+  request: { id: string; bundle: string; spec: Record<string, unknown>; runtimePath: string; runtimeRoot: string };
   stdout: string;
   stderr: string;
   stdin?: string;
 }
 
-/** The bundle in containerd's state dir and the FIFOs where ref-dockerd would make them. */
+/**
+ * A container's spec and the FIFOs where ref-dockerd would make them; containerd makes the bundle
+ * itself, in its state dir. The runtime keeps its state under <exec-root>/runtime-runc/moby.
+ */
 export function makeBundle(state: string, rootfs: string, args: string[], o: { stdin?: boolean } = {}): Bundle {
   const id = newId();
   const bundle = path.join(state, 'io.containerd.runtime.v2.task', 'moby', id);
-  fs.mkdirSync(bundle, { recursive: true });
   const config = {
     ociVersion: '1.0.2',
     process: processSpec(args),
@@ -68,7 +74,6 @@ export function makeBundle(state: string, rootfs: string, args: string[], o: { s
       readonlyPaths: ['/proc/sys', '/proc/sysrq-trigger'],
     },
   };
-  fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config, null, 2));
   const fifoDir = path.join(state, id);
   fs.mkdirSync(fifoDir, { recursive: true });
   const fifo = (name: string) => {
@@ -76,5 +81,18 @@ export function makeBundle(state: string, rootfs: string, args: string[], o: { s
     mkfifo(p, 0o600);
     return p;
   };
-  return { id, bundle, stdout: fifo('init-stdout'), stderr: fifo('init-stderr'), stdin: o.stdin ? fifo('init-stdin') : undefined };
+  const request = { id, bundle: fifoDir, spec: config, runtimePath: RUNC, runtimeRoot: path.join(path.dirname(state), 'runtime-runc') };
+  return { id, bundle, request, stdout: fifo('init-stdout'), stderr: fifo('init-stderr'), stdin: o.stdin ? fifo('init-stdin') : undefined };
+}
+
+/**
+ * PATH with ref-containerd-shim first under containerd's name for the runc shim, which is how
+ * ref-containerd (like containerd) finds a runtime's shim; the link lives in `dir`.
+ */
+export function shimFirstInPath(dir: string): string {
+  const bin = path.join(dir, 'shim-bin');
+  fs.mkdirSync(bin, { recursive: true });
+  const link = path.join(bin, 'containerd-shim-runc-v2');
+  if (!fs.existsSync(link)) fs.symlinkSync(fileURLToPath(new URL('../../../bin/ref-containerd-shim.js', import.meta.url)), link);
+  return `${bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`;
 }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { ManagedEngine } from './managed-engine.js';
 import { Role, TargetInfo } from './types.js';
+import { shimFirstInPath } from './shim-path.js';
 
 /** dist/ of this checkout: steps run from dist/steps/support/targets/. */
 export const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -31,20 +32,29 @@ export const referenceTarget: TargetInfo = {
     'docker-proxy': 'ref-docker-proxy',
   },
   binaryPath: (role: Role) => binaries[role],
-  // ref-containerd takes containerd's own flags for where it listens and keeps its state.
+  // ref-containerd takes containerd's own flags for where it listens and keeps its state, and
+  // finds its shim as containerd does, in PATH (shim-path.ts).
   externalContainerd: (dir: string) => {
     const address = join(dir, 'containerd.sock');
     return {
-      argv: [process.execPath, binaries.containerd, '--address', address, '--root', join(dir, 'root'), '--state', join(dir, 'state')],
+      argv: [
+        '/usr/bin/env', `PATH=${shimFirstInPath(binaries['containerd-shim'])}`,
+        process.execPath, binaries.containerd, '--address', address, '--root', join(dir, 'root'), '--state', join(dir, 'state'),
+      ],
       address,
     };
   },
 };
 
-/** `name` and `extraFlags` let a variant (variants.ts) start the same ref-dockerd with a component swapped. */
-export function newReferenceEngine(name = 'reference', extraFlags: string[] = []): ManagedEngine {
+/**
+ * `name`, `extraFlags` and `env` let a variant (variants.ts) start the same ref-dockerd with a
+ * component swapped. The shim is chosen by the PATH that ref-dockerd hands down to its
+ * ref-containerd (shim-path.ts): ref-containerd-shim unless a variant's env says otherwise.
+ */
+export function newReferenceEngine(name = 'reference', extraFlags: string[] = [], env?: NodeJS.ProcessEnv): ManagedEngine {
   return new ManagedEngine(name, {
     argv: [process.execPath, binaries.dockerd],
+    env: env ?? { PATH: shimFirstInPath(binaries['containerd-shim']) },
     // As the docker target: the container cgroups go below a parent of this engine's own, which
     // the sweeper removes (sweeper.ts, cgroupParentDirs).
     targetFlags: (e) => ['--bridge', e.bridge, '--cgroup-parent', e.cgroupParent, ...extraFlags],

@@ -16,6 +16,7 @@ const swaps = {
   'docker+ref-init': { role: 'docker-init', from: referenceTarget, base: dockerTarget },
   'docker+ref-proxy': { role: 'docker-proxy', from: referenceTarget, base: dockerTarget },
   'docker+ref-runc': { role: 'runc', from: referenceTarget, base: dockerTarget },
+  'docker+ref-shim': { role: 'containerd-shim', from: referenceTarget, base: dockerTarget },
   'reference+runc': { role: 'runc', from: dockerTarget, base: referenceTarget },
   'reference+tini': { role: 'docker-init', from: dockerTarget, base: referenceTarget },
   'reference+docker-proxy': { role: 'docker-proxy', from: dockerTarget, base: referenceTarget },

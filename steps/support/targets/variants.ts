@@ -6,6 +6,7 @@
 // flags, the process name that now plays the swapped role (so that "no runc process is left" still
 // means the runtime on docker+ref-runc), the binary that role has, and the areas that exercise it.
 import { ManagedEngine } from './managed-engine.js';
+import { shimFirstInPath as pathWithShim } from './shim-path.js';
 import { dockerTarget, newDockerEngine } from './docker.js';
 import { referenceTarget, newReferenceEngine } from './reference.js';
 import { Role, TargetInfo } from './types.js';
@@ -22,8 +23,13 @@ interface VariantSpec {
   by: Provider;
   /** daemon flags that plug the swapped binary in, given its path */
   flags: (path: string) => string[];
+  /** environment for the daemon (and what it starts), given the swapped binary's path */
+  env?: (path: string) => NodeJS.ProcessEnv;
   defaultTags: string;
 }
+
+/** The PATH that puts `shim` first under containerd's name for the runc shim (shim-path.ts). */
+const shimFirstInPath = (shim: string): NodeJS.ProcessEnv => ({ PATH: pathWithShim(shim) });
 
 // The runtime is exercised by every scenario that runs a container, but these areas assert on
 // what runc does (create/start/exit, the shim's child, the init it execs, the namespaces and
@@ -45,6 +51,28 @@ const specs: VariantSpec[] = [
   },
   // ref-dockerd lets --add-runtime redefine "runc" (its own default is ref-runc under that name):
   // the default runtime keeps Docker's name and becomes the real runc.
+  // Real dockerd and real containerd; containerd finds ref-containerd-shim under the runc shim's
+  // name first in its PATH and drives it over ttrpc (containerd.task.v2), the shim running real runc.
+  {
+    name: 'docker+ref-shim',
+    base: 'docker',
+    role: 'containerd-shim',
+    by: referenceTarget,
+    flags: () => [],
+    env: shimFirstInPath,
+    defaultTags: RUNTIME_AREAS,
+  },
+  // ref-dockerd and ref-containerd; ref-containerd finds the real containerd-shim-runc-v2 first in
+  // its PATH and drives it over ttrpc, the shim running ref-runc.
+  {
+    name: 'reference+shim',
+    base: 'reference',
+    role: 'containerd-shim',
+    by: dockerTarget,
+    flags: () => [],
+    env: shimFirstInPath,
+    defaultTags: RUNTIME_AREAS,
+  },
   { name: 'reference+runc', base: 'reference', role: 'runc', by: dockerTarget, flags: (p) => ['--add-runtime', `runc=${p}`], defaultTags: RUNTIME_AREAS },
   { name: 'reference+tini', base: 'reference', role: 'docker-init', by: dockerTarget, flags: (p) => ['--init-path', p], defaultTags: '@init' },
   { name: 'reference+docker-proxy', base: 'reference', role: 'docker-proxy', by: dockerTarget, flags: (p) => ['--userland-proxy-path', p], defaultTags: '@proxy' },
@@ -68,7 +96,12 @@ function variantInfo(spec: VariantSpec, base: TargetInfo): TargetInfo {
     roleNames: { ...base.roleNames, [spec.role]: spec.by.roleNames[spec.role]! },
     // Called on the target objects themselves: dockerTarget resolves names through its own roleNames.
     binaryPath: (role: Role) => (role === spec.role ? spec.by.binaryPath(role) : base.binaryPath(role)),
-    externalContainerd: (dir: string) => base.externalContainerd(dir),
+    externalContainerd: (dir: string) => {
+      const c = base.externalContainerd(dir);
+      // a containerd of its own must find the same shim: the same PATH, through env(1)
+      const env = spec.env?.(spec.by.binaryPath(spec.role));
+      return env ? { ...c, argv: ['/usr/bin/env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...c.argv] } : c;
+    },
     defaultTags: spec.defaultTags,
   };
 }
@@ -81,10 +114,15 @@ export interface VariantTarget {
 export const variantTargets: Record<string, VariantTarget> = Object.fromEntries(
   specs.map((spec) => {
     const base = spec.base === 'docker' ? dockerTarget : referenceTarget;
-    const start = spec.base === 'docker' ? newDockerEngine : newReferenceEngine;
+    const start = spec.base === 'docker'
+      ? (name: string, flags: string[], env?: NodeJS.ProcessEnv) => newDockerEngine(name, flags, { dockerd: 'dockerd', env })
+      : newReferenceEngine;
     const info = variantInfo(spec, base);
     // The path is resolved when the engine starts, not at import, so that a missing binary shows
     // up in the daemon's own error rather than as an import failure of every target.
-    return [spec.name, { info, newEngine: () => start(spec.name, spec.flags(info.binaryPath(spec.role))) }];
+    return [
+      spec.name,
+      { info, newEngine: () => start(spec.name, spec.flags(info.binaryPath(spec.role)), spec.env?.(info.binaryPath(spec.role))) },
+    ];
   }),
 );

@@ -1,16 +1,17 @@
 // One place for the errors that cross the task API. Codes follow containerd's errdefs; messages end
 // with the class (": not found", ": unknown") the way Go's errdefs.FromGRPC leaves them in dockerd,
 // so ref-dockerd can show them as Docker shows containerd's errors.
-import type { TaskServiceError } from './task-service.js';
-
-export type TaskErrorCode = TaskServiceError['code'];
+/** containerd's errdefs classes that cross a process boundary, as codes both sides share. */
+export type TaskErrorCode = 'not-found' | 'unavailable' | 'failed-precondition' | 'already-exists' | 'invalid-argument' | 'not-implemented' | 'unknown';
 
 /** gRPC status codes, without loading grpc-js (the shim must stay light). */
 export const GrpcStatus = {
   UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
   NOT_FOUND: 5,
   ALREADY_EXISTS: 6,
   FAILED_PRECONDITION: 9,
+  UNIMPLEMENTED: 12,
   UNAVAILABLE: 14,
 } as const;
 
@@ -18,6 +19,8 @@ const classText: Record<TaskErrorCode, string> = {
   'not-found': 'not found',
   'already-exists': 'already exists',
   'failed-precondition': 'failed precondition',
+  'invalid-argument': 'invalid argument',
+  'not-implemented': 'not implemented',
   unavailable: 'unavailable',
   unknown: 'unknown',
 };
@@ -26,11 +29,13 @@ const toGrpc: Record<TaskErrorCode, number> = {
   'not-found': GrpcStatus.NOT_FOUND,
   'already-exists': GrpcStatus.ALREADY_EXISTS,
   'failed-precondition': GrpcStatus.FAILED_PRECONDITION,
+  'invalid-argument': GrpcStatus.INVALID_ARGUMENT,
+  'not-implemented': GrpcStatus.UNIMPLEMENTED,
   unavailable: GrpcStatus.UNAVAILABLE,
   unknown: GrpcStatus.UNKNOWN,
 };
 
-export class TaskError extends Error implements TaskServiceError {
+export class TaskError extends Error {
   constructor(
     readonly code: TaskErrorCode,
     message: string,
@@ -43,6 +48,8 @@ export class TaskError extends Error implements TaskServiceError {
 export const notFound = (what: string) => new TaskError('not-found', what);
 export const alreadyExists = (what: string) => new TaskError('already-exists', what);
 export const failedPrecondition = (what: string) => new TaskError('failed-precondition', what);
+export const invalidArgument = (what: string) => new TaskError('invalid-argument', what);
+export const notImplemented = (what: string) => new TaskError('not-implemented', what);
 
 export function asTaskError(err: unknown): TaskError {
   if (err instanceof TaskError) return err;
@@ -61,10 +68,27 @@ export function fromGrpcStatus(status: number, details: string, address?: string
     status === GrpcStatus.NOT_FOUND ? 'not-found'
     : status === GrpcStatus.ALREADY_EXISTS ? 'already-exists'
     : status === GrpcStatus.FAILED_PRECONDITION ? 'failed-precondition'
+    : status === GrpcStatus.INVALID_ARGUMENT ? 'invalid-argument'
+    : status === GrpcStatus.UNIMPLEMENTED ? 'not-implemented'
     : status === GrpcStatus.UNAVAILABLE ? 'unavailable'
     : 'unknown';
   if (code === 'unavailable') return unavailable(address ?? '', details);
-  return new TaskError(code, `${details}: ${classText[code]}`);
+  return new TaskError(code, withClass(details, code));
+}
+
+/** errdefs' form: the message ends with its class, once (a Go peer's status already has it). */
+function withClass(message: string, code: TaskErrorCode): string {
+  const suffix = `: ${classText[code]}`;
+  return message.endsWith(suffix) ? message : message + suffix;
+}
+
+/**
+ * An error as a Go shim or containerd puts it on the wire (errdefs.ToGRPC): the class's status
+ * code and the message with the class at its end, e.g. "process already finished: not found".
+ */
+export function toStatus(err: unknown): { code: number; message: string } {
+  const e = asTaskError(err);
+  return { code: toGrpc[e.code], message: withClass(e.message, e.code) };
 }
 
 /**

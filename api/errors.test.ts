@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GrpcStatus, TaskError, asTaskError, fromGrpcStatus, grpcCodeOf, unavailable } from './errors.js';
+import { GrpcStatus, TaskError, asTaskError, fromGrpcStatus, grpcCodeOf, notFound, notImplemented, toStatus, unavailable } from './errors.js';
 
 test('gRPC codes map to TaskServiceError codes with errdefs class suffixes', () => {
   const nf = fromGrpcStatus(GrpcStatus.NOT_FOUND, 'task x');
@@ -25,4 +25,13 @@ test('errors keep their class across the wire', () => {
   assert.equal(asTaskError(new TaskError('already-exists', 'x')).code, 'already-exists');
   assert.equal(asTaskError(Object.assign(new Error('y'), { code: 'failed-precondition' })).code, 'failed-precondition');
   assert.equal(asTaskError(Object.assign(new Error('z'), { code: 'ENOENT' })).code, 'unknown');
+});
+
+test('on the wire an error carries its class once, as errdefs.ToGRPC writes it', () => {
+  assert.deepEqual(toStatus(notFound('process already finished')), { code: 5, message: 'process already finished: not found' });
+  assert.deepEqual(toStatus(notImplemented('stats')), { code: 12, message: 'stats: not implemented' });
+  assert.deepEqual(toStatus(new Error('OCI runtime start failed: x')), { code: 2, message: 'OCI runtime start failed: x: unknown' });
+  // a Go peer's message already ends with its class: not doubled on the way back
+  assert.equal(fromGrpcStatus(5, 'process already finished: not found').message, 'process already finished: not found');
+  assert.equal(fromGrpcStatus(12, 'method Stats').code, 'not-implemented');
 });

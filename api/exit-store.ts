@@ -3,7 +3,7 @@
 // temporary file and renamed, so a reader sees the old state or the new one, never half of it.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ExitResult } from '../../engine/containerd/task-service.js';
+import type { ExitResult } from './task-types.js';
 
 export const EXIT_FILE = 'exit.json';
 

@@ -1,0 +1,345 @@
+// ref-containerd's gRPC face: containerd's services (api/services/*.proto) over its metadata, task
+// manager and event exchange. Every call but Version, Introspection and Health needs the
+// namespace in the metadata `containerd-namespace`, as containerd's do. Errors carry containerd's
+// text with the errdefs class at the end and the matching gRPC code; a method not listed here
+// answers Unimplemented (grpc-js' default), never a made-up success.
+import { randomUUID } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { service } from './api-protos.js';
+import { asTaskError, grpcCodeOf } from '../../api/errors.js';
+import type { Logger } from '../../api/logrus.js';
+import type { ExitResult, TaskState } from '../../api/task-types.js';
+import { MetadataError, type Metadata } from './metadata.js';
+import { EventExchange, stamp, validateTopic, type Envelope } from './event-exchange.js';
+import { parseFilters, matches, labelField } from './filters.js';
+import { PROCESS_URL, RESOURCES_URL, SPEC_URL, fromAnyValue, fromJsonAny, protoAny, toAnyValue, toTimestamp, type Any } from './typeurl.js';
+import type { Tasks } from './tasks.js';
+import type { ShimTaskRequest } from './task-manager.js';
+
+type Msg = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Call = grpc.ServerUnaryCall<Msg, Msg> | grpc.ServerWritableStream<Msg, Msg>;
+
+export const VERSION = { version: '1.6.20-ref', revision: 'dockspec' };
+
+const classOf: Record<number, string> = {
+  2: 'unknown',
+  3: 'invalid argument',
+  5: 'not found',
+  6: 'already exists',
+  9: 'failed precondition',
+  12: 'not implemented',
+  14: 'unavailable',
+};
+
+/** The status a client sees: containerd's message, ending with the errdefs class. */
+export function toStatus(err: unknown): Partial<grpc.StatusObject> {
+  let code: number;
+  let message: string;
+  const explicit = (err as { grpcCode?: unknown })?.grpcCode;
+  if (typeof explicit === 'number') {
+    code = explicit;
+    message = (err as Error).message;
+  } else {
+    const e = asTaskError(err);
+    code = grpcCodeOf(e.code);
+    message = e.message;
+  }
+  const cls = classOf[code] ?? 'unknown';
+  if (!message.endsWith(`: ${cls}`)) message = `${message}: ${cls}`;
+  return { code, details: message };
+}
+
+function namespaceOf(call: Call): string {
+  const v = call.metadata.get('containerd-namespace')[0];
+  const ns = v === undefined ? '' : String(v);
+  if (!ns) throw Object.assign(new Error('namespace is required: failed precondition'), { grpcCode: 9 });
+  return ns;
+}
+
+function unary(log: Logger, name: string, fn: (req: Msg, call: grpc.ServerUnaryCall<Msg, Msg>) => Promise<Msg> | Msg) {
+  return (call: grpc.ServerUnaryCall<Msg, Msg>, cb: grpc.sendUnaryData<Msg>) => {
+    Promise.resolve()
+      .then(() => fn(call.request, call))
+      .then(
+        (res) => cb(null, res),
+        (err) => {
+          const s = toStatus(err);
+          if (s.code !== grpc.status.NOT_FOUND) log.debug(`${name} failed`, { error: s.details });
+          cb(s as grpc.ServiceError);
+        },
+      );
+  };
+}
+
+const EMPTY = {};
+
+const statusName: Record<TaskState['status'], string> = {
+  unknown: 'UNKNOWN',
+  created: 'CREATED',
+  running: 'RUNNING',
+  stopped: 'STOPPED',
+  paused: 'PAUSED',
+};
+
+function processMessage(containerId: string, s: TaskState): Msg {
+  return {
+    container_id: containerId,
+    id: s.execId || containerId,
+    pid: s.pid,
+    status: statusName[s.status] ?? 'UNKNOWN',
+    exit_status: s.exitStatus ?? 0,
+    exited_at: toTimestamp(s.exitedAt),
+  };
+}
+
+function exitMessage(id: string, e: ExitResult): Msg {
+  return { id, pid: e.pid, exit_status: e.exitStatus, exited_at: toTimestamp(e.exitedAt) };
+}
+
+function containerMessage(c: Msg): Msg {
+  return c;
+}
+
+function containerField(c: Msg, p: string[]): string | undefined {
+  if (p[0] === 'labels') return labelField(c.labels as Record<string, string>, p);
+  if (p.length === 1 && (p[0] === 'id' || p[0] === 'image')) return String(c[p[0]] ?? '');
+  if (p.length === 2 && p[0] === 'runtime' && p[1] === 'name') return String(c.runtime?.name ?? '');
+  return undefined;
+}
+
+function filtered<T extends Msg>(items: T[], filters: string[], get: (x: T, p: string[]) => string | undefined): T[] {
+  const f = parseFilters(filters ?? []);
+  return items.filter((x) => matches(f, (p) => get(x, p)));
+}
+
+export interface ServiceDeps {
+  metadata: Metadata;
+  tasks: Tasks;
+  events: EventExchange;
+  log: Logger;
+}
+
+export function addServices(server: grpc.Server, d: ServiceDeps): void {
+  const { metadata, tasks, events, log } = d;
+  const serverUuid = randomUUID();
+
+  server.addService(service('containerd.services.version.v1.Version').service, {
+    Version: unary(log, 'version', () => VERSION),
+  });
+
+  server.addService(service('containerd.services.introspection.v1.Introspection').service, {
+    Server: unary(log, 'server', () => ({ uuid: serverUuid, pid: process.pid, pidns: 0 })),
+  });
+
+  server.addService(service('grpc.health.v1.Health').service, {
+    Check: unary(log, 'health', () => ({ status: 'SERVING' })),
+  });
+
+  server.addService(service('containerd.services.namespaces.v1.Namespaces').service, {
+    Get: unary(log, 'namespace get', (r) => ({ namespace: { name: r.name, labels: metadata.namespaceLabels(r.name) } })),
+    List: unary(log, 'namespace list', () => ({
+      namespaces: metadata.namespaceNames().map((name) => ({ name, labels: metadata.namespaceLabels(name) })),
+    })),
+    Create: unary(log, 'namespace create', (r) => {
+      metadata.createNamespace(r.namespace?.name ?? '', r.namespace?.labels ?? {});
+      return { namespace: { name: r.namespace.name, labels: metadata.namespaceLabels(r.namespace.name) } };
+    }),
+    Update: unary(log, 'namespace update', (r) => {
+      metadata.updateNamespace(r.namespace?.name ?? '', r.namespace?.labels ?? {}, r.update_mask?.paths ?? []);
+      return { namespace: { name: r.namespace.name, labels: metadata.namespaceLabels(r.namespace.name) } };
+    }),
+    Delete: unary(log, 'namespace delete', (r) => {
+      metadata.deleteNamespace(r.name);
+      return EMPTY;
+    }),
+  });
+
+  server.addService(service('containerd.services.containers.v1.Containers').service, {
+    Get: unary(log, 'container get', (r, call) => ({ container: containerMessage(metadata.getContainer(namespaceOf(call), r.id) as unknown as Msg) })),
+    List: unary(log, 'container list', (r, call) => ({
+      containers: filtered(metadata.listContainers(namespaceOf(call)) as unknown as Msg[], r.filters, containerField),
+    })),
+    ListStream: (call: grpc.ServerWritableStream<Msg, Msg>) => {
+      try {
+        for (const c of filtered(metadata.listContainers(namespaceOf(call)) as unknown as Msg[], call.request.filters, containerField)) {
+          call.write({ container: c });
+        }
+        call.end();
+      } catch (err) {
+        call.destroy(Object.assign(new Error(), toStatus(err)) as Error);
+      }
+    },
+    Create: unary(log, 'container create', (r, call) => {
+      const ns = namespaceOf(call);
+      const c = metadata.createContainer(ns, r.container ?? {});
+      events.publish({
+        timestamp: stamp(),
+        namespace: ns,
+        topic: '/containers/create',
+        event: protoAny('containerd.events.ContainerCreate', { id: c.id, image: c.image, runtime: { name: c.runtime.name, options: c.runtime.options } }),
+      });
+      return { container: c };
+    }),
+    Update: unary(log, 'container update', (r, call) => ({
+      container: metadata.updateContainer(namespaceOf(call), r.container ?? {}, r.update_mask?.paths ?? []),
+    })),
+    Delete: unary(log, 'container delete', (r, call) => {
+      const ns = namespaceOf(call);
+      metadata.deleteContainer(ns, r.id);
+      events.publish({ timestamp: stamp(), namespace: ns, topic: '/containers/delete', event: protoAny('containerd.events.ContainerDelete', { id: r.id }) });
+      return EMPTY;
+    }),
+  });
+
+  server.addService(service('containerd.services.leases.v1.Leases').service, {
+    Create: unary(log, 'lease create', (r, call) => ({ lease: metadata.createLease(namespaceOf(call), r.id, r.labels ?? {}) })),
+    Delete: unary(log, 'lease delete', (r, call) => {
+      metadata.deleteLease(namespaceOf(call), r.id);
+      return EMPTY;
+    }),
+    List: unary(log, 'lease list', (r, call) => ({
+      leases: filtered(metadata.listLeases(namespaceOf(call)) as unknown as Msg[], r.filters, (l, p) =>
+        p[0] === 'labels' ? labelField(l.labels, p) : p.length === 1 && p[0] === 'id' ? String(l.id) : undefined,
+      ),
+    })),
+    AddResource: unary(log, 'lease add resource', (r, call) => {
+      metadata.addLeaseResource(namespaceOf(call), r.id, r.resource ?? {});
+      return EMPTY;
+    }),
+    DeleteResource: unary(log, 'lease delete resource', (r, call) => {
+      metadata.deleteLeaseResource(namespaceOf(call), r.id, r.resource ?? {});
+      return EMPTY;
+    }),
+    ListResources: unary(log, 'lease list resources', (r, call) => ({ resources: metadata.leaseResources(namespaceOf(call), r.id) })),
+  });
+
+  server.addService(service('containerd.services.events.v1.Events').service, {
+    Publish: unary(log, 'publish', (r, call) => {
+      const ns = namespaceOf(call);
+      validateTopic(r.topic);
+      if (!r.event?.type_url) throw Object.assign(new Error('event must be set: invalid argument'), { grpcCode: 3 });
+      events.publish({ timestamp: stamp(), namespace: ns, topic: r.topic, event: r.event as Any });
+      return EMPTY;
+    }),
+    Forward: unary(log, 'forward', (r) => {
+      forward(events, r.envelope);
+      return EMPTY;
+    }),
+    Subscribe: (call: grpc.ServerWritableStream<Msg, Msg>) => {
+      let unsubscribe: () => void;
+      try {
+        unsubscribe = events.subscribe(call.request.filters ?? [], (e) => call.write(e));
+      } catch (err) {
+        call.destroy(Object.assign(new Error(), toStatus(err)) as Error);
+        return;
+      }
+      const stop = () => unsubscribe();
+      call.on('cancelled', stop);
+      call.on('close', stop);
+      call.on('error', stop);
+    },
+  });
+
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  const opt = (v: unknown) => str(v) || undefined;
+
+  server.addService(service('containerd.services.tasks.v1.Tasks').service, {
+    Create: unary(log, 'task create', async (r, call) => {
+      const ns = namespaceOf(call);
+      const c = metadata.getContainer(ns, r.container_id);
+      if (r.checkpoint?.digest) throw Object.assign(new Error('restoring from a checkpoint is not supported'), { grpcCode: 12 });
+      const spec = fromJsonAny(c.spec, SPEC_URL);
+      if (!spec) throw Object.assign(new Error(`container "${c.id}" has no spec: invalid argument`), { grpcCode: 3 });
+      const options = r.options?.type_url ? (r.options as Any) : c.runtime.options;
+      const { pid } = await tasks.create(ns, {
+        id: c.id,
+        runtime: c.runtime.name,
+        options: toAnyValue(options),
+        spec,
+        rootfs: (r.rootfs ?? []) as ShimTaskRequest['rootfs'],
+        stdin: opt(r.stdin),
+        stdout: str(r.stdout),
+        stderr: str(r.stderr),
+        terminal: Boolean(r.terminal),
+      });
+      return { container_id: c.id, pid };
+    }),
+    Start: unary(log, 'task start', async (r, call) => tasks.forNamespace(namespaceOf(call)).start(r.container_id, opt(r.exec_id))),
+    Delete: unary(log, 'task delete', async (r, call) => exitMessage(r.container_id, await tasks.forNamespace(namespaceOf(call)).delete(r.container_id))),
+    DeleteProcess: unary(log, 'process delete', async (r, call) => {
+      if (!r.exec_id) throw Object.assign(new Error('exec id must be set: invalid argument'), { grpcCode: 3 });
+      return exitMessage(r.exec_id, await tasks.forNamespace(namespaceOf(call)).delete(r.container_id, r.exec_id));
+    }),
+    Get: unary(log, 'task get', async (r, call) => ({
+      process: processMessage(r.container_id, await tasks.forNamespace(namespaceOf(call)).state(r.container_id, opt(r.exec_id))),
+    })),
+    List: unary(log, 'task list', async (_r, call) => ({
+      tasks: (await tasks.forNamespace(namespaceOf(call)).list()).map((s) => processMessage(s.id, s)),
+    })),
+    Kill: unary(log, 'task kill', async (r, call) => {
+      await tasks.forNamespace(namespaceOf(call)).kill(r.container_id, r.signal, { all: Boolean(r.all), execId: opt(r.exec_id) });
+      return EMPTY;
+    }),
+    Exec: unary(log, 'task exec', async (r, call) => {
+      if (!r.exec_id) throw Object.assign(new Error('exec id must not be empty: invalid argument'), { grpcCode: 3 });
+      const spec = fromJsonAny(r.spec, PROCESS_URL);
+      if (!spec) throw Object.assign(new Error('exec spec must be set: invalid argument'), { grpcCode: 3 });
+      await tasks.forNamespace(namespaceOf(call)).exec({
+        containerId: r.container_id,
+        execId: r.exec_id,
+        spec,
+        terminal: Boolean(r.terminal),
+        stdin: opt(r.stdin),
+        stdout: str(r.stdout),
+        stderr: str(r.stderr),
+      });
+      return EMPTY;
+    }),
+    ResizePty: unary(log, 'resize pty', async (r, call) => {
+      await tasks.forNamespace(namespaceOf(call)).resizePty(r.container_id, opt(r.exec_id), r.width, r.height);
+      return EMPTY;
+    }),
+    CloseIO: unary(log, 'close io', async (r, call) => {
+      await tasks.forNamespace(namespaceOf(call)).closeIO(r.container_id, opt(r.exec_id), Boolean(r.stdin));
+      return EMPTY;
+    }),
+    Pause: unary(log, 'pause', async (r, call) => {
+      await tasks.forNamespace(namespaceOf(call)).pause(r.container_id);
+      return EMPTY;
+    }),
+    Resume: unary(log, 'resume', async (r, call) => {
+      await tasks.forNamespace(namespaceOf(call)).resume(r.container_id);
+      return EMPTY;
+    }),
+    ListPids: unary(log, 'list pids', async (r, call) => ({
+      processes: (await tasks.forNamespace(namespaceOf(call)).pids(r.container_id)).map((p) => ({ pid: p.pid, info: fromAnyValue(p.info) })),
+    })),
+    Update: unary(log, 'update', async (r, call) => {
+      if (!fromJsonAny(r.resources, RESOURCES_URL)) throw Object.assign(new Error('resources must be set: invalid argument'), { grpcCode: 3 });
+      await tasks.forNamespace(namespaceOf(call)).update(r.container_id, toAnyValue(r.resources)!, r.annotations ?? {});
+      return EMPTY;
+    }),
+    Metrics: unary(log, 'metrics', async (r, call) => {
+      const m = tasks.forNamespace(namespaceOf(call));
+      const f = parseFilters(r.filters ?? []);
+      const ids = (await m.list()).map((s) => s.id).filter((id) => matches(f, (p) => (p.length === 1 && p[0] === 'id' ? id : undefined)));
+      const metrics: Msg[] = [];
+      for (const id of ids) {
+        const data = fromAnyValue(await m.stats(id));
+        metrics.push({ timestamp: stamp(), id, data });
+      }
+      return { metrics };
+    }),
+    Wait: unary(log, 'wait', async (r, call) => {
+      const e = await tasks.forNamespace(namespaceOf(call)).wait(r.container_id, opt(r.exec_id));
+      return { exit_status: e.exitStatus, exited_at: toTimestamp(e.exitedAt) };
+    }),
+  });
+}
+
+/** A shim's event, as Forward brings it: published unchanged, under its own namespace and time. */
+export function forward(events: EventExchange, env: Envelope | undefined): void {
+  if (!env?.namespace) throw Object.assign(new Error('namespace is required: failed precondition'), { grpcCode: 9 });
+  validateTopic(env.topic);
+  events.publish({ timestamp: env.timestamp ?? stamp(), namespace: env.namespace, topic: env.topic, event: env.event });
+}

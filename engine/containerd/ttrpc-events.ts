@@ -1,0 +1,42 @@
+// containerd's ttrpc socket, `<grpc socket>.ttrpc`: where shims forward their events
+// (containerd.services.events.ttrpc.v1.Events/Forward, the TTRPC_ADDRESS of their start step).
+// Each envelope is published unchanged, in the order it came; an init's /tasks/exit also tells the
+// task manager that nobody needs to hear that exit again if the shim dies.
+import fs from 'node:fs';
+import { TtrpcServer } from '../../api/ttrpc/server.js';
+import { Code, TtrpcError } from '../../api/ttrpc/status.js';
+import { unpackMessage, type AnyValue } from '../../api/any.js';
+import type { EventExchange } from './event-exchange.js';
+import { validateTopic } from './event-exchange.js';
+import { fromAnyValue, type Timestamp } from './typeurl.js';
+import type { Tasks } from './tasks.js';
+
+interface ForwardRequest {
+  envelope?: { timestamp?: Timestamp; namespace?: string; topic?: string; event?: AnyValue };
+}
+
+export async function serveTtrpcEvents(address: string, events: EventExchange, tasks: Tasks): Promise<TtrpcServer> {
+  const server = new TtrpcServer((err) =>
+    err instanceof TtrpcError ? { code: err.code, message: err.message } : { code: Code.INVALID_ARGUMENT, message: (err as Error).message },
+  );
+  server.registerService('containerd.services.events.ttrpc.v1.Events', {
+    Forward: (req: ForwardRequest) => {
+      const env = req.envelope;
+      if (!env?.namespace) throw new TtrpcError(Code.FAILED_PRECONDITION, 'namespace is required: failed precondition');
+      const topic = env.topic ?? '';
+      validateTopic(topic);
+      const event = fromAnyValue(env.event);
+      if (!event) throw new TtrpcError(Code.INVALID_ARGUMENT, 'event must be set: invalid argument');
+      if (topic === '/tasks/exit') {
+        const e = unpackMessage<{ containerId?: string; id?: string }>(env.event, 'containerd.events.TaskExit');
+        if (e?.containerId) tasks.forNamespace(env.namespace).noteExitForwarded(e.containerId, e.id ?? '');
+      }
+      events.publish({ timestamp: env.timestamp ?? { seconds: 0, nanos: 0 }, namespace: env.namespace, topic, event });
+      return {};
+    },
+  });
+  fs.rmSync(address, { force: true });
+  await server.listen(address);
+  fs.chmodSync(address, 0o660);
+  return server;
+}
