@@ -16,7 +16,7 @@ Feature: A container's resources are limited by a cgroup of its own
   # expected '20' to equal 'max'".
   @req:isolation.cgroup-per-container
   Scenario: Each container gets a cgroup of its own, named after its id, with no limits unless asked
-    When I ran "docker run -d --name <app> dockspec/busybox sleep 30"
+    When I ran "docker run -d --name <app> dockspec/busybox sleep 1000"
     Then the cgroup of container "<app>" holds its PID 1 and is named after its full id
     And the cgroup of container "<app>" sets no memory, process or CPU limit
 
@@ -24,20 +24,20 @@ Feature: A container's resources are limited by a cgroup of its own
   # '67108864'" (the memory hierarchy's path was under the test runner's own memory cgroup).
   @req:isolation.cgroup-memory
   Scenario: --memory 64m becomes the memory limit of the container's cgroup
-    When I ran "docker run -d --memory 64m --name <app> dockspec/busybox sleep 30"
+    When I ran "docker run -d --memory 64m --name <app> dockspec/busybox sleep 1000"
     Then the cgroup of container "<app>" limits memory to 67108864 bytes
 
   # seen failing: expected 21 processes → "…/pids.max: expected '20' to equal '21'".
   @req:isolation.cgroup-pids
   Scenario: --pids-limit 20 becomes pids.max of the container's cgroup
-    When I ran "docker run -d --pids-limit 20 --name <app> dockspec/busybox sleep 30"
+    When I ran "docker run -d --pids-limit 20 --name <app> dockspec/busybox sleep 1000"
     Then the cgroup of container "<app>" limits it to 20 processes
 
   # seen failing: ran it with --cpus 1.5 → "…/cpu.cfs_quota_us: expected '150000' to equal '50000'".
   @req:isolation.cgroup-cpus
   Scenario: --cpus 0.5 becomes a CFS quota of half of each period
     Docker keeps the kernel's default period of 100 ms and sets the quota to the fraction of it.
-    When I ran "docker run -d --cpus 0.5 --name <app> dockspec/busybox sleep 30"
+    When I ran "docker run -d --cpus 0.5 --name <app> dockspec/busybox sleep 1000"
     Then the cgroup of container "<app>" allows 50000 microseconds of CPU time every 100000 microseconds
 
   # seen failing: dropped --pids-limit 30 → "pids.current is 201, above 30" (all 200 sleeps ran);
@@ -60,7 +60,7 @@ Feature: A container's resources are limited by a cgroup of its own
   @req:isolation.stats-memory
   Scenario: docker stats reports the container's memory use against its limit
     The engine reads these numbers from the container's cgroup (memory usage and limit).
-    When I ran "docker run -d --memory 64m --name <app> dockspec/busybox sleep 30"
+    When I ran "docker run -d --memory 64m --name <app> dockspec/busybox sleep 1000"
     And I run "docker stats --no-stream --format '{{.MemUsage}}' <app>"
     Then the command succeeds
     And its output is a memory use above zero out of "64MiB"
@@ -70,7 +70,7 @@ Feature: A container's resources are limited by a cgroup of its own
   # its cgroup: the freezer holds its processes in it).
   @req:isolation.cgroup-removed
   Scenario: The container's cgroup is removed with the container
-    When I ran "docker run -d --name <app> dockspec/busybox sleep 30"
+    When I ran "docker run -d --name <app> dockspec/busybox sleep 1000"
     Then the cgroup of container "<app>" holds its PID 1 and is named after its full id
     When I ran "docker rm -f <app>"
     Then the cgroup that container "<app>" had is gone, and so are the processes that were in it
@@ -81,7 +81,7 @@ Feature: A container's resources are limited by a cgroup of its own
   Scenario: The cgroup goes when the container stops, though the container itself stays
     The cgroup belongs to the container's running task, not to the container: the runtime deletes
     it when PID 1 has exited, while `docker ps -a` still lists the stopped container.
-    When I ran "docker run -d --name <app> dockspec/busybox sleep 30"
+    When I ran "docker run -d --name <app> dockspec/busybox sleep 1000"
     Then the cgroup of container "<app>" holds its PID 1 and is named after its full id
     When I ran "docker stop -t 0 <app>"
     Then the cgroup that container "<app>" had is gone, and so are the processes that were in it
@@ -95,6 +95,6 @@ Feature: A container's resources are limited by a cgroup of its own
     cgroup namespace whose root is the container's own cgroup: /proc/self/cgroup inside shows "/"
     where the host shows the full path. The runtime must create the namespace only after the
     process has entered that cgroup, or the root would be the runtime's cgroup instead.
-    When I ran "docker run -d --cgroupns private --name <app> dockspec/busybox sleep 30"
+    When I ran "docker run -d --cgroupns private --name <app> dockspec/busybox sleep 1000"
     Then the cgroup of container "<app>" holds its PID 1 and is named after its full id
     And inside container "<app>", every line of /proc/self/cgroup names the root "/"

@@ -12,7 +12,7 @@ Feature: --read-only makes the container's root filesystem read-only
   # seen failing: ran without --read-only → "docker exec app touch /x" exited 0.
   @req:isolation.read-only-rootfs
   Scenario: Under --read-only, writing to / and to /tmp fails, /dev/shm stays writable
-    When I ran "docker run -d --read-only --name <app> dockspec/busybox sleep 30"
+    When I ran "docker run -d --read-only --name <app> dockspec/busybox sleep 1000"
     And I run "docker exec <app> touch /x"
     Then the command fails with exit code 1
     And its error says "Read-only file system"
@@ -26,7 +26,7 @@ Feature: --read-only makes the container's root filesystem read-only
   # Read-only file system".
   @req:isolation.read-only-tmpfs
   Scenario: --tmpfs /tmp gives a read-only container a writable /tmp, and the root stays read-only
-    When I ran "docker run -d --read-only --tmpfs /tmp --name <app> dockspec/busybox sleep 30"
+    When I ran "docker run -d --read-only --tmpfs /tmp --name <app> dockspec/busybox sleep 1000"
     And I run "docker exec <app> touch /tmp/x"
     Then the command succeeds
     When I run "docker exec <app> touch /x"

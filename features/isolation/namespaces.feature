@@ -18,7 +18,7 @@ Feature: A container is a process in namespaces of its own
     Docker does not give the container a user namespace unless the daemon runs with userns-remap:
     root in the container is root on the host, only fenced in by the other namespaces,
     capabilities and cgroups.
-    When I ran "docker run -d --name <app> dockspec/busybox sleep 30"
+    When I ran "docker run -d --name <app> dockspec/busybox sleep 1000"
     Then container "<app>" has namespaces of its own, unlike the host:
       | pid | mnt | uts | ipc | net |
     And container "<app>" shares these namespaces with the host:
@@ -28,41 +28,41 @@ Feature: A container is a process in namespaces of its own
   # (pid …) against web (pid …): expected 'pid:[…]' to not equal" the same link.
   @req:isolation.namespaces-per-container
   Scenario: Two containers do not share any of these namespaces with each other
-    When I ran "docker run -d --name <app> dockspec/busybox sleep 30"
-    And I ran "docker run -d --name <web> dockspec/busybox sleep 30"
+    When I ran "docker run -d --name <app> dockspec/busybox sleep 1000"
+    And I ran "docker run -d --name <web> dockspec/busybox sleep 1000"
     Then containers "<app>" and "<web>" are in different namespaces:
       | pid | mnt | uts | ipc | net |
 
-  # seen failing: started "sleep 31" with `docker run -d --name web …` instead of docker exec →
+  # seen failing: started "sleep 1001" with `docker run -d --name web …` instead of docker exec →
   # "the pid namespace of … against app's PID 1" differed.
   @req:isolation.exec-joins-namespaces
   Scenario: docker exec enters the namespaces of the running container instead of making new ones
     The exec'd process is not a child of the container's PID 1 (the shim starts it), yet it is
     inside the container: it joined PID 1's namespaces.
-    When I ran "docker run -d --name <app> dockspec/busybox sleep 30"
-    And I ran "docker exec -d <app> sleep 31"
-    Then a "sleep 31" process of the engine is running
+    When I ran "docker run -d --name <app> dockspec/busybox sleep 1000"
+    And I ran "docker exec -d <app> sleep 1001"
+    Then a "sleep 1001" process of the engine is running
     And it is in the same namespaces as PID 1 of container "<app>":
       | pid | mnt | uts | ipc | net |
 
-  # seen failing: expected ps to list only "sleep 30" → "gave up after 5000 ms waiting for ps inside
-  # app to list exactly ["sleep 30"]", ps also lists "sleep 31".
+  # seen failing: expected ps to list only "sleep 1000" → "gave up after 5000 ms waiting for ps inside
+  # app to list exactly ["sleep 1000"]", ps also lists "sleep 1001".
   @req:isolation.pid-own-processes
   Scenario: Inside, ps lists only the container's own processes; the host sees them under other PIDs
     In its pid namespace the container's first process is PID 1 and its children count on from
     there. The host's ps shows every process of the machine, these included, with host PIDs; the
     NSpid line of /proc/<pid>/status lists both numbers.
-    When I ran "docker run -d --name <app> dockspec/busybox sh -c 'sleep 31 & exec sleep 30'"
-    Then PID 1 of container "<app>" is "sleep 30"
+    When I ran "docker run -d --name <app> dockspec/busybox sh -c 'sleep 1001 & exec sleep 1000'"
+    Then PID 1 of container "<app>" is "sleep 1000"
     And inside container "<app>", ps lists only these processes besides itself:
-      | sleep 30 |
-      | sleep 31 |
+      | sleep 1000 |
+      | sleep 1001 |
     And the host sees each of them under another PID, with the container's PID last in its NSpid
 
   # seen failing: expected the output "web02" → "expected 'web01' to equal 'web02'".
   @req:isolation.hostname-flag
   Scenario: --hostname sets the hostname inside the container only
-    When I ran "docker run -d --hostname web01 --name <app> dockspec/busybox sleep 30"
+    When I ran "docker run -d --hostname web01 --name <app> dockspec/busybox sleep 1000"
     And I run "docker exec <app> hostname"
     Then its output is "web01"
     And the host's hostname is not "web01"
@@ -72,5 +72,5 @@ Feature: A container is a process in namespaces of its own
   @req:isolation.hostname-default
   Scenario: Without --hostname, the hostname is the container's short id
     The short id is the first 12 characters of the full id, the same that docker ps shows.
-    When I ran "docker run -d --name <app> dockspec/busybox sleep 30"
+    When I ran "docker run -d --name <app> dockspec/busybox sleep 1000"
     Then the hostname inside container "<app>" is the first 12 characters of its id

@@ -13,7 +13,7 @@ Feature: A container has a network stack of its own
   # equal [ 'eth0', 'eth1', 'lo' ]".
   @req:isolation.network-own-interfaces
   Scenario: Inside, the container has lo and eth0 with its own address, and not the host's bridge
-    When I ran "docker run -d --name <app> dockspec/busybox sleep 30"
+    When I ran "docker run -d --name <app> dockspec/busybox sleep 1000"
     And container "<app>" has a bridge address <app_ip>
     Then the network interfaces inside container "<app>" are "lo, eth0"
     When I run "docker exec <app> ip -o addr"
@@ -27,7 +27,7 @@ Feature: A container has a network stack of its own
   @req:isolation.network-none
   Scenario: --network none leaves only the loopback interface
     The net namespace is still new (it is not the host's), but the engine puts no veth into it.
-    When I ran "docker run -d --network none --name <app> dockspec/busybox sleep 30"
+    When I ran "docker run -d --network none --name <app> dockspec/busybox sleep 1000"
     Then the network interfaces inside container "<app>" are "lo"
     And container "<app>" has namespaces of its own, unlike the host:
       | net |
