@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, copyFileSync, symlinkSync, writeFileSync, rmSync, renameSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { WORK_ROOT } from './resources.js';
+import { threadId } from 'node:worker_threads';
 
 export const TEST_IMAGE = 'dockspec/busybox:latest';
 
@@ -26,7 +27,9 @@ export function imageTarball(): string {
   const dir = join(WORK_ROOT, 'image');
   const tar = join(dir, 'busybox.tar');
   if (existsSync(tar)) return tar;
-  const rootfs = join(dir, `rootfs.${process.pid}`);
+  // per worker: cucumber-js 13's workers are threads of one process, so the pid alone is shared
+  // (seen in the cgroup v2 guest: both workers' BeforeAll built it at once, EEXIST on a symlink)
+  const rootfs = join(dir, `rootfs.${process.pid}.${threadId}`);
   rmSync(rootfs, { recursive: true, force: true });
   for (const d of ['bin', 'sbin', 'etc', 'tmp', 'www', 'proc', 'sys', 'dev', 'root']) mkdirSync(join(rootfs, d), { recursive: true });
   chmodSync(join(rootfs, 'tmp'), 0o1777);
@@ -36,7 +39,7 @@ export function imageTarball(): string {
   writeFileSync(join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n');
   writeFileSync(join(rootfs, 'etc', 'group'), 'root:x:0:\nnogroup:x:65534:\n');
   writeFileSync(join(rootfs, 'www', 'index.html'), 'dockspec busybox httpd\n');
-  const tmp = `${tar}.${process.pid}`;
+  const tmp = `${tar}.${process.pid}.${threadId}`;
   execFileSync('tar', ['--numeric-owner', '--owner=0', '--group=0', '-C', rootfs, '-cf', tmp, '.']);
   renameSync(tmp, tar);
   rmSync(rootfs, { recursive: true, force: true });

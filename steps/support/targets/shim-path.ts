@@ -6,6 +6,7 @@
 import { mkdirSync, readlinkSync, renameSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { WORK_ROOT } from '../resources.js';
+import { threadId } from 'node:worker_threads';
 
 /** containerd's name for the shim of runtime io.containerd.runc.v2. */
 export const RUNC_V2_SHIM = 'containerd-shim-runc-v2';
@@ -20,7 +21,8 @@ export function shimPathDir(shim: string): string {
     // not made yet
   }
   mkdirSync(dir, { recursive: true });
-  const tmp = `${link}.${process.pid}`;
+  // per worker thread (cucumber-js 13's workers share one pid)
+  const tmp = `${link}.${process.pid}.${threadId}`;
   symlinkSync(shim, tmp);
   renameSync(tmp, link);
   return dir;
