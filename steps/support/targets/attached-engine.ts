@@ -55,16 +55,20 @@ export function engineKey(dockerHost: string): string {
 }
 
 /** A lock between the workers of a run (and concurrent runs) on one engine: an atomic mkdir. */
-async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  mkdirSync(dir, { recursive: true });
+export async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
   const lock = join(dir, 'lock');
   const until = Date.now() + 120000;
   for (;;) {
     try {
+      // Made again on every try: the worker that held the lock may have removed the engine's
+      // directory since (removeIfEmpty after the last release; cucumber's workers release together).
+      mkdirSync(dir, { recursive: true });
       mkdirSync(lock);
       writeFileSync(join(lock, 'owner'), String(process.pid));
       break;
-    } catch {
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST' && code !== 'ENOENT') throw err;
       let owner = 0;
       try {
         owner = Number(readFileSync(join(lock, 'owner'), 'utf8'));
