@@ -2,10 +2,12 @@
 // called, and the rule that keeps every container of the suite removable by its scenario's suffix.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseProcessDump, sshArgs } from '../steps/support/targets/host-view.js';
+import { withLock } from '../steps/support/targets/attached-engine.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -24,6 +26,26 @@ test('a /proc dump taken through ssh reads as lib/proc reads /proc', () => {
   const procs = parseProcessDump(dump);
   assert.deepEqual(procs.find((p) => p.pid === 4242), { pid: 4242, comm: 'sleep 30', state: 'S', ppid: 4200, pgid: 4242, sid: 4242, startTime: 777, argv: ['sleep', '30'], nspid: [4242, 1] });
   assert.deepEqual(procs.find((p) => p.pid === 1)?.argv, ['/sbin/init']);
+});
+
+// Seen: with --parallel 2 both workers release the engine at once; the first removed the engine's
+// directory after its release, and the second then waited on the lock until AfterAll timed out.
+test('a worker waiting on the engine lock takes it even when the holder removed the engine directory', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'dockspec-lock-'));
+  const dir = join(root, 'engine');
+  try {
+    let letGo!: () => void;
+    const held = withLock(dir, () => new Promise<void>((resolve) => (letGo = resolve)));
+    const waiting = withLock(dir, async () => 'taken');
+    await new Promise((r) => setTimeout(r, 120));
+    letGo();
+    await held;
+    rmdirSync(dir); // what release() does once nothing is recorded in it
+    const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('the lock was never taken')), 5000));
+    assert.equal(await Promise.race([waiting, timeout]), 'taken');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test('ssh is called as the docker CLI calls it', () => {

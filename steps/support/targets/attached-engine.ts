@@ -55,19 +55,20 @@ export function engineKey(dockerHost: string): string {
 }
 
 /** A lock between the workers of a run (and concurrent runs) on one engine: an atomic mkdir. */
-async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+export async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
   const lock = join(dir, 'lock');
   const until = Date.now() + 120000;
   for (;;) {
     try {
-      // Again each time: the holder may have removed the engine's directory as the last one out
-      // (removeIfEmpty), and a missing parent must not read as a lock being taken. cucumber-js 13's
-      // workers are threads of one process, so both ask for the lock in the same instant at the end.
+      // Made again on every try: the worker that held the lock may have removed the engine's
+      // directory since (removeIfEmpty after the last release; cucumber's workers release together).
       mkdirSync(dir, { recursive: true });
       mkdirSync(lock);
       writeFileSync(join(lock, 'owner'), String(process.pid));
       break;
-    } catch {
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST' && code !== 'ENOENT') throw err;
       let owner = 0;
       try {
         owner = Number(readFileSync(join(lock, 'owner'), 'utf8'));
