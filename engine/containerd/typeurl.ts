@@ -2,7 +2,7 @@
 // type.googleapis.com/ prefix, which dockerd's decoder rejects), OCI types as JSON, containerd's
 // own messages protobuf-encoded. Plus Timestamp ⇄ RFC 3339 with nanoseconds.
 import { messageType } from './api-protos.js';
-import type { AnyValue } from '../../api/any.js';
+import { RUNC_OPTIONS_TYPE, type AnyValue } from '../../api/any.js';
 
 export interface Any {
   type_url: string;
@@ -14,10 +14,14 @@ export interface Timestamp {
   nanos: number;
 }
 
-export const SPEC_URL = 'types.containerd.io/opencontainers/runtime-spec/1/Spec';
-export const PROCESS_URL = 'types.containerd.io/opencontainers/runtime-spec/1/Process';
-export const RESOURCES_URL = 'types.containerd.io/opencontainers/runtime-spec/1/LinuxResources';
-export const RUNC_OPTIONS_URL = 'containerd.runc.v1.Options';
+// The type URLs have one home, the contract (api/any.ts); these are its names on the gRPC side,
+// whose Any is proto-loader's { type_url, value } rather than protobufjs's { typeUrl, value }.
+export {
+  SPEC_TYPE as SPEC_URL,
+  PROCESS_TYPE as PROCESS_URL,
+  LINUX_RESOURCES_TYPE as RESOURCES_URL,
+  RUNC_OPTIONS_TYPE as RUNC_OPTIONS_URL,
+} from '../../api/any.js';
 
 export function jsonAny(typeUrl: string, value: unknown): Any {
   return { type_url: typeUrl, value: Buffer.from(JSON.stringify(value)) };
@@ -60,7 +64,7 @@ export interface RuncOptions {
 }
 
 export function runcOptions(a: Any | null | undefined): Partial<RuncOptions> {
-  return (fromProtoAny(a, RUNC_OPTIONS_URL) ?? {}) as Partial<RuncOptions>;
+  return (fromProtoAny(a, RUNC_OPTIONS_TYPE) ?? {}) as Partial<RuncOptions>;
 }
 
 export function toTimestamp(rfc3339: string | undefined): Timestamp | null {
