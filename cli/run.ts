@@ -196,7 +196,7 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; results
     writeJson(join(opts.outDir, SUMMARY_FILE), summary);
     reportToGitHub(summary);
   }
-  // The conformance matrix over the targets of this run (issue 7); a report that cannot be built
+  // The conformance matrix over the targets of this run; a report that cannot be built
   // is said, but does not change the run's verdict.
   const files = ran.map((r) => r.messagesFile).filter((f) => existsSync(f));
   if (files.length) {

@@ -25,7 +25,7 @@ if command -v dockerd >/dev/null 2>&1; then
 else
   echo "== dockerd is not installed: the docker target is not run (apt-get install docker.io to compare with real Docker)"
 fi
-# --- docker26 (issue 21): dockerd 26.1 beside 20.10 when install-deps has fetched its bundle
+# --- docker26: dockerd 26.1 beside 20.10 when install-deps has fetched its bundle
 if [[ "${targets}" == *docker* ]]; then
   if node dist/bin/dockspec.js doctor --target docker26 >/dev/null 2>&1; then
     targets="${targets},docker26"

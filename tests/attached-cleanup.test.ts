@@ -1,4 +1,4 @@
-// Attached mode on a shared engine (issue 17): cucumber runs fixture scenarios against a real
+// Attached mode on a shared engine: cucumber runs fixture scenarios against a real
 // dockerd that stands for a user's engine, with a container of the user's running in it. Whatever
 // the scenarios do (pass, fail midway, get interrupted), afterwards the user's container still
 // runs and the engine holds no container, image or network that the run created; two scenarios

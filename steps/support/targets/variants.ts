@@ -76,7 +76,7 @@ const specs: VariantSpec[] = [
   { name: 'reference+runc', base: 'reference', role: 'runc', by: dockerTarget, flags: (p) => ['--add-runtime', `runc=${p}`], defaultTags: RUNTIME_AREAS },
   { name: 'reference+tini', base: 'reference', role: 'docker-init', by: dockerTarget, flags: (p) => ['--init-path', p], defaultTags: '@init' },
   { name: 'reference+docker-proxy', base: 'reference', role: 'docker-proxy', by: dockerTarget, flags: (p) => ['--userland-proxy-path', p], defaultTags: '@proxy' },
-  // gVisor (issue 21): added under its own name and made the default, as ref-runc is above.
+  // gVisor: added under its own name and made the default, as ref-runc is above.
   {
     name: 'docker+runsc',
     base: 'docker',
