@@ -1,51 +1,26 @@
-// The .proto contracts under api/proto, loaded with protobufjs at run time. tsc does not copy them
-// into dist/, so they are read from the source tree (dist/api/ → ../../api/proto). Only protobufjs
-// is loaded, not grpc-js: a shim is one process per container and must start light.
+// The contract (api/proto/**/*.proto), as scripts/build-protos.mjs compiled it into
+// dist/api/contract.json at build time: one protobufjs Root for every side (the shim and
+// ref-containerd's ttrpc, ref-containerd's gRPC services and ref-dockerd's client of them). Loaded
+// with protobufjs' light build, which has no .proto parser: nothing is parsed when a process starts.
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import protobuf from 'protobufjs';
+import protobuf from 'protobufjs/light.js';
 
-/** Every file of the contract; one Root holds them all so cross-file references resolve. */
-export const PROTO_FILES = [
-  'ttrpc/ttrpc.proto',
-  'google/rpc/status.proto',
-  'containerd/types/mount.proto',
-  'containerd/types/task.proto',
-  'containerd/types/metrics.proto',
-  'containerd/task/v2/shim.proto',
-  'containerd/events/task.proto',
-  'containerd/services/events/ttrpc/v1/events.proto',
-  'containerd/runc/v1/options.proto',
-] as const;
-
-/** The folder holding api/proto, for loaders other than this one (proto-loader's includeDirs). */
-export function protoDir(): string {
-  for (const rel of ['./proto/', '../../api/proto/']) {
-    const dir = fileURLToPath(new URL(rel, import.meta.url));
-    if (fs.existsSync(path.join(dir, 'ttrpc/ttrpc.proto'))) return dir;
-  }
-  throw new Error('api/proto/ttrpc/ttrpc.proto not found beside the build or in the source tree');
-}
+const CONTRACT = new URL('./contract.json', import.meta.url);
 
 let root: protobuf.Root | undefined;
 
 export function protoRoot(): protobuf.Root {
   if (root) return root;
-  const dir = protoDir();
-  const r = new protobuf.Root();
-  // google/protobuf/* always come from protobufjs's bundled copies; everything else from api/proto.
-  r.resolvePath = (_origin, target) => (path.isAbsolute(target) ? target : path.join(dir, target));
-  r.loadSync(PROTO_FILES.map((f) => path.join(dir, f)), { keepCase: false });
-  // The bundled Any keeps its snake_case field name; rename it so that Any reads typeUrl like every
-  // other field here (same number, same wire).
-  const any = r.lookupType('google.protobuf.Any');
-  const typeUrl = any.fields['type_url'];
-  if (typeUrl) {
-    any.remove(typeUrl);
-    any.add(new protobuf.Field('typeUrl', 1, 'string'));
+  let json: protobuf.INamespace;
+  try {
+    json = JSON.parse(fs.readFileSync(CONTRACT, 'utf8')) as protobuf.INamespace;
+  } catch (err) {
+    throw new Error(`the contract descriptor ${CONTRACT.pathname} is missing or unreadable (node scripts/build-protos.mjs makes it): ${(err as Error).message}`);
   }
-  r.resolveAll();
+  // Not Root.fromJSON, which resolves and compiles every type of the contract at once; each type is
+  // resolved when first used (the references are fully qualified: scripts/build-protos.mjs).
+  const r = new protobuf.Root();
+  r.addJSON(json.nested!);
   root = r;
   return r;
 }

@@ -21,3 +21,8 @@ export function fromTimestamp(t: TimestampValue | null | undefined): string {
   const frac = nanos ? '.' + String(nanos).padStart(9, '0').replace(/0+$/, '') : '';
   return `${base}${frac}Z`;
 }
+
+/** A message's optional time field: null (left out on the wire) when there is none. */
+export function optionalTimestamp(rfc3339: string | undefined): TimestampValue | null {
+  return rfc3339 ? toTimestamp(rfc3339) : null;
+}

@@ -1,4 +1,4 @@
-// ref-dockerd's client of containerd's API (api/services/*.proto): the TaskService that the daemon
+// ref-dockerd's client of containerd's API (api/proto/containerd/services/): the TaskService that the daemon
 // codes against, spoken as dockerd's libcontainerd speaks it to any containerd, ref-containerd or
 // the real one. Every call carries the namespace `moby`; the spec travels as a typeurl Any with
 // JSON; exits arrive as containerd.events.TaskExit on an Events/Subscribe stream. containerd down
@@ -13,8 +13,9 @@ import { existsSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import type { CreateTaskRequest, ExecProcessRequest, ExitResult, TaskExitEvent, TaskService, TaskState, TaskStatus } from './task-service.js';
 import { TaskError, type TaskErrorCode, unavailable } from '../../api/errors.js';
-import { service } from './api-protos.js';
-import { PROCESS_URL, RUNC_OPTIONS_URL, SPEC_URL, fromProtoAny, fromTimestamp, jsonAny, protoAny } from './typeurl.js';
+import { serviceDefinition } from '../../api/grpc-service.js';
+import { PROCESS_TYPE, RUNC_OPTIONS_TYPE, SPEC_TYPE, packJson, packMessage, unpackMessage } from '../../api/any.js';
+import { fromTimestamp } from '../../api/timestamp.js';
 
 type Msg = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Client = grpc.Client & Record<string, (...a: unknown[]) => unknown>;
@@ -48,6 +49,15 @@ const codeOf: Record<number, TaskErrorCode> = {
   [grpc.status.UNAVAILABLE]: 'unavailable',
 };
 
+const constructors = new Map<string, grpc.ServiceClientConstructor>();
+
+/** grpc-js' client class for one of containerd's services, made once per process. */
+function clientConstructor(name: string): grpc.ServiceClientConstructor {
+  let c = constructors.get(name);
+  if (!c) constructors.set(name, (c = grpc.makeGenericClientConstructor(serviceDefinition(name), name)));
+  return c;
+}
+
 function target(address: string): string {
   return `unix://${address.replace(/^unix:\/\//, '')}`;
 }
@@ -59,19 +69,19 @@ function statusOf(s: unknown): TaskStatus {
 
 function toState(p: Msg): TaskState {
   const status = statusOf(p.status);
-  const containerId = String(p.container_id || p.id || '');
+  const containerId = String(p.containerId || p.id || '');
   return {
     id: containerId,
     execId: p.id && p.id !== containerId ? String(p.id) : undefined,
     pid: Number(p.pid ?? 0),
     status,
-    exitStatus: status === 'stopped' ? Number(p.exit_status ?? 0) : undefined,
-    exitedAt: status === 'stopped' && p.exited_at ? fromTimestamp(p.exited_at) : undefined,
+    exitStatus: status === 'stopped' ? Number(p.exitStatus ?? 0) : undefined,
+    exitedAt: status === 'stopped' && p.exitedAt ? fromTimestamp(p.exitedAt) : undefined,
   };
 }
 
 function toExit(m: Msg): ExitResult {
-  return { pid: Number(m.pid ?? 0), exitStatus: Number(m.exit_status ?? 0), exitedAt: fromTimestamp(m.exited_at) };
+  return { pid: Number(m.pid ?? 0), exitStatus: Number(m.exitStatus ?? 0), exitedAt: fromTimestamp(m.exitedAt) };
 }
 
 export class TaskClient implements TaskService {
@@ -85,7 +95,7 @@ export class TaskClient implements TaskService {
     const t = target(address);
     const creds = grpc.credentials.createInsecure();
     const make = (name: string, channelOverride?: grpc.Channel) =>
-      new (service(name))(t, creds, channelOverride ? { ...channelOptions, channelOverride } : channelOptions) as unknown as Client;
+      new (clientConstructor(name))(t, creds, channelOverride ? { ...channelOptions, channelOverride } : channelOptions) as unknown as Client;
     const tasks = make('containerd.services.tasks.v1.Tasks');
     // one connection for all three, as dockerd's client has
     const channel = tasks.getChannel() as grpc.Channel;
@@ -138,20 +148,20 @@ export class TaskClient implements TaskService {
   }
 
   async create(req: CreateTaskRequest): Promise<{ pid: number }> {
-    const options = protoAny(RUNC_OPTIONS_URL, { binary_name: req.runtimePath, root: req.runtimeRoot ?? '' });
+    const options = packMessage(RUNC_OPTIONS_TYPE, { binaryName: req.runtimePath, root: req.runtimeRoot ?? '' });
     await this.call('containers', 'Create', {
       container: {
         id: req.id,
         labels: { [BUNDLE_LABEL]: req.bundle },
         runtime: { name: RUNTIME_NAME, options },
-        spec: jsonAny(SPEC_URL, req.spec),
+        spec: packJson(SPEC_TYPE, req.spec),
       },
     });
     try {
       const res = await this.call(
         'tasks',
         'Create',
-        { container_id: req.id, stdin: req.stdin ?? '', stdout: req.stdout, stderr: req.stderr, terminal: false, options },
+        { containerId: req.id, stdin: req.stdin ?? '', stdout: req.stdout, stderr: req.stderr, terminal: false, options },
         CREATE_DEADLINE_MS,
       );
       return { pid: Number(res.pid) };
@@ -162,21 +172,21 @@ export class TaskClient implements TaskService {
   }
 
   async start(containerId: string, execId?: string): Promise<{ pid: number }> {
-    const res = await this.call('tasks', 'Start', { container_id: containerId, exec_id: execId ?? '' });
+    const res = await this.call('tasks', 'Start', { containerId: containerId, execId: execId ?? '' });
     return { pid: Number(res.pid) };
   }
 
   async kill(containerId: string, signal: number, opts: { all?: boolean; execId?: string } = {}): Promise<void> {
-    await this.call('tasks', 'Kill', { container_id: containerId, exec_id: opts.execId ?? '', signal, all: Boolean(opts.all) });
+    await this.call('tasks', 'Kill', { containerId: containerId, execId: opts.execId ?? '', signal, all: Boolean(opts.all) });
   }
 
   /** An exec's process; or the task and then its container, as dockerd removes both at exit. */
   async delete(containerId: string, execId?: string): Promise<ExitResult> {
-    if (execId) return toExit(await this.call('tasks', 'DeleteProcess', { container_id: containerId, exec_id: execId }));
+    if (execId) return toExit(await this.call('tasks', 'DeleteProcess', { containerId: containerId, execId: execId }));
     let exit: ExitResult | undefined;
     let taskErr: unknown;
     try {
-      exit = toExit(await this.call('tasks', 'Delete', { container_id: containerId }));
+      exit = toExit(await this.call('tasks', 'Delete', { containerId: containerId }));
     } catch (err) {
       if ((err as TaskError).code !== 'not-found') throw err;
       taskErr = err;
@@ -189,13 +199,13 @@ export class TaskClient implements TaskService {
   }
 
   async wait(containerId: string, execId?: string): Promise<ExitResult> {
-    const res = await this.call('tasks', 'Wait', { container_id: containerId, exec_id: execId ?? '' }, 0);
-    return { pid: 0, exitStatus: Number(res.exit_status ?? 0), exitedAt: fromTimestamp(res.exited_at) };
+    const res = await this.call('tasks', 'Wait', { containerId: containerId, execId: execId ?? '' }, 0);
+    return { pid: 0, exitStatus: Number(res.exitStatus ?? 0), exitedAt: fromTimestamp(res.exitedAt) };
   }
 
   async state(containerId: string, execId?: string): Promise<TaskState> {
-    const res = await this.call('tasks', 'Get', { container_id: containerId, exec_id: execId ?? '' });
-    return toState({ container_id: containerId, ...res.process });
+    const res = await this.call('tasks', 'Get', { containerId: containerId, execId: execId ?? '' });
+    return toState({ containerId: containerId, ...res.process });
   }
 
   async list(): Promise<TaskState[]> {
@@ -205,13 +215,13 @@ export class TaskClient implements TaskService {
 
   async exec(req: ExecProcessRequest): Promise<void> {
     await this.call('tasks', 'Exec', {
-      container_id: req.containerId,
-      exec_id: req.execId,
+      containerId: req.containerId,
+      execId: req.execId,
       stdin: req.stdin ?? '',
       stdout: req.stdout,
       stderr: req.stderr,
       terminal: false,
-      spec: jsonAny(PROCESS_URL, req.spec),
+      spec: packJson(PROCESS_TYPE, req.spec),
     });
   }
 
@@ -221,16 +231,16 @@ export class TaskClient implements TaskService {
     let unsubscribed = false;
     stream.on('data', (env: Msg) => {
       if (env.topic !== '/tasks/exit') return;
-      const e = fromProtoAny(env.event, 'containerd.events.TaskExit');
-      if (!e) return;
-      const containerId = String(e.container_id);
+      if (env.event?.typeUrl !== 'containerd.events.TaskExit') return;
+      const e = unpackMessage<Msg>(env.event, 'containerd.events.TaskExit')!;
+      const containerId = String(e.containerId);
       onExit({
         type: 'exit',
         containerId,
         execId: e.id && e.id !== containerId ? String(e.id) : '',
         pid: Number(e.pid),
-        exitStatus: Number(e.exit_status),
-        exitedAt: fromTimestamp(e.exited_at as Msg),
+        exitStatus: Number(e.exitStatus),
+        exitedAt: fromTimestamp(e.exitedAt),
       });
     });
     stream.on('error', (err: grpc.ServiceError) => {
@@ -264,7 +274,7 @@ export async function connectTaskService(address: string, opts: ConnectOptions =
 
 /** grpc.health.v1 Check, as `grpc_health_probe` or a scenario asks it: 'SERVING' when up. */
 export function checkHealth(address: string, deadlineMs = 2000): Promise<string> {
-  const c = new (service('grpc.health.v1.Health'))(target(address), grpc.credentials.createInsecure()) as unknown as Client;
+  const c = new (clientConstructor('grpc.health.v1.Health'))(target(address), grpc.credentials.createInsecure()) as unknown as Client;
   return new Promise((resolve, reject) => {
     c.Check!({ service: '' }, { deadline: Date.now() + deadlineMs }, (err: grpc.ServiceError | null, res: Msg) => {
       c.close();

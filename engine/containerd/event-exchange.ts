@@ -2,15 +2,16 @@
 // through Publish, a shim through Forward), goes to each subscriber whose filters match, as an
 // Envelope, in the order published.
 import { matches, parseFilters, type Filter } from './filters.js';
-import type { Any, Timestamp } from './typeurl.js';
+import type { AnyValue } from '../../api/any.js';
+import type { TimestampValue } from '../../api/timestamp.js';
 import { nowNs } from '../../api/clock.js';
 import { faultEnabled } from '../../lib/faults.js';
 
 export interface Envelope {
-  timestamp: Timestamp;
+  timestamp: TimestampValue;
   namespace: string;
   topic: string;
-  event: Any;
+  event: AnyValue;
 }
 
 interface Subscriber {
@@ -29,7 +30,7 @@ export function validateTopic(topic: string): void {
   }
 }
 
-export function stamp(): Timestamp {
+export function stamp(): TimestampValue {
   const ns = nowNs();
   return { seconds: Number(ns / 1_000_000_000n), nanos: Number(ns % 1_000_000_000n) };
 }

@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Any, Timestamp } from './typeurl.js';
+import { copyAny, isSet, type AnyValue } from '../../api/any.js';
+import type { TimestampValue } from '../../api/timestamp.js';
 import { nowNs } from '../../api/clock.js';
 
 export class MetadataError extends Error {
@@ -26,19 +27,19 @@ export interface ContainerRecord {
   id: string;
   labels: Record<string, string>;
   image: string;
-  runtime: { name: string; options: Any | null };
-  spec: Any | null;
+  runtime: { name: string; options: AnyValue | null };
+  spec: AnyValue | null;
   snapshotter: string;
-  snapshot_key: string;
-  created_at: Timestamp;
-  updated_at: Timestamp;
-  extensions: Record<string, Any>;
+  snapshotKey: string;
+  createdAt: TimestampValue;
+  updatedAt: TimestampValue;
+  extensions: Record<string, AnyValue>;
   sandbox: string;
 }
 
 export interface LeaseRecord {
   id: string;
-  created_at: Timestamp;
+  createdAt: TimestampValue;
   labels: Record<string, string>;
   resources: { id: string; type: string }[];
 }
@@ -49,7 +50,7 @@ interface NamespaceRecord {
   leases: Record<string, LeaseRecord>;
 }
 
-function now(): Timestamp {
+function now(): TimestampValue {
   const ns = nowNs();
   return { seconds: Number(ns / 1_000_000_000n), nanos: Number(ns % 1_000_000_000n) };
 }
@@ -66,8 +67,6 @@ function decode(_k: string, v: unknown): unknown {
   if (v && typeof v === 'object' && typeof (v as { $b64?: unknown }).$b64 === 'string') return Buffer.from((v as { $b64: string }).$b64, 'base64');
   return v;
 }
-
-const cloneAny = (a: Any | null | undefined): Any | null => (a && a.type_url ? { type_url: a.type_url, value: Buffer.from(a.value) } : null);
 
 export class Metadata {
   private readonly file: string;
@@ -151,7 +150,7 @@ export class Metadata {
   createContainer(ns: string, c: Partial<ContainerRecord>): ContainerRecord {
     const id = c.id ?? '';
     validateName(id, 'container id');
-    if (!c.spec?.type_url) throw new MetadataError(INVALID_ARGUMENT, 'container.Spec must be set: invalid argument');
+    if (!isSet(c.spec)) throw new MetadataError(INVALID_ARGUMENT, 'container.Spec must be set: invalid argument');
     if (!c.runtime?.name) throw new MetadataError(INVALID_ARGUMENT, 'must specify runtime name: invalid argument');
     const n = this.ns(ns);
     if (n.containers[id]) throw new MetadataError(ALREADY_EXISTS, `container "${id}": already exists`);
@@ -160,13 +159,13 @@ export class Metadata {
       id,
       labels: { ...(c.labels ?? {}) },
       image: c.image ?? '',
-      runtime: { name: c.runtime.name, options: cloneAny(c.runtime.options) },
-      spec: cloneAny(c.spec),
+      runtime: { name: c.runtime.name, options: copyAny(c.runtime.options) },
+      spec: copyAny(c.spec),
       snapshotter: c.snapshotter ?? '',
-      snapshot_key: c.snapshot_key ?? '',
-      created_at: t,
-      updated_at: t,
-      extensions: Object.fromEntries(Object.entries(c.extensions ?? {}).map(([k, v]) => [k, cloneAny(v)!])),
+      snapshotKey: c.snapshotKey ?? '',
+      createdAt: t,
+      updatedAt: t,
+      extensions: Object.fromEntries(Object.entries(c.extensions ?? {}).map(([k, v]) => [k, copyAny(v)!])),
       sandbox: c.sandbox ?? '',
     };
     n.containers[id] = rec;
@@ -183,10 +182,10 @@ export class Metadata {
         throw new MetadataError(INVALID_ARGUMENT, `container.Runtime.Name field is immutable: invalid argument`);
       }
       cur.labels = { ...(c.labels ?? {}) };
-      cur.spec = cloneAny(c.spec) ?? cur.spec;
+      cur.spec = copyAny(c.spec) ?? cur.spec;
       cur.image = c.image ?? cur.image;
-      cur.snapshot_key = c.snapshot_key ?? cur.snapshot_key;
-      cur.extensions = Object.fromEntries(Object.entries(c.extensions ?? {}).map(([k, v]) => [k, cloneAny(v)!]));
+      cur.snapshotKey = c.snapshotKey ?? cur.snapshotKey;
+      cur.extensions = Object.fromEntries(Object.entries(c.extensions ?? {}).map(([k, v]) => [k, copyAny(v)!]));
     }
     for (const p of paths) {
       const label = /^labels\.(.+)$/.exec(p);
@@ -196,18 +195,18 @@ export class Metadata {
         const v = c.labels?.[label[1]!];
         if (v !== undefined) cur.labels[label[1]!] = v;
         else delete cur.labels[label[1]!];
-      } else if (p === 'spec') cur.spec = cloneAny(c.spec);
+      } else if (p === 'spec') cur.spec = copyAny(c.spec);
       else if (p === 'image') cur.image = c.image ?? '';
-      else if (p === 'snapshotkey') cur.snapshot_key = c.snapshot_key ?? '';
-      else if (p === 'extensions') cur.extensions = Object.fromEntries(Object.entries(c.extensions ?? {}).map(([k, v]) => [k, cloneAny(v)!]));
+      else if (p === 'snapshotkey') cur.snapshotKey = c.snapshotKey ?? '';
+      else if (p === 'extensions') cur.extensions = Object.fromEntries(Object.entries(c.extensions ?? {}).map(([k, v]) => [k, copyAny(v)!]));
       else if (ext) {
         const v = c.extensions?.[ext[1]!];
-        if (v) cur.extensions[ext[1]!] = cloneAny(v)!;
+        if (v) cur.extensions[ext[1]!] = copyAny(v)!;
         else delete cur.extensions[ext[1]!];
       } else throw new MetadataError(INVALID_ARGUMENT, `cannot update ${JSON.stringify(p)} field on ${JSON.stringify(cur.id)}: invalid argument`);
     }
-    if (!cur.spec?.type_url) throw new MetadataError(INVALID_ARGUMENT, 'container.Spec must be set: invalid argument');
-    cur.updated_at = now();
+    if (!isSet(cur.spec)) throw new MetadataError(INVALID_ARGUMENT, 'container.Spec must be set: invalid argument');
+    cur.updatedAt = now();
     this.save();
     return cur;
   }
@@ -225,7 +224,7 @@ export class Metadata {
     // Not held to the identifier pattern: clients' random lease ids carry base64 characters.
     const leaseId = id || `${Date.now()}-${randomBytes(8).toString('base64url')}`;
     if (n.leases[leaseId]) throw new MetadataError(ALREADY_EXISTS, `lease ${JSON.stringify(leaseId)}: already exists`);
-    const rec: LeaseRecord = { id: leaseId, created_at: now(), labels: { ...labels }, resources: [] };
+    const rec: LeaseRecord = { id: leaseId, createdAt: now(), labels: { ...labels }, resources: [] };
     n.leases[leaseId] = rec;
     this.save();
     return rec;

@@ -1,18 +1,19 @@
-// ref-containerd's gRPC face: containerd's services (api/services/*.proto) over its metadata, task
+// ref-containerd's gRPC face: containerd's services (api/proto/containerd/services/) over its metadata, task
 // manager and event exchange. Every call but Version, Introspection and Health needs the
 // namespace in the metadata `containerd-namespace`, as containerd's do. Errors carry containerd's
 // text with the errdefs class at the end and the matching gRPC code; a method not listed here
 // answers Unimplemented (grpc-js' default), never a made-up success.
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { service } from './api-protos.js';
+import { serviceDefinition } from '../../api/grpc-service.js';
 import { asTaskError, grpcCodeOf } from '../../api/errors.js';
 import type { Logger } from '../../api/logrus.js';
 import type { ExitResult, TaskState } from '../../api/task-types.js';
 import { MetadataError, type Metadata } from './metadata.js';
 import { EventExchange, stamp, validateTopic, type Envelope } from './event-exchange.js';
 import { parseFilters, matches, labelField } from './filters.js';
-import { PROCESS_URL, RESOURCES_URL, SPEC_URL, fromAnyValue, fromJsonAny, protoAny, toAnyValue, toTimestamp, type Any } from './typeurl.js';
+import { LINUX_RESOURCES_TYPE, PROCESS_TYPE, SPEC_TYPE, copyAny, isSet, packMessage, unpackJson } from '../../api/any.js';
+import { optionalTimestamp } from '../../api/timestamp.js';
 import type { Tasks } from './tasks.js';
 import type { ShimTaskRequest } from './task-manager.js';
 
@@ -83,17 +84,17 @@ const statusName: Record<TaskState['status'], string> = {
 
 function processMessage(containerId: string, s: TaskState): Msg {
   return {
-    container_id: containerId,
+    containerId: containerId,
     id: s.execId || containerId,
     pid: s.pid,
     status: statusName[s.status] ?? 'UNKNOWN',
-    exit_status: s.exitStatus ?? 0,
-    exited_at: toTimestamp(s.exitedAt),
+    exitStatus: s.exitStatus ?? 0,
+    exitedAt: optionalTimestamp(s.exitedAt),
   };
 }
 
 function exitMessage(id: string, e: ExitResult): Msg {
-  return { id, pid: e.pid, exit_status: e.exitStatus, exited_at: toTimestamp(e.exitedAt) };
+  return { id, pid: e.pid, exitStatus: e.exitStatus, exitedAt: optionalTimestamp(e.exitedAt) };
 }
 
 function containerMessage(c: Msg): Msg {
@@ -123,19 +124,19 @@ export function addServices(server: grpc.Server, d: ServiceDeps): void {
   const { metadata, tasks, events, log } = d;
   const serverUuid = randomUUID();
 
-  server.addService(service('containerd.services.version.v1.Version').service, {
+  server.addService(serviceDefinition('containerd.services.version.v1.Version'), {
     Version: unary(log, 'version', () => VERSION),
   });
 
-  server.addService(service('containerd.services.introspection.v1.Introspection').service, {
+  server.addService(serviceDefinition('containerd.services.introspection.v1.Introspection'), {
     Server: unary(log, 'server', () => ({ uuid: serverUuid, pid: process.pid, pidns: 0 })),
   });
 
-  server.addService(service('grpc.health.v1.Health').service, {
+  server.addService(serviceDefinition('grpc.health.v1.Health'), {
     Check: unary(log, 'health', () => ({ status: 'SERVING' })),
   });
 
-  server.addService(service('containerd.services.namespaces.v1.Namespaces').service, {
+  server.addService(serviceDefinition('containerd.services.namespaces.v1.Namespaces'), {
     Get: unary(log, 'namespace get', (r) => ({ namespace: { name: r.name, labels: metadata.namespaceLabels(r.name) } })),
     List: unary(log, 'namespace list', () => ({
       namespaces: metadata.namespaceNames().map((name) => ({ name, labels: metadata.namespaceLabels(name) })),
@@ -145,7 +146,7 @@ export function addServices(server: grpc.Server, d: ServiceDeps): void {
       return { namespace: { name: r.namespace.name, labels: metadata.namespaceLabels(r.namespace.name) } };
     }),
     Update: unary(log, 'namespace update', (r) => {
-      metadata.updateNamespace(r.namespace?.name ?? '', r.namespace?.labels ?? {}, r.update_mask?.paths ?? []);
+      metadata.updateNamespace(r.namespace?.name ?? '', r.namespace?.labels ?? {}, r.updateMask?.paths ?? []);
       return { namespace: { name: r.namespace.name, labels: metadata.namespaceLabels(r.namespace.name) } };
     }),
     Delete: unary(log, 'namespace delete', (r) => {
@@ -154,7 +155,7 @@ export function addServices(server: grpc.Server, d: ServiceDeps): void {
     }),
   });
 
-  server.addService(service('containerd.services.containers.v1.Containers').service, {
+  server.addService(serviceDefinition('containerd.services.containers.v1.Containers'), {
     Get: unary(log, 'container get', (r, call) => ({ container: containerMessage(metadata.getContainer(namespaceOf(call), r.id) as unknown as Msg) })),
     List: unary(log, 'container list', (r, call) => ({
       containers: filtered(metadata.listContainers(namespaceOf(call)) as unknown as Msg[], r.filters, containerField),
@@ -176,22 +177,22 @@ export function addServices(server: grpc.Server, d: ServiceDeps): void {
         timestamp: stamp(),
         namespace: ns,
         topic: '/containers/create',
-        event: protoAny('containerd.events.ContainerCreate', { id: c.id, image: c.image, runtime: { name: c.runtime.name, options: c.runtime.options } }),
+        event: packMessage('containerd.events.ContainerCreate', { id: c.id, image: c.image, runtime: { name: c.runtime.name, options: c.runtime.options } }),
       });
       return { container: c };
     }),
     Update: unary(log, 'container update', (r, call) => ({
-      container: metadata.updateContainer(namespaceOf(call), r.container ?? {}, r.update_mask?.paths ?? []),
+      container: metadata.updateContainer(namespaceOf(call), r.container ?? {}, r.updateMask?.paths ?? []),
     })),
     Delete: unary(log, 'container delete', (r, call) => {
       const ns = namespaceOf(call);
       metadata.deleteContainer(ns, r.id);
-      events.publish({ timestamp: stamp(), namespace: ns, topic: '/containers/delete', event: protoAny('containerd.events.ContainerDelete', { id: r.id }) });
+      events.publish({ timestamp: stamp(), namespace: ns, topic: '/containers/delete', event: packMessage('containerd.events.ContainerDelete', { id: r.id }) });
       return EMPTY;
     }),
   });
 
-  server.addService(service('containerd.services.leases.v1.Leases').service, {
+  server.addService(serviceDefinition('containerd.services.leases.v1.Leases'), {
     Create: unary(log, 'lease create', (r, call) => ({ lease: metadata.createLease(namespaceOf(call), r.id, r.labels ?? {}) })),
     Delete: unary(log, 'lease delete', (r, call) => {
       metadata.deleteLease(namespaceOf(call), r.id);
@@ -213,12 +214,12 @@ export function addServices(server: grpc.Server, d: ServiceDeps): void {
     ListResources: unary(log, 'lease list resources', (r, call) => ({ resources: metadata.leaseResources(namespaceOf(call), r.id) })),
   });
 
-  server.addService(service('containerd.services.events.v1.Events').service, {
+  server.addService(serviceDefinition('containerd.services.events.v1.Events'), {
     Publish: unary(log, 'publish', (r, call) => {
       const ns = namespaceOf(call);
       validateTopic(r.topic);
-      if (!r.event?.type_url) throw Object.assign(new Error('event must be set: invalid argument'), { grpcCode: 3 });
-      events.publish({ timestamp: stamp(), namespace: ns, topic: r.topic, event: r.event as Any });
+      if (!isSet(r.event)) throw Object.assign(new Error('event must be set: invalid argument'), { grpcCode: 3 });
+      events.publish({ timestamp: stamp(), namespace: ns, topic: r.topic, event: copyAny(r.event)! });
       return EMPTY;
     }),
     Forward: unary(log, 'forward', (r) => {
@@ -243,18 +244,18 @@ export function addServices(server: grpc.Server, d: ServiceDeps): void {
   const str = (v: unknown) => (typeof v === 'string' ? v : '');
   const opt = (v: unknown) => str(v) || undefined;
 
-  server.addService(service('containerd.services.tasks.v1.Tasks').service, {
+  server.addService(serviceDefinition('containerd.services.tasks.v1.Tasks'), {
     Create: unary(log, 'task create', async (r, call) => {
       const ns = namespaceOf(call);
-      const c = metadata.getContainer(ns, r.container_id);
+      const c = metadata.getContainer(ns, r.containerId);
       if (r.checkpoint?.digest) throw Object.assign(new Error('restoring from a checkpoint is not supported'), { grpcCode: 12 });
-      const spec = fromJsonAny(c.spec, SPEC_URL);
+      const spec = unpackJson<Record<string, unknown>>(c.spec, SPEC_TYPE);
       if (!spec) throw Object.assign(new Error(`container "${c.id}" has no spec: invalid argument`), { grpcCode: 3 });
-      const options = r.options?.type_url ? (r.options as Any) : c.runtime.options;
+      const options = isSet(r.options) ? r.options : c.runtime.options;
       const { pid } = await tasks.create(ns, {
         id: c.id,
         runtime: c.runtime.name,
-        options: toAnyValue(options),
+        options: copyAny(options),
         spec,
         rootfs: (r.rootfs ?? []) as ShimTaskRequest['rootfs'],
         stdin: opt(r.stdin),
@@ -262,31 +263,31 @@ export function addServices(server: grpc.Server, d: ServiceDeps): void {
         stderr: str(r.stderr),
         terminal: Boolean(r.terminal),
       });
-      return { container_id: c.id, pid };
+      return { containerId: c.id, pid };
     }),
-    Start: unary(log, 'task start', async (r, call) => tasks.forNamespace(namespaceOf(call)).start(r.container_id, opt(r.exec_id))),
-    Delete: unary(log, 'task delete', async (r, call) => exitMessage(r.container_id, await tasks.forNamespace(namespaceOf(call)).delete(r.container_id))),
+    Start: unary(log, 'task start', async (r, call) => tasks.forNamespace(namespaceOf(call)).start(r.containerId, opt(r.execId))),
+    Delete: unary(log, 'task delete', async (r, call) => exitMessage(r.containerId, await tasks.forNamespace(namespaceOf(call)).delete(r.containerId))),
     DeleteProcess: unary(log, 'process delete', async (r, call) => {
-      if (!r.exec_id) throw Object.assign(new Error('exec id must be set: invalid argument'), { grpcCode: 3 });
-      return exitMessage(r.exec_id, await tasks.forNamespace(namespaceOf(call)).delete(r.container_id, r.exec_id));
+      if (!r.execId) throw Object.assign(new Error('exec id must be set: invalid argument'), { grpcCode: 3 });
+      return exitMessage(r.execId, await tasks.forNamespace(namespaceOf(call)).delete(r.containerId, r.execId));
     }),
     Get: unary(log, 'task get', async (r, call) => ({
-      process: processMessage(r.container_id, await tasks.forNamespace(namespaceOf(call)).state(r.container_id, opt(r.exec_id))),
+      process: processMessage(r.containerId, await tasks.forNamespace(namespaceOf(call)).state(r.containerId, opt(r.execId))),
     })),
     List: unary(log, 'task list', async (_r, call) => ({
       tasks: (await tasks.forNamespace(namespaceOf(call)).list()).map((s) => processMessage(s.id, s)),
     })),
     Kill: unary(log, 'task kill', async (r, call) => {
-      await tasks.forNamespace(namespaceOf(call)).kill(r.container_id, r.signal, { all: Boolean(r.all), execId: opt(r.exec_id) });
+      await tasks.forNamespace(namespaceOf(call)).kill(r.containerId, r.signal, { all: Boolean(r.all), execId: opt(r.execId) });
       return EMPTY;
     }),
     Exec: unary(log, 'task exec', async (r, call) => {
-      if (!r.exec_id) throw Object.assign(new Error('exec id must not be empty: invalid argument'), { grpcCode: 3 });
-      const spec = fromJsonAny(r.spec, PROCESS_URL);
+      if (!r.execId) throw Object.assign(new Error('exec id must not be empty: invalid argument'), { grpcCode: 3 });
+      const spec = unpackJson<Record<string, unknown>>(r.spec, PROCESS_TYPE);
       if (!spec) throw Object.assign(new Error('exec spec must be set: invalid argument'), { grpcCode: 3 });
       await tasks.forNamespace(namespaceOf(call)).exec({
-        containerId: r.container_id,
-        execId: r.exec_id,
+        containerId: r.containerId,
+        execId: r.execId,
         spec,
         terminal: Boolean(r.terminal),
         stdin: opt(r.stdin),
@@ -296,27 +297,27 @@ export function addServices(server: grpc.Server, d: ServiceDeps): void {
       return EMPTY;
     }),
     ResizePty: unary(log, 'resize pty', async (r, call) => {
-      await tasks.forNamespace(namespaceOf(call)).resizePty(r.container_id, opt(r.exec_id), r.width, r.height);
+      await tasks.forNamespace(namespaceOf(call)).resizePty(r.containerId, opt(r.execId), r.width, r.height);
       return EMPTY;
     }),
     CloseIO: unary(log, 'close io', async (r, call) => {
-      await tasks.forNamespace(namespaceOf(call)).closeIO(r.container_id, opt(r.exec_id), Boolean(r.stdin));
+      await tasks.forNamespace(namespaceOf(call)).closeIO(r.containerId, opt(r.execId), Boolean(r.stdin));
       return EMPTY;
     }),
     Pause: unary(log, 'pause', async (r, call) => {
-      await tasks.forNamespace(namespaceOf(call)).pause(r.container_id);
+      await tasks.forNamespace(namespaceOf(call)).pause(r.containerId);
       return EMPTY;
     }),
     Resume: unary(log, 'resume', async (r, call) => {
-      await tasks.forNamespace(namespaceOf(call)).resume(r.container_id);
+      await tasks.forNamespace(namespaceOf(call)).resume(r.containerId);
       return EMPTY;
     }),
     ListPids: unary(log, 'list pids', async (r, call) => ({
-      processes: (await tasks.forNamespace(namespaceOf(call)).pids(r.container_id)).map((p) => ({ pid: p.pid, info: fromAnyValue(p.info) })),
+      processes: (await tasks.forNamespace(namespaceOf(call)).pids(r.containerId)).map((p) => ({ pid: p.pid, info: copyAny(p.info) })),
     })),
     Update: unary(log, 'update', async (r, call) => {
-      if (!fromJsonAny(r.resources, RESOURCES_URL)) throw Object.assign(new Error('resources must be set: invalid argument'), { grpcCode: 3 });
-      await tasks.forNamespace(namespaceOf(call)).update(r.container_id, toAnyValue(r.resources)!, r.annotations ?? {});
+      if (!unpackJson(r.resources, LINUX_RESOURCES_TYPE)) throw Object.assign(new Error('resources must be set: invalid argument'), { grpcCode: 3 });
+      await tasks.forNamespace(namespaceOf(call)).update(r.containerId, copyAny(r.resources)!, r.annotations ?? {});
       return EMPTY;
     }),
     Metrics: unary(log, 'metrics', async (r, call) => {
@@ -325,14 +326,14 @@ export function addServices(server: grpc.Server, d: ServiceDeps): void {
       const ids = (await m.list()).map((s) => s.id).filter((id) => matches(f, (p) => (p.length === 1 && p[0] === 'id' ? id : undefined)));
       const metrics: Msg[] = [];
       for (const id of ids) {
-        const data = fromAnyValue(await m.stats(id));
+        const data = copyAny(await m.stats(id));
         metrics.push({ timestamp: stamp(), id, data });
       }
       return { metrics };
     }),
     Wait: unary(log, 'wait', async (r, call) => {
-      const e = await tasks.forNamespace(namespaceOf(call)).wait(r.container_id, opt(r.exec_id));
-      return { exit_status: e.exitStatus, exited_at: toTimestamp(e.exitedAt) };
+      const e = await tasks.forNamespace(namespaceOf(call)).wait(r.containerId, opt(r.execId));
+      return { exitStatus: e.exitStatus, exitedAt: optionalTimestamp(e.exitedAt) };
     }),
   });
 }

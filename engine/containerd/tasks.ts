@@ -8,7 +8,8 @@ import { TaskManager, type ShimTaskRequest } from './task-manager.js';
 import { RUNTIME_V2_DIR, tasksDir } from './bundle.js';
 import type { EventExchange } from './event-exchange.js';
 import { stamp } from './event-exchange.js';
-import { protoAny, toTimestamp } from './typeurl.js';
+import { packMessage } from '../../api/any.js';
+import { optionalTimestamp } from '../../api/timestamp.js';
 
 export class Tasks {
   private readonly managers = new Map<string, TaskManager>();
@@ -28,12 +29,12 @@ export class Tasks {
           topic: '/tasks/exit',
           // the init's exit carries the container id as its process id: that is how dockerd
           // tells it from an exec's
-          event: protoAny('containerd.events.TaskExit', {
-            container_id: e.containerId,
+          event: packMessage('containerd.events.TaskExit', {
+            containerId: e.containerId,
             id: e.execId || e.containerId,
             pid: e.pid,
-            exit_status: e.exitStatus,
-            exited_at: toTimestamp(e.exitedAt),
+            exitStatus: e.exitStatus,
+            exitedAt: optionalTimestamp(e.exitedAt),
           }),
         }),
       );

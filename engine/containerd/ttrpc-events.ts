@@ -5,14 +5,14 @@
 import fs from 'node:fs';
 import { TtrpcServer } from '../../api/ttrpc/server.js';
 import { Code, TtrpcError } from '../../api/ttrpc/status.js';
-import { unpackMessage, type AnyValue } from '../../api/any.js';
+import { copyAny, unpackMessage, type AnyValue } from '../../api/any.js';
+import type { TimestampValue } from '../../api/timestamp.js';
 import type { EventExchange } from './event-exchange.js';
 import { validateTopic } from './event-exchange.js';
-import { fromAnyValue, type Timestamp } from './typeurl.js';
 import type { Tasks } from './tasks.js';
 
 interface ForwardRequest {
-  envelope?: { timestamp?: Timestamp; namespace?: string; topic?: string; event?: AnyValue };
+  envelope?: { timestamp?: TimestampValue; namespace?: string; topic?: string; event?: AnyValue };
 }
 
 export async function serveTtrpcEvents(address: string, events: EventExchange, tasks: Tasks): Promise<TtrpcServer> {
@@ -25,7 +25,7 @@ export async function serveTtrpcEvents(address: string, events: EventExchange, t
       if (!env?.namespace) throw new TtrpcError(Code.FAILED_PRECONDITION, 'namespace is required: failed precondition');
       const topic = env.topic ?? '';
       validateTopic(topic);
-      const event = fromAnyValue(env.event);
+      const event = copyAny(env.event);
       if (!event) throw new TtrpcError(Code.INVALID_ARGUMENT, 'event must be set: invalid argument');
       if (topic === '/tasks/exit') {
         const e = unpackMessage<{ containerId?: string; id?: string }>(env.event, 'containerd.events.TaskExit');

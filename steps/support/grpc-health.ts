@@ -1,16 +1,8 @@
 // A client for the standard gRPC health service (grpc.health.v1.Health/Check). containerd serves it
 // on its main socket; asking it is how a person checks "is containerd answering?" without knowing
 // containerd's own API (grpc_health_probe does the same).
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-
-/**
- * The standard grpc.health.v1 service definition, the one file that ref-containerd serves too.
- * The .proto stays in the source tree: steps run from dist/steps/support/, three levels below the root.
- */
-const PROTO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'api', 'services', 'health.proto');
+import { serviceDefinition } from '../../api/grpc-service.js';
 
 export type ServingStatus = 'UNKNOWN' | 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
 
@@ -20,12 +12,12 @@ interface HealthClient extends grpc.Client {
 
 let healthCtor: (new (address: string, creds: grpc.ChannelCredentials) => HealthClient) | undefined;
 
+/** The standard grpc.health.v1 service, from the contract that ref-containerd serves it from. */
 function ctor(): new (address: string, creds: grpc.ChannelCredentials) => HealthClient {
-  if (!healthCtor) {
-    const def = protoLoader.loadSync(PROTO, { enums: String, defaults: true });
-    const pkg = grpc.loadPackageDefinition(def) as unknown as { grpc: { health: { v1: { Health: new (a: string, c: grpc.ChannelCredentials) => HealthClient } } } };
-    healthCtor = pkg.grpc.health.v1.Health;
-  }
+  healthCtor ??= grpc.makeGenericClientConstructor(serviceDefinition('grpc.health.v1.Health'), 'grpc.health.v1.Health') as unknown as new (
+    address: string,
+    creds: grpc.ChannelCredentials,
+  ) => HealthClient;
   return healthCtor;
 }
 

@@ -1,0 +1,41 @@
+// grpc-js service definitions made from the contract's Root (api/protos.ts), in place of
+// @grpc/proto-loader: the same descriptor the ttrpc side uses, so one set of messages, one naming
+// (camelCase fields) and one Any for both protocols, and no .proto parsing at start. Only grpc-js'
+// types are imported here: the shim, which never speaks gRPC, does not load grpc-js through api/.
+import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
+import type protobuf from 'protobufjs/light.js';
+import { TO_OBJECT, encodeMessage, protoRoot } from './protos.js';
+
+type Msg = Record<string, unknown>;
+
+const definitions = new Map<string, ServiceDefinition>();
+
+const serialize = (t: protobuf.Type) => (v: Msg) => Buffer.from(encodeMessage(t, v));
+const deserialize = (t: protobuf.Type) => (b: Buffer) => t.toObject(t.decode(b), TO_OBJECT) as Msg;
+
+/**
+ * The definition of a service by its full name (e.g. containerd.services.tasks.v1.Tasks), for
+ * `server.addService` or `makeGenericClientConstructor`; methods keep the .proto's names.
+ */
+export function serviceDefinition(fullName: string): ServiceDefinition {
+  const known = definitions.get(fullName);
+  if (known) return known;
+  const svc = protoRoot().lookupService(fullName);
+  const def: Record<string, MethodDefinition<Msg, Msg>> = {};
+  for (const m of svc.methodsArray) {
+    m.resolve();
+    const req = m.resolvedRequestType!;
+    const res = m.resolvedResponseType!;
+    def[m.name] = {
+      path: `/${fullName}/${m.name}`,
+      requestStream: Boolean(m.requestStream),
+      responseStream: Boolean(m.responseStream),
+      requestSerialize: serialize(req),
+      requestDeserialize: deserialize(req),
+      responseSerialize: serialize(res),
+      responseDeserialize: deserialize(res),
+    };
+  }
+  definitions.set(fullName, def);
+  return def;
+}
