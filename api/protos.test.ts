@@ -52,3 +52,8 @@ test('timestamps round-trip with nanoseconds; a missing one reads as Go\'s zero 
   assert.equal(fromTimestamp({ seconds: 1767323045, nanos: 0 }), '2026-01-02T03:04:05Z');
   assert.equal(fromTimestamp(null), '0001-01-01T00:00:00Z');
 });
+
+test('cgroups Metrics: v1 pids=2{current=1}, memory=4{usage=33{usage=2}}; v2 memory=4{usage=32}, memory_events=8{oom=4}', () => {
+  assert.equal(hex(encode('io.containerd.cgroups.v1.Metrics', { pids: { current: 3 }, memory: { usage: { usage: 5 } } })), '12020803' + '22058a02021005');
+  assert.equal(hex(encode('io.containerd.cgroups.v2.Metrics', { memory: { usage: 5 }, memoryEvents: { oom: 1 } })), '2203800205' + '42022001');
+});

@@ -7,6 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { nowRfc3339Nano } from './container.js';
+import { cgroupDirsOf, cgroupVersion } from '../../lib/cgroup-dirs.js';
+
+export { cgroupDirsOf, cgroupVersion };
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -37,11 +40,6 @@ const MEMORY_STAT_KEYS_V2 = [
   'workingset_nodereclaim', 'workingset_refault',
 ];
 
-/** "2" where the host mounts cgroup v2 alone (unified), else "1"; as `docker info` says it. */
-export function cgroupVersion(): '1' | '2' {
-  return fs.existsSync('/sys/fs/cgroup/cgroup.controllers') ? '2' : '1';
-}
-
 export interface CpuStats {
   cpu_usage: { total_usage: number; percpu_usage?: number[]; usage_in_kernelmode: number; usage_in_usermode: number };
   system_cpu_usage?: number;
@@ -55,43 +53,6 @@ export interface Sample {
   cpu_stats: CpuStats;
   memory_stats: Record<string, unknown>;
   networks?: Record<string, Record<string, number>>;
-}
-
-/**
- * Each controller's directory for a process, from /proc/<pid>/cgroup and where the hierarchies are
- * mounted here; the cgroup2 directory (the "0::" line) under the key "".
- */
-export function cgroupDirsOf(pid: number): Map<string, string> {
-  const dirs = new Map<string, string>();
-  let own: string;
-  let mountinfo: string;
-  try {
-    own = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8');
-    mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return dirs;
-  }
-  const mounts: Array<{ point: string; root: string; controllers: string[] }> = [];
-  for (const line of mountinfo.split('\n')) {
-    const [left, right] = line.split(' - ');
-    if (!right) continue;
-    const f = left.split(' ');
-    const [fsType, , superOpts] = right.split(' ');
-    if (fsType === 'cgroup') mounts.push({ point: f[4], root: f[3], controllers: superOpts.split(',').filter((o) => o !== 'rw' && o !== 'ro') });
-    if (fsType === 'cgroup2') mounts.push({ point: f[4], root: f[3], controllers: [''] });
-  }
-  for (const line of own.split('\n')) {
-    const m = /^(\d+):([^:]*):(.*)$/.exec(line);
-    if (!m) continue;
-    const names = m[2].split(',');
-    const mount = mounts.find((x) => names.every((n) => x.controllers.includes(n)));
-    if (!mount) continue;
-    // Both /proc/<pid>/cgroup and the mount's root are relative to our cgroup namespace.
-    const rel = mount.root === '/' ? m[3] : m[3].startsWith(mount.root) ? m[3].slice(mount.root.length) : undefined;
-    if (rel === undefined) continue;
-    for (const n of names) dirs.set(n, path.join(mount.point, rel));
-  }
-  return dirs;
 }
 
 function readText(dir: string | undefined, file: string): string | undefined {

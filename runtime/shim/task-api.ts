@@ -11,6 +11,7 @@ import { TtrpcError } from '../../api/ttrpc/status.js';
 import type { TaskStatus } from '../../api/task-types.js';
 import type { Logger } from '../../api/logrus.js';
 import { run } from './runtime-command.js';
+import { containerCgroups, statsAny } from './cgroup-metrics.js';
 import type { ShimTask } from './shim-task.js';
 
 
@@ -65,6 +66,7 @@ export function taskServer(task: ShimTask, namespace: string, log: Logger, hooks
   const own = (id: string) => {
     if (id !== task.id) throw notFound(`task ${id}`);
   };
+  let cgroups: Map<string, string> | undefined;
   server.registerService('containerd.task.v2.Task', {
     Create: async (r: {
       id: string;
@@ -192,9 +194,13 @@ export function taskServer(task: ShimTask, namespace: string, log: Logger, hooks
       }
       return {};
     },
+    // The cgroup is found once, from the init's pid, and kept (as the runc shim loads it at create):
+    // a stopped init has no /proc/<pid>/cgroup any more.
     Stats: async (r: { id: string }) => {
       own(r.id);
-      throw notImplemented('stats: ref-containerd-shim does not read cgroup metrics yet');
+      cgroups ??= containerCgroups(task.initPid);
+      if (!cgroups) throw notFound('cgroup does not exist');
+      return { stats: statsAny(cgroups) };
     },
     Checkpoint: async (r: { id: string }) => {
       own(r.id);
