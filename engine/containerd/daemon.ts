@@ -148,11 +148,11 @@ async function run(flags: ContainerdFlags, log: Logger, started: bigint): Promis
   const metadata = new Metadata(flags.root);
   const events = new EventExchange();
   const tasks = new Tasks({ state: flags.state, address: flags.address, log, events });
-  // the shims' line back: they forward their events here from their first moment
+  await tasks.restore();
+  // The shims' line back, served once the tasks are back: an event forwarded during the restore
+  // would reach no subscriber, so the shim is made to retry it instead.
   const ttrpcAddress = `${flags.address}.ttrpc`;
   const ttrpc = await serveTtrpcEvents(ttrpcAddress, events, tasks);
-
-  await tasks.restore();
 
   const server = new grpc.Server();
   addServices(server, { metadata, tasks, events, log });

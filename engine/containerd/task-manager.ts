@@ -124,11 +124,9 @@ export class TaskManager extends EventEmitter<{ exit: [TaskExitEvent] }> {
       }
     }
     if (s?.pid) task.pid = s.pid;
-    this.log.info('reconnected to shim', { id, address });
-    // An exit that happened while we were down may have reached no one: say it again.
-    if (s?.status === 'stopped' && s.exitStatus !== undefined) {
-      this.publishExit({ type: 'exit', containerId: id, execId: '', pid: s.pid, exitStatus: s.exitStatus, exitedAt: s.exitedAt ?? rfc3339Nano() });
-    }
+    // Nothing is announced for a task found stopped: its exit went out before the restart, or its
+    // shim is still forwarding it (retries outlast a short outage), as with containerd.
+    this.log.info('reconnected to shim', { id, address, status: s?.status });
   }
 
   /**

@@ -1,7 +1,9 @@
 // Events leave the shim the way containerd 1.6 takes them: ttrpc
 // containerd.services.events.ttrpc.v1.Events/Forward on TTRPC_ADDRESS, one envelope each, in the
-// order they happened. A containerd that is down gets a few retries, then the event is dropped
-// (as the runc shim drops it): what matters survives in the shim's state, which a restarted
+// order they happened. A containerd that is down gets the runc shim's retries, the n-th after n
+// seconds, five of them (about 15 s in all), so that an exit during a short outage reaches the
+// restarted containerd, once: containerd does not announce it again itself. After that the event
+// is dropped (as the runc shim drops it): the exit survives in the shim's state, which a restarted
 // containerd reads through State and Wait.
 import { TtrpcClient } from '../../api/ttrpc/client.js';
 import { packMessage } from '../../api/any.js';
@@ -12,7 +14,9 @@ import type { Logger } from '../../api/logrus.js';
 const EVENTS_SERVICE = 'containerd.services.events.ttrpc.v1.Events';
 /** the metadata key ttrpc clients of containerd carry the namespace in */
 export const NAMESPACE_HEADER = 'containerd-namespace-ttrpc';
-const ATTEMPTS = 5;
+/** the first try and five retries */
+const ATTEMPTS = 6;
+const RETRY_STEP_MS = 1_000;
 const CALL_TIMEOUT_MS = 5_000;
 
 interface Pending {
@@ -82,7 +86,7 @@ export class EventForwarder {
           this.log.error('post event', { topic: e.topic, error: (err as Error).message });
           return;
         }
-        await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+        await new Promise((r) => setTimeout(r, RETRY_STEP_MS * attempt));
       }
     }
   }
