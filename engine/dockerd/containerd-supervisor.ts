@@ -145,12 +145,15 @@ export class ContainerdSupervisor {
     if (this.connecting) return this.connecting;
     this.connecting = (async () => {
       const until = Date.now() + deadlineMs;
+      // The client (grpc-js and the contract) loads while containerd starts, not after it listens.
+      const factory = this.factory ? Promise.resolve(this.factory) : loadClientFactory();
+      factory.catch(() => undefined);
       while (!(await canConnect(this.address))) {
         if (this.closing) return;
         if (Date.now() > until) throw new Error(`timeout waiting for containerd to listen on ${this.address}`);
         await sleep(20);
       }
-      this.factory ??= await loadClientFactory();
+      this.factory ??= await factory;
       const client = await this.factory(this.address);
       this.client = client;
       this.unsubscribe = client.subscribe(this.onExit, (err) => {
