@@ -413,7 +413,7 @@ export class Daemon {
       };
       for (const f of [paths.stdin, paths.stdout, paths.stderr]) if (f) await makeFifo(f);
       log = new JsonFileLogger(rec.LogPath);
-      io = new ProcessIO(paths, { fresh: true, logger: log, attachers: this.attacherSet(id) });
+      io = new ProcessIO(paths, { fresh: true, logger: log, attachers: this.attacherSet(id), onStdinClosed: () => tasks.closeStdin(id) });
       for (const a of this.attacherSet(id)) if (a.stdin) io.pipeStdin(a.conn, rec.Config.StdinOnce);
       this.io.set(id, io);
       this.loggers.set(id, log);
@@ -667,7 +667,7 @@ export class Daemon {
     };
     for (const f of [paths.stdin, paths.stdout, paths.stderr]) if (f) await makeFifo(f);
     const attachers = new Set<Attacher>(attacher ? [attacher] : []);
-    const io = new ProcessIO(paths, { fresh: true, attachers });
+    const io = new ProcessIO(paths, { fresh: true, attachers, onStdinClosed: () => tasks.closeStdin(c.rec.ID, e.id) });
     e.io = io;
     if (attacher && paths.stdin) io.pipeStdin(attacher.conn, true);
     const rootfs = this.layers.paths(c.rec.ID).merged;
