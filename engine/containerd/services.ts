@@ -54,8 +54,6 @@ function namespaceOf(call: Call): string {
   const v = call.metadata.get('containerd-namespace')[0];
   const ns = v === undefined ? '' : String(v);
   if (!ns) throw Object.assign(new Error('namespace is required: failed precondition'), { grpcCode: 9 });
-  // Fault switch namespace-ignored (lib/faults.ts): every client lands in one namespace.
-  if (faultEnabled('namespace-ignored')) return 'default';
   return ns;
 }
 
@@ -276,9 +274,11 @@ export function addServices(server: grpc.Server, d: ServiceDeps): void {
     Get: unary(log, 'task get', async (r, call) => ({
       process: processMessage(r.container_id, await tasks.forNamespace(namespaceOf(call)).state(r.container_id, opt(r.exec_id))),
     })),
-    List: unary(log, 'task list', async (_r, call) => ({
-      tasks: (await tasks.forNamespace(namespaceOf(call)).list()).map((s) => processMessage(s.id, s)),
-    })),
+    List: unary(log, 'task list', async (_r, call) => {
+      // Fault switch task-list-ignores-namespace (lib/faults.ts): the call's namespace is not used.
+      const ns = faultEnabled('task-list-ignores-namespace') ? 'default' : namespaceOf(call);
+      return { tasks: (await tasks.forNamespace(ns).list()).map((s) => processMessage(s.id, s)) };
+    }),
     Kill: unary(log, 'task kill', async (r, call) => {
       await tasks.forNamespace(namespaceOf(call)).kill(r.container_id, r.signal, { all: Boolean(r.all), execId: opt(r.exec_id) });
       return EMPTY;
