@@ -78,9 +78,9 @@ export const FAULTS = [
     component: 'ref-containerd (engine/containerd/event-exchange.ts)',
   },
   {
-    name: 'namespace-ignored',
+    name: 'task-list-ignores-namespace',
     areas: ['daemons'],
-    breaks: 'ref-containerd keeps every object in the namespace "default" whatever the call names, so ctr -n moby does not see the engine\'s containers',
+    breaks: 'Tasks/List answers with the tasks of the namespace "default" whatever namespace the call names, so ctr -n moby tasks ls does not list the engine\'s containers',
     component: 'ref-containerd (engine/containerd/services.ts)',
   },
   {

@@ -154,6 +154,14 @@ export class ManagedEngine {
     return this.containerd;
   }
 
+  /**
+   * SIGKILL the separate containerd, if the engine has one: killing "both daemons" must reach it,
+   * since it is not the daemon's child and does not die with it. The next start() starts it again.
+   */
+  killSeparateContainerd(): void {
+    if (this.containerd && isAlive(this.containerd.pid)) process.kill(this.containerd.pid, 'SIGKILL');
+  }
+
   get running(): boolean {
     return !this.exited && isAlive(this.daemonPid);
   }
