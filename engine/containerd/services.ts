@@ -88,6 +88,11 @@ function processMessage(containerId: string, s: TaskState): Msg {
     id: s.execId || containerId,
     pid: s.pid,
     status: statusName[s.status] ?? 'UNKNOWN',
+    // dockerd attaches to a restored task's FIFOs by these paths (containerd's Task(ctx, attach))
+    stdin: s.stdio?.stdin ?? '',
+    stdout: s.stdio?.stdout ?? '',
+    stderr: s.stdio?.stderr ?? '',
+    terminal: s.stdio?.terminal ?? false,
     exit_status: s.exitStatus ?? 0,
     exited_at: toTimestamp(s.exitedAt),
   };
