@@ -12,6 +12,11 @@ export interface TaskState {
   /** RFC 3339 with nanoseconds, when stopped */
   exitedAt?: string;
   bundle?: string;
+  /**
+   * the FIFOs the shim copies the process's stdio to/from: a client that attaches again (dockerd
+   * restoring a container after its restart) learns them from containerd's Tasks/Get
+   */
+  stdio?: { stdin: string; stdout: string; stderr: string; terminal: boolean };
 }
 
 export interface ExitResult {

@@ -78,6 +78,18 @@ export const FAULTS = [
     component: 'ref-containerd (engine/containerd/event-exchange.ts)',
   },
   {
+    name: 'task-list-ignores-namespace',
+    areas: ['daemons'],
+    breaks: 'Tasks/List answers with the tasks of the namespace "default" whatever namespace the call names, so ctr -n moby tasks ls does not list the engine\'s containers',
+    component: 'ref-containerd (engine/containerd/services.ts)',
+  },
+  {
+    name: 'shims-not-reconnected',
+    areas: ['daemons'],
+    breaks: 'a restarted ref-containerd treats every live shim as dead and cleans up after it (its delete action kills the container) instead of reconnecting',
+    component: 'ref-containerd (engine/containerd/task-manager.ts)',
+  },
+  {
     name: 'pidfile-not-locked',
     areas: ['daemons'],
     breaks: "a second daemon overwrites a live daemon's pid file instead of refusing to start",

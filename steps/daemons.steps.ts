@@ -117,6 +117,8 @@ export async function killEngineDaemon(world: DockspecWorld): Promise<void> {
   world.snapshot('before the engine daemon is killed');
   const killedAt = Date.now();
   engine.signal('SIGKILL');
+  // a containerd started beside the daemon (the containerd variants) is the other daemon
+  engine.killSeparateContainerd();
   await engine.waitExit(5000);
   // Its containerd dies with it (parent-death signal), but the zombie is reaped by PID 1 in its own
   // time; a daemon started before that finds containerd's pid file naming a "live" pid and waits

@@ -225,6 +225,10 @@ export class TaskClient implements TaskService {
     });
   }
 
+  async closeStdin(containerId: string, execId?: string): Promise<void> {
+    await this.call('tasks', 'CloseIO', { containerId, execId: execId ?? '', stdin: true });
+  }
+
   /** dockerd's subscription: this namespace's task events; only exits matter here. */
   subscribe(onExit: (e: TaskExitEvent) => void, onError: (err: Error) => void): () => void {
     const stream = this.clients.events.Subscribe!({ filters: [`namespace==${this.namespace},topic~=|^/tasks/|`] }, this.metadata) as grpc.ClientReadableStream<Msg>;

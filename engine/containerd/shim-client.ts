@@ -126,6 +126,7 @@ export class ShimClient {
       exitStatus: st === 'stopped' ? Number(r.exitStatus ?? 0) : undefined,
       exitedAt: st === 'stopped' ? fromTimestamp(r.exitedAt) : undefined,
       bundle: String(r.bundle ?? '') || undefined,
+      stdio: { stdin: String(r.stdin ?? ''), stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), terminal: Boolean(r.terminal) },
     };
   }
 

@@ -18,6 +18,7 @@ import { launchShim, readAddress, resolveShimBinary, shimDeleteAction } from './
 import { listBundles, readOptions, readShimLog, registerBundle, removeBundle, tasksDir, writeOptions } from './bundle.js';
 import { fromAddress } from '../../api/shim-address.js';
 import { openShimLog } from './shim-log.js';
+import { faultEnabled } from '../../lib/faults.js';
 
 const SIGKILL_STATUS = 128 + 9;
 const SHIM_EXIT_DEADLINE_MS = 2_000;
@@ -97,6 +98,8 @@ export class TaskManager extends EventEmitter<{ exit: [TaskExitEvent] }> {
     let shim: ShimClient;
     try {
       if (!address) throw new Error('no address recorded');
+      // Fault switch shims-not-reconnected (lib/faults.ts): a live shim is handled as a dead one.
+      if (faultEnabled('shims-not-reconnected')) throw new Error('not reconnecting (fault shims-not-reconnected)');
       shim = await ShimClient.connect(address, id);
       await shim.hello();
     } catch (err) {

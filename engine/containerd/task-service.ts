@@ -59,6 +59,11 @@ export interface TaskService {
   state(containerId: string, execId?: string): Promise<TaskState>;
   list(): Promise<TaskState[]>;
   exec(req: ExecProcessRequest): Promise<void>;
+  /**
+   * Close the process's stdin inside the shim. Closing our end of the FIFO is not enough: the
+   * runc shim holds a write end of its own so that a detaching client does not end the input.
+   */
+  closeStdin(containerId: string, execId?: string): Promise<void>;
   /** Subscribe to exit events; returns an unsubscribe function. Reconnects are the caller's job. */
   subscribe(onExit: (e: TaskExitEvent) => void, onError: (err: Error) => void): () => void;
   close(): void;

@@ -20,14 +20,22 @@ export class ProcessIO {
   private stdinSocket?: net.Socket;
   private isStarted = false;
   private closeStdinWhenStarted = false;
+  private readonly onStdinClosed?: () => Promise<void>;
   readonly attachers = new Set<Attacher>();
   readonly drained: Promise<void>;
 
   constructor(
     paths: { stdin?: string; stdout: string; stderr: string },
-    opts: { fresh: boolean; logger?: JsonFileLogger; attachers?: Set<Attacher> },
+    opts: {
+      fresh: boolean;
+      logger?: JsonFileLogger;
+      attachers?: Set<Attacher>;
+      /** tells the shim, after our end of the stdin FIFO is closed (TaskService.closeStdin) */
+      onStdinClosed?: () => Promise<void>;
+    },
   ) {
     if (opts.attachers) this.attachers = opts.attachers;
+    this.onStdinClosed = opts.onStdinClosed;
     const ends: Promise<void>[] = [];
     for (const [path, id, name] of [
       [paths.stdout, STDOUT, 'stdout'],
@@ -91,8 +99,11 @@ export class ProcessIO {
       this.closeStdinWhenStarted = true;
       return;
     }
-    this.stdinSocket?.end();
+    const sink = this.stdinSocket;
+    if (!sink) return;
     this.stdinSocket = undefined;
+    // dockerd's order: its end of the FIFO first (what is written reaches the shim), then CloseIO
+    sink.end(() => void this.onStdinClosed?.().catch(() => undefined));
   }
 
   /** Wait for EOF (bounded: a grandchild may hold the pipe open forever), then let go. */

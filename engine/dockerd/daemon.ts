@@ -413,7 +413,7 @@ export class Daemon {
       };
       for (const f of [paths.stdin, paths.stdout, paths.stderr]) if (f) await makeFifo(f);
       log = new JsonFileLogger(rec.LogPath);
-      io = new ProcessIO(paths, { fresh: true, logger: log, attachers: this.attacherSet(id) });
+      io = new ProcessIO(paths, { fresh: true, logger: log, attachers: this.attacherSet(id), onStdinClosed: () => tasks.closeStdin(id) });
       for (const a of this.attacherSet(id)) if (a.stdin) io.pipeStdin(a.conn, rec.Config.StdinOnce);
       this.io.set(id, io);
       this.loggers.set(id, log);
@@ -657,7 +657,6 @@ export class Daemon {
     if (!c.rec.State.Running) throw E.execNotRunning(c.rec.ID);
     if (e.started) throw new DockerError(409, `Error: Exec command ${e.id} is already running`);
     e.started = true;
-    const tasks = this.containerd.tasks();
     const fifos = this.fifoDir(c.rec.ID);
     fs.mkdirSync(fifos, { recursive: true, mode: 0o700 });
     const paths = {
@@ -667,7 +666,7 @@ export class Daemon {
     };
     for (const f of [paths.stdin, paths.stdout, paths.stderr]) if (f) await makeFifo(f);
     const attachers = new Set<Attacher>(attacher ? [attacher] : []);
-    const io = new ProcessIO(paths, { fresh: true, attachers });
+    const io = new ProcessIO(paths, { fresh: true, attachers, onStdinClosed: () => this.containerd.tasks().closeStdin(c.rec.ID, e.id) });
     e.io = io;
     if (attacher && paths.stdin) io.pipeStdin(attacher.conn, true);
     const rootfs = this.layers.paths(c.rec.ID).merged;
@@ -683,6 +682,8 @@ export class Daemon {
       noNewPrivileges: false,
     };
     const p = (async () => {
+      // containerd down is a failed start like any other: exit code 126, as dockerd reports it
+      const tasks = this.containerd.tasks();
       await tasks.exec({ containerId: c.rec.ID, execId: e.id, spec, stdin: paths.stdin, stdout: paths.stdout, stderr: paths.stderr });
       const { pid } = await tasks.start(c.rec.ID, e.id);
       e.pid = pid;

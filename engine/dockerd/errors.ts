@@ -84,5 +84,5 @@ export const versionTooOld = (v: string, min: string) =>
 export const containerdDown = (address: string) =>
   new DockerError(
     500,
-    `connection error: desc = "transport: Error while dialing dial unix ${address}: connect: connection refused"`,
+    `connection error: desc = "transport: Error while dialing dial unix ${address}: connect: connection refused": unavailable`,
   );

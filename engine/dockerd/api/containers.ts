@@ -504,8 +504,9 @@ export function containerRoutes(r: Router, d: Daemon): void {
     try {
       await d.startExec(e, a);
     } catch (err) {
-      // the stream is already hijacked: the CLI shows what arrives on it
-      conn.write(frame(STDERR, Buffer.from(`${(err as Error).message}\n`)));
+      // the stream is already hijacked: dockerd writes the error to the process's stdout
+      const text = Buffer.from(`${(err as Error).message}\r\n`);
+      conn.write(a.tty ? text : frame(STDOUT, text));
       conn.end();
     }
   });

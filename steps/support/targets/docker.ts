@@ -6,6 +6,7 @@ import { ManagedEngine } from './managed-engine.js';
 import { saveRecord } from './sweeper.js';
 import { Role, TargetInfo } from './types.js';
 import { whichSync } from './which.js';
+import type { ContainerdCommand } from './separate-containerd.js';
 
 export const dockerTarget: TargetInfo = {
   name: 'docker',
@@ -51,6 +52,8 @@ export type ExtraFlags = string[] | ((engine: ManagedEngine) => string[]);
 export interface DockerdBuild {
   dockerd: string;
   env?: NodeJS.ProcessEnv;
+  /** a containerd run beside dockerd instead of dockerd's own (separate-containerd.ts) */
+  containerd?: ContainerdCommand;
 }
 
 /**
@@ -65,6 +68,7 @@ export function newDockerEngine(name = 'docker', extraFlags: ExtraFlags = [], bu
   const engine = new ManagedEngine(name, {
     argv: [build.dockerd],
     env: build.env,
+    containerd: build.containerd,
     targetFlags: (e) => [
       '--bridge', e.bridge,
       // No NAT rules: nothing to leak into the host's iptables, and published ports then go

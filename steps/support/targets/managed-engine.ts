@@ -10,6 +10,7 @@ import { EngineOptions } from './types.js';
 import { ENGINES_DIR, EngineRecord, saveRecord, sweepEngine } from './sweeper.js';
 import { waitForPing } from './ping.js';
 import { scaled } from '../../../lib/time-scale.js';
+import { CONTAINERD_FLAG, ContainerdCommand, namesContainerd, SeparateContainerd, startSeparateContainerd } from './separate-containerd.js';
 
 export interface DaemonCommand {
   /** argv[0] and the arguments that precede the common flags */
@@ -17,6 +18,11 @@ export interface DaemonCommand {
   /** flags only this target needs (e.g. dockerd's --iptables=false) */
   targetFlags: (engine: ManagedEngine) => string[];
   env?: NodeJS.ProcessEnv;
+  /**
+   * A containerd the harness runs beside the daemon, which is given `--containerd <its socket>`
+   * (separate-containerd.ts); unset: the daemon starts its own, as it does by default.
+   */
+  containerd?: ContainerdCommand;
 }
 
 const READY_DEADLINE_MS = scaled(Number(process.env.DOCKSPEC_READY_TIMEOUT_MS ?? 30000));
@@ -37,6 +43,8 @@ export class ManagedEngine {
   hosts: string[] = [];
   flags: string[] = [];
   daemonPid = 0;
+  /** the containerd this engine's daemon runs on when it is not the daemon's own child */
+  containerd?: SeparateContainerd;
   private exited = true;
   private exitCode: number | null = null;
 
@@ -92,6 +100,8 @@ export class ManagedEngine {
     this.hosts = opts.hosts ?? [`unix://${this.defaultSocket}`];
     this.flags = opts.flags ?? [];
     this.dockerHost = opts.clientHost ?? this.hosts.find((h) => !h.startsWith('fd://')) ?? this.dockerHost;
+    // A scenario that brings its own containerd (daemons.external-containerd) names it itself.
+    const containerdFlags = this.command.containerd && !namesContainerd(this.flags) ? [CONTAINERD_FLAG, (await this.ensureContainerd()).address] : [];
     const args = [
       ...this.command.argv.slice(1),
       ...this.hosts.flatMap((h) => ['-H', h]),
@@ -99,6 +109,7 @@ export class ManagedEngine {
       '--exec-root', this.execRoot,
       '--pidfile', this.pidFile,
       ...this.command.targetFlags(this),
+      ...containerdFlags,
       ...this.flags,
     ];
     // systemd-socket-activate gives the daemon a clean environment: the fault switches of a
@@ -134,6 +145,21 @@ export class ManagedEngine {
     } catch (err) {
       throw new Error(`${(err as Error).message}\n--- daemon log (${this.logFile}) ---\n${this.logTail()}`);
     }
+  }
+
+  /** Start the separate containerd, or keep the one already running (a daemon restart keeps it). */
+  private async ensureContainerd(): Promise<SeparateContainerd> {
+    if (this.containerd && isAlive(this.containerd.pid)) return this.containerd;
+    this.containerd = await startSeparateContainerd(this.command.containerd!, join(this.execRoot, 'containerd'), (pid) => this.adopt(pid));
+    return this.containerd;
+  }
+
+  /**
+   * SIGKILL the separate containerd, if the engine has one: killing "both daemons" must reach it,
+   * since it is not the daemon's child and does not die with it. The next start() starts it again.
+   */
+  killSeparateContainerd(): void {
+    if (this.containerd && isAlive(this.containerd.pid)) process.kill(this.containerd.pid, 'SIGKILL');
   }
 
   get running(): boolean {

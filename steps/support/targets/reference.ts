@@ -5,6 +5,9 @@ import { dirname, join } from 'node:path';
 import { ManagedEngine } from './managed-engine.js';
 import { Role, TargetInfo } from './types.js';
 import { shimFirstInPath } from './shim-path.js';
+import type { ContainerdCommand } from './separate-containerd.js';
+import { SHARED_RUN_DIRS } from './docker.js';
+import { saveRecord } from './sweeper.js';
 
 /** dist/ of this checkout: steps run from dist/steps/support/targets/. */
 export const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -50,13 +53,21 @@ export const referenceTarget: TargetInfo = {
  * `name`, `extraFlags` and `env` let a variant (variants.ts) start the same ref-dockerd with a
  * component swapped. The shim is chosen by the PATH that ref-dockerd hands down to its
  * ref-containerd (shim-path.ts): ref-containerd-shim unless a variant's env says otherwise.
+ * `containerd`: ref-dockerd runs on that containerd, started beside it (separate-containerd.ts).
  */
-export function newReferenceEngine(name = 'reference', extraFlags: string[] = [], env?: NodeJS.ProcessEnv): ManagedEngine {
-  return new ManagedEngine(name, {
+export function newReferenceEngine(name = 'reference', extraFlags: string[] = [], env?: NodeJS.ProcessEnv, containerd?: ContainerdCommand): ManagedEngine {
+  const engine = new ManagedEngine(name, {
     argv: [process.execPath, binaries.dockerd],
     env: env ?? { PATH: shimFirstInPath(binaries['containerd-shim']) },
     // As the docker target: the container cgroups go below a parent of this engine's own, which
     // the sweeper removes (sweeper.ts, cgroupParentDirs).
     targetFlags: (e) => ['--bridge', e.bridge, '--cgroup-parent', e.cgroupParent, ...extraFlags],
+    containerd,
   });
+  // a real containerd's shims put their sockets in /run/containerd/s whatever its root says
+  if (containerd) {
+    engine.record.sharedDirs = SHARED_RUN_DIRS;
+    saveRecord(engine.record);
+  }
+  return engine;
 }
