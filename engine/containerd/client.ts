@@ -11,7 +11,7 @@
 //   await tasks.delete(id);                     // the task, then the container
 import { existsSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import type { CreateTaskRequest, ExecProcessRequest, ExitResult, TaskExitEvent, TaskService, TaskState, TaskStatus } from './task-service.js';
+import type { CreateTaskRequest, ExecProcessRequest, ExitResult, TaskEvent, TaskService, TaskState, TaskStatus } from './task-service.js';
 import { TaskError, type TaskErrorCode, unavailable } from '../../api/errors.js';
 import { service } from './api-protos.js';
 import { PROCESS_URL, RUNC_OPTIONS_URL, SPEC_URL, fromProtoAny, fromTimestamp, jsonAny, protoAny } from './typeurl.js';
@@ -215,16 +215,21 @@ export class TaskClient implements TaskService {
     });
   }
 
-  /** dockerd's subscription: this namespace's task events; only exits matter here. */
-  subscribe(onExit: (e: TaskExitEvent) => void, onError: (err: Error) => void): () => void {
+  /** dockerd's subscription: this namespace's task events; exits and OOM kills matter here. */
+  subscribe(onEvent: (e: TaskEvent) => void, onError: (err: Error) => void): () => void {
     const stream = this.clients.events.Subscribe!({ filters: [`namespace==${this.namespace},topic~=|^/tasks/|`] }, this.metadata) as grpc.ClientReadableStream<Msg>;
     let unsubscribed = false;
     stream.on('data', (env: Msg) => {
+      if (env.topic === '/tasks/oom') {
+        const o = fromProtoAny(env.event, 'containerd.events.TaskOOM');
+        if (o) onEvent({ type: 'oom', containerId: String(o.container_id) });
+        return;
+      }
       if (env.topic !== '/tasks/exit') return;
       const e = fromProtoAny(env.event, 'containerd.events.TaskExit');
       if (!e) return;
       const containerId = String(e.container_id);
-      onExit({
+      onEvent({
         type: 'exit',
         containerId,
         execId: e.id && e.id !== containerId ? String(e.id) : '',
