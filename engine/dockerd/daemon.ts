@@ -668,7 +668,8 @@ export class Daemon {
    */
   private stoppedByUser(c: Container, signal: number): void {
     if (!c.rec.Config.StopSignal || signal === 9 || signal === parseSignal(c.rec.Config.StopSignal, 'SIGTERM')) this.restarts.cancel(c.rec.ID);
-    if (!this.restored || this.shuttingDown) return;
+    // also the stop of a survivor while the daemon starts without live-restore: unless-stopped then stays stopped
+    if (this.shuttingDown) return;
     c.rec.HasBeenManuallyStopped = true;
     this.containers.save(c);
   }

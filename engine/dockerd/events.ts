@@ -72,7 +72,9 @@ export class EventLog {
     if (action === 'die' && faultEnabled('die-event-without-exit-code')) delete attributes.exitCode;
     attributes.image = c.rec.Config.Image;
     attributes.name = c.rec.Name.replace(/^\//, '');
-    return this.log('container', action, { ID: c.rec.ID, Attributes: attributes });
+    // Go writes a map's keys sorted
+    const sorted = Object.fromEntries(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return this.log('container', action, { ID: c.rec.ID, Attributes: sorted });
   }
 
   /** The network side of a container's start and stop (Type network, Actor: the network). */

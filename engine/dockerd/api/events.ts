@@ -11,10 +11,13 @@ import type { EventMessage } from '../events.js';
 /** "seconds[.fraction]" as the CLI sends it (timetypes.ParseTimestamps) → nanoseconds; undefined when absent. */
 export function parseEventTime(name: string, raw: string | null): bigint | undefined {
   if (raw === null || raw === '') return undefined;
-  const m = /^(-?\d+)(?:\.(\d+))?$/.exec(raw);
-  if (!m) throw new DockerError(400, `invalid value for ${name}: ${JSON.stringify(raw)}: expected seconds[.nanoseconds]`);
-  const frac = (m[2] ?? '').slice(0, 9).padEnd(9, '0');
-  return BigInt(m[1]) * 1_000_000_000n + BigInt(frac || '0');
+  const [secs, frac] = raw.split('.', 2) as [string, string | undefined];
+  // dockerd answers Go's strconv error for the part that is no number, as a 500
+  for (const part of [secs, frac]) {
+    if (part !== undefined && !/^[-+]?\d+$/.test(part)) throw new DockerError(500, `strconv.ParseInt: parsing ${JSON.stringify(part)}: invalid syntax`);
+  }
+  const nanos = (frac ?? '').replace(/^[-+]/, '').slice(0, 9).padEnd(9, '0');
+  return BigInt(secs) * 1_000_000_000n + BigInt(nanos);
 }
 
 const exact = (values: string[] | undefined, v: string) => !values?.length || values.includes(v);
