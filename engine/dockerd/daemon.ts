@@ -398,6 +398,7 @@ export class Daemon {
         networkId: (endpoint as { networkId?: string }).networkId,
         networkName: (endpoint as { networkName?: string }).networkName,
       };
+      if (rec.Endpoint.networkId) this.events.network('connect', c, rec.Endpoint.networkId, rec.Endpoint.networkName ?? networkMode);
       rec.HostsPath = path.join(dir, 'hosts');
       rec.HostnamePath = path.join(dir, 'hostname');
       rec.ResolvConfPath = path.join(dir, 'resolv.conf');
@@ -557,6 +558,7 @@ export class Daemon {
     for (const e of this.execs.values()) if (e.containerId === id && e.running) void this.execExited(e.id, 137);
     await this.network.unpublishPorts(id).catch((err) => logger.warn('unpublish ports', { container: id, error: err as Error }));
     await this.network.deleteEndpoint(id).catch((err) => logger.warn('delete endpoint', { container: id, error: err as Error }));
+    const ep = c.rec.Endpoint;
     await this.layers.unmount(id).catch((err) => logger.warn('unmount rootfs', { container: id, error: err as Error }));
     fs.rmSync(this.fifoDir(id), { recursive: true, force: true });
     // dockerd's monitor: the policy decides while the daemon runs; at its start, restore does
@@ -575,6 +577,7 @@ export class Daemon {
     c.rec.Endpoint = undefined;
     this.containers.save(c);
     this.events.container(c, 'die', { exitCode: String(exitStatus) });
+    if (ep?.networkId) this.events.network('disconnect', c, ep.networkId, ep.networkName ?? 'bridge');
     logger.info('container exited', { container: id, exitCode: exitStatus });
     for (const a of this.attacherSet(id)) a.conn.end();
     this.attacherSet(id).clear();

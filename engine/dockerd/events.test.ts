@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventLog, EVENTS_LIMIT } from './events.js';
+import { EventLog, EVENTS_LIMIT, eventJson } from './events.js';
 import { includeEvent, parseEventTime } from './api/events.js';
 import type { Container } from './container-store.js';
 
@@ -15,7 +15,10 @@ test("a container event has Docker's fields, the attributes sorted, and strictly
   assert.equal(a.from, 'busybox');
   assert.equal(a.Actor.Attributes.name, 'web');
   assert.ok(b.timeNano > a.timeNano);
-  assert.equal(a.time, Math.floor(a.timeNano / 1e9));
+  assert.equal(BigInt(a.time), a.timeNano / 1_000_000_000n);
+  // every digit of the int64, as Go writes it
+  assert.ok(eventJson(a).endsWith(`"time":${a.time},"timeNano":${a.timeNano}}`), eventJson(a));
+  assert.equal(JSON.parse(eventJson(a)).Action, 'die');
 });
 
 test('the log keeps the last EVENTS_LIMIT events', () => {

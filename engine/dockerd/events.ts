@@ -23,7 +23,15 @@ export interface EventMessage {
   Actor: EventActor;
   scope: string;
   time: number;
-  timeNano: number;
+  /** int64 nanoseconds: beyond a double's precision, so kept as a bigint and written exactly (eventJson) */
+  timeNano: bigint;
+}
+
+/** One message as dockerd writes it on the stream: JSON, timeNano with all its digits. */
+export function eventJson(m: EventMessage): string {
+  // timeNano is the last field: write 0 there, then its real digits
+  const json = JSON.stringify({ ...m, timeNano: 0 });
+  return `${json.slice(0, -'0}'.length)}${m.timeNano}}`;
 }
 
 function nowNano(): bigint {
@@ -54,7 +62,7 @@ export class EventLog {
       Actor: actor,
       scope: 'local',
       time: Number(t / 1_000_000_000n),
-      timeNano: Number(t),
+      timeNano: t,
     };
     this.ring.push(m);
     if (this.ring.length > EVENTS_LIMIT) this.ring.shift();
@@ -77,9 +85,10 @@ export class EventLog {
     return this.log('container', action, { ID: c.rec.ID, Attributes: sorted });
   }
 
-  /** The network side of a container's start and stop (Type network, Actor: the network). */
-  network(action: 'connect' | 'disconnect', c: Container, net: { id: string; name: string; type?: string }): EventMessage {
-    return this.log('network', action, { ID: net.id, Attributes: { container: c.rec.ID, name: net.name, type: net.type ?? 'bridge' } });
+  /** The network side of a container's start and exit (Type network, Actor: the network; its driver as type). */
+  network(action: 'connect' | 'disconnect', c: Container, networkId: string, networkName: string): EventMessage {
+    const driver = networkName === 'none' ? 'null' : networkName === 'host' ? 'host' : 'bridge';
+    return this.log('network', action, { ID: networkId, Attributes: { container: c.rec.ID, name: networkName, type: driver } });
   }
 
   /** The kept events, oldest first. */

@@ -6,7 +6,7 @@ import type { Router } from './router.js';
 import type { Daemon } from '../daemon.js';
 import { DockerError } from '../errors.js';
 import { parseFilters } from './filters.js';
-import type { EventMessage } from '../events.js';
+import { eventJson, type EventMessage } from '../events.js';
 
 /** "seconds[.fraction]" as the CLI sends it (timetypes.ParseTimestamps) → nanoseconds; undefined when absent. */
 export function parseEventTime(name: string, raw: string | null): bigint | undefined {
@@ -63,12 +63,12 @@ export function eventRoutes(r: Router, d: Daemon): void {
     const onlyPast = until !== undefined && until < now;
     const res = ctx.stream(200, 'application/json');
     const send = (m: EventMessage) => {
-      if (includeEvent(f, m)) res.write(JSON.stringify(m) + '\n');
+      if (includeEvent(f, m)) res.write(eventJson(m) + '\n');
     };
     // dockerd replays nothing unless since or until is given
     if (since !== undefined || until !== undefined) {
       for (const m of d.events.past()) {
-        const t = BigInt(m.timeNano);
+        const t = m.timeNano;
         if ((since === undefined || t >= since) && (until === undefined || t <= until)) send(m);
       }
     }
