@@ -6,7 +6,7 @@ import { readCatalogue } from './catalogue.js';
 import { PROJECT_ROOT } from './run.js';
 
 const catalogue = readCatalogue(join(PROJECT_ROOT, 'features'));
-const AREAS = ['transports', 'init', 'proxy', 'daemons', 'shim', 'runtime', 'isolation'];
+const AREAS = ['transports', 'init', 'proxy', 'daemons', 'shim', 'runtime', 'isolation', 'events', 'restart'];
 
 test('every scenario has exactly one @req id, unique across the catalogue', () => {
   const missing = catalogue.filter((e) => !e.reqId).map((e) => `${e.uri}:${e.line} ${e.scenario}`);

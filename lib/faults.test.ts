@@ -45,7 +45,7 @@ test('faultEnabled is off unless the variable names the fault exactly', () => {
 test('the registry: at least 12 faults, unique names, every area covered, one line each', () => {
   assert.ok(FAULTS.length >= 12, `${FAULTS.length} faults`);
   assert.equal(new Set(FAULTS.map((f) => f.name)).size, FAULTS.length);
-  const areas: Area[] = ['transports', 'init', 'proxy', 'daemons', 'shim', 'runtime', 'isolation'];
+  const areas: Area[] = ['transports', 'init', 'proxy', 'daemons', 'shim', 'runtime', 'isolation', 'events', 'restart'];
   for (const a of areas) assert.ok(FAULTS.some((f) => (f.areas as readonly string[]).includes(a)), `no fault for @${a}`);
   for (const f of FAULTS) {
     assert.match(f.name, /^[a-z0-9]+(-[a-z0-9]+)*$/);

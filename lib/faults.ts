@@ -10,7 +10,7 @@
 
 export const FAULTS_ENV = 'DOCKSPEC_FAULTS';
 
-export type Area = 'transports' | 'init' | 'proxy' | 'daemons' | 'shim' | 'runtime' | 'isolation';
+export type Area = 'transports' | 'init' | 'proxy' | 'daemons' | 'shim' | 'runtime' | 'isolation' | 'events' | 'restart';
 
 export interface FaultSpec {
   readonly name: string;
@@ -108,6 +108,12 @@ export const FAULTS = [
     component: 'ref-containerd-shim (runtime/shim/task-events.ts)',
   },
   {
+    name: 'shim-oom-event-dropped',
+    areas: ['shim'],
+    breaks: 'the shim sees the OOM kill but forwards no /tasks/oom, so the engine reports OOMKilled false and no oom event',
+    component: 'ref-containerd-shim (runtime/shim/task-events.ts)',
+  },
+  {
     name: 'shim-dies-with-daemon',
     areas: ['shim'],
     breaks: 'the shim kills its container and exits when containerd goes away',
@@ -154,6 +160,18 @@ export const FAULTS = [
     areas: ['isolation'],
     breaks: '--memory is not written to the cgroup',
     component: 'ref-dockerd (engine/dockerd/bundle.ts)',
+  },
+  {
+    name: 'die-event-without-exit-code',
+    areas: ['events'],
+    breaks: "the engine's die event lacks the exitCode attribute",
+    component: 'ref-dockerd (engine/dockerd/events.ts)',
+  },
+  {
+    name: 'restart-policy-ignored',
+    areas: ['restart'],
+    breaks: 'every restart policy behaves as "no": nothing is started again after an exit or at daemon start',
+    component: 'ref-dockerd (engine/dockerd/restart-manager.ts)',
   },
 ] as const satisfies readonly FaultSpec[];
 

@@ -10,7 +10,7 @@ import { RunInfo, readRunInfo, NOT_CONTROLLED } from './run-info.js';
 export const OUTCOMES: Outcome[] = ['passed', 'failed', 'skipped', 'deviation', 'unexpected-pass'];
 
 /** The order features/README.md lists the areas in; others follow alphabetically. */
-export const AREA_ORDER = ['transports', 'init', 'proxy', 'daemons', 'shim', 'runtime', 'isolation'];
+export const AREA_ORDER = ['transports', 'init', 'proxy', 'daemons', 'shim', 'runtime', 'isolation', 'events', 'restart'];
 
 export interface LoadedRun {
   file: string;

@@ -13,6 +13,8 @@ const areas = {
   shim: 'the shim that keeps containers alive',
   runtime: 'runc, the replaceable runtime that exits',
   isolation: 'namespaces and cgroups',
+  events: 'docker events, the engine daemon\'s record of a container\'s life',
+  restart: 'restart policies, the engine daemon\'s job',
 };
 let out = `# The requirements
 

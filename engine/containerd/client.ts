@@ -11,7 +11,7 @@
 //   await tasks.delete(id);                     // the task, then the container
 import { existsSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import type { CreateTaskRequest, ExecProcessRequest, ExitResult, TaskExitEvent, TaskService, TaskState, TaskStatus } from './task-service.js';
+import type { CreateTaskRequest, ExecProcessRequest, ExitResult, TaskEvent, TaskService, TaskState, TaskStatus } from './task-service.js';
 import { TaskError, type TaskErrorCode, unavailable } from '../../api/errors.js';
 import { serviceDefinition } from '../../api/grpc-service.js';
 import { PROCESS_TYPE, RUNC_OPTIONS_TYPE, SPEC_TYPE, packJson, packMessage, unpackMessage } from '../../api/any.js';
@@ -229,16 +229,22 @@ export class TaskClient implements TaskService {
     await this.call('tasks', 'CloseIO', { containerId, execId: execId ?? '', stdin: true });
   }
 
-  /** dockerd's subscription: this namespace's task events; only exits matter here. */
-  subscribe(onExit: (e: TaskExitEvent) => void, onError: (err: Error) => void): () => void {
+  /** dockerd's subscription: this namespace's task events; exits and OOM kills matter here. */
+  subscribe(onEvent: (e: TaskEvent) => void, onError: (err: Error) => void): () => void {
     const stream = this.clients.events.Subscribe!({ filters: [`namespace==${this.namespace},topic~=|^/tasks/|`] }, this.metadata) as grpc.ClientReadableStream<Msg>;
     let unsubscribed = false;
     stream.on('data', (env: Msg) => {
+      if (env.topic === '/tasks/oom') {
+        if (env.event?.typeUrl !== 'containerd.events.TaskOOM') return;
+        const o = unpackMessage<Msg>(env.event, 'containerd.events.TaskOOM')!;
+        onEvent({ type: 'oom', containerId: String(o.containerId) });
+        return;
+      }
       if (env.topic !== '/tasks/exit') return;
       if (env.event?.typeUrl !== 'containerd.events.TaskExit') return;
       const e = unpackMessage<Msg>(env.event, 'containerd.events.TaskExit')!;
       const containerId = String(e.containerId);
-      onExit({
+      onEvent({
         type: 'exit',
         containerId,
         execId: e.id && e.id !== containerId ? String(e.id) : '',

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectTaskService } from './client.js';
-import type { TaskExitEvent, TaskService } from './task-service.js';
+import type { TaskEvent, TaskService } from './task-service.js';
 import { eventually } from '../../lib/eventually.js';
 import { BUSYBOX, RUNC, makeBundle, makeRootfs, shimFirstInPath } from './dev/bundle-fixture.js';
 
@@ -44,7 +44,7 @@ test('an exit is announced once across a restart of ref-containerd', { skip: !ca
     const c = await connectTaskService(sock, { deadlineMs: 10_000 });
     clients.push(c);
     // subscribed at once, as dockerd resubscribes as soon as containerd answers
-    c.subscribe((e: TaskExitEvent) => exits.push({ id: e.containerId, status: e.exitStatus, after: phase }), () => {});
+    c.subscribe((e: TaskEvent) => { if (e.type === 'exit') exits.push({ id: e.containerId, status: e.exitStatus, after: phase }); }, () => {});
     return c;
   };
   const kill = async (d: ChildProcess) => {

@@ -134,7 +134,7 @@ test('ref-containerd runs containers with real runc through ref-containerd-shim'
 
     // --- the exit of a running task is reported after the restart
     const events: TaskExitEvent[] = [];
-    const unsubscribe = tasks.subscribe((e) => events.push(e), () => {});
+    const unsubscribe = tasks.subscribe((e) => e.type === 'exit' && events.push(e), () => {});
     await new Promise((r) => setTimeout(r, 100));
     const waited = tasks.wait(a.id);
     await tasks.kill(a.id, 9);

@@ -47,6 +47,15 @@ export interface TaskExitEvent {
   exitedAt: string;
 }
 
+/** containerd's /tasks/oom: the kernel's OOM killer killed a process of the container. */
+export interface TaskOOMEvent {
+  type: 'oom';
+  containerId: string;
+}
+
+/** The task events ref-dockerd acts on. */
+export type TaskEvent = TaskExitEvent | TaskOOMEvent;
+
 export interface TaskService {
   /** Launch the shim and have the runtime create the container (process paused before exec). */
   create(req: CreateTaskRequest): Promise<{ pid: number }>;
@@ -64,8 +73,8 @@ export interface TaskService {
    * runc shim holds a write end of its own so that a detaching client does not end the input.
    */
   closeStdin(containerId: string, execId?: string): Promise<void>;
-  /** Subscribe to exit events; returns an unsubscribe function. Reconnects are the caller's job. */
-  subscribe(onExit: (e: TaskExitEvent) => void, onError: (err: Error) => void): () => void;
+  /** Subscribe to exit and OOM events; returns an unsubscribe function. Reconnects are the caller's job. */
+  subscribe(onEvent: (e: TaskEvent) => void, onError: (err: Error) => void): () => void;
   close(): void;
 }
 

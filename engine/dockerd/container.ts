@@ -102,6 +102,10 @@ export interface ContainerRecord {
   Ports?: PublishedPort[];
   /** whether init was on when the container started */
   InitOn?: boolean;
+  /** dockerd's flags for restart policies: a container only created is never restarted */
+  HasBeenStartedBefore?: boolean;
+  /** stopped or killed by the user: unless-stopped leaves it stopped */
+  HasBeenManuallyStopped?: boolean;
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { TaskExitEvent, TaskService } from '../containerd/task-service.js';
+import type { TaskEvent, TaskService } from '../containerd/task-service.js';
 import type { DaemonConfig } from './daemon-config.js';
 import { distDir } from './daemon-config.js';
 import { logger } from './log.js';
@@ -62,7 +62,7 @@ export class ContainerdSupervisor {
 
   constructor(
     private readonly cfg: DaemonConfig,
-    private readonly onExit: (e: TaskExitEvent) => void,
+    private readonly onEvent: (e: TaskEvent) => void,
     /** after a reconnect: exits may have been missed, the daemon re-reads task states */
     private readonly onReconnect: () => void,
   ) {
@@ -156,7 +156,7 @@ export class ContainerdSupervisor {
       this.factory ??= await factory;
       const client = await this.factory(this.address);
       this.client = client;
-      this.unsubscribe = client.subscribe(this.onExit, (err) => {
+      this.unsubscribe = client.subscribe(this.onEvent, (err) => {
         if (this.closing || this.client !== client) return;
         logger.warn('containerd event stream lost, reconnecting', { error: err, module: 'libcontainerd' });
         this.markDown();

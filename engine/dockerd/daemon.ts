@@ -11,7 +11,7 @@ import { ContainerStore, type Container } from './container-store.js';
 import { LayerStore } from './layer-store.js';
 import { ContainerdSupervisor } from './containerd-supervisor.js';
 import type { NetworkController } from './network/types.js';
-import type { TaskExitEvent } from '../containerd/task-service.js';
+import type { TaskEvent } from '../containerd/task-service.js';
 import { initialState, nowRfc3339Nano, type ContainerConfig, type ContainerRecord, type HostConfig } from './container.js';
 import { generateName, validateName } from './names.js';
 import { buildSpec, DEFAULT_CAPS, DEFAULT_PATH, mergeEnv, parseBinds, resolveUser, writeEtcFiles } from './bundle.js';
@@ -24,6 +24,8 @@ import * as E from './errors.js';
 import { logger } from './log.js';
 import { loadNetworkController } from './network-fallback.js';
 import { cgroupVersion } from './stats.js';
+import { EventLog } from './events.js';
+import { RestartPolicies, policyRestarts } from './restart-manager.js';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 export interface WaitResult {
@@ -67,6 +69,11 @@ export class Daemon {
   readonly containerd: ContainerdSupervisor;
   network!: NetworkController;
   readonly execs = new Map<string, ExecInstance>();
+  /** what `docker events` shows */
+  readonly events = new EventLog();
+  private readonly restarts = new RestartPolicies({ restart: (id) => this.restartByPolicy(id), stopped: (id) => this.restartCalledOff(id) });
+  /** containers whose task reported an OOM kill in this run (State.OOMKilled at the exit) */
+  private readonly oomKilled = new Set<string>();
   private io = new Map<string, ProcessIO>();
   private loggers = new Map<string, JsonFileLogger>();
   private attachers = new Map<string, Set<Attacher>>();
@@ -88,7 +95,7 @@ export class Daemon {
     this.layers = new LayerStore(cfg.dataRoot);
     this.containerd = new ContainerdSupervisor(
       cfg,
-      (e) => this.onTaskExit(e),
+      (e) => this.onTaskEvent(e),
       () => void this.resync(),
     );
   }
@@ -134,6 +141,7 @@ export class Daemon {
     await this.dropStaleEndpoints();
     this.restored = true;
     logger.info('Loading containers: done.');
+    await this.restartAfterRestore();
   }
 
   /** Containers from disk against containerd's tasks: keep (live-restore), stop, or mark exited. */
@@ -223,7 +231,7 @@ export class Daemon {
       return;
     }
     for (const c of this.containers.list()) {
-      if (!c.rec.State.Running || this.starting.has(c.rec.ID)) continue;
+      if (!c.rec.State.Running || c.rec.State.Restarting || this.starting.has(c.rec.ID)) continue;
       try {
         const st = await tasks.state(c.rec.ID);
         if (st.status === 'stopped') this.onTaskExit({ type: 'exit', containerId: c.rec.ID, execId: '', pid: st.pid, exitStatus: st.exitStatus ?? 0, exitedAt: st.exitedAt ?? nowRfc3339Nano() });
@@ -334,15 +342,23 @@ export class Daemon {
     const c: Container = { rec, hostConfig };
     this.containers.add(c);
     this.layers.create(id);
+    this.events.container(c, 'create');
     logger.info('container created', { container: id, name: name.slice(1) });
     return c;
   }
 
   // ---- start -------------------------------------------------------------------------------
 
-  async start(c: Container): Promise<void> {
-    if (c.rec.State.Running) throw E.alreadyStarted();
+  async start(c: Container, byRestartPolicy = false): Promise<void> {
+    if (c.rec.State.Running && !byRestartPolicy) throw E.alreadyStarted();
     if (this.starting.has(c.rec.ID)) throw E.alreadyStarted();
+    // a start by the user begins afresh: restart count 0, no longer "stopped by the user"
+    if (!byRestartPolicy) {
+      this.restarts.reset(c.rec.ID);
+      c.rec.RestartCount = 0;
+      c.rec.HasBeenManuallyStopped = false;
+    }
+    this.oomKilled.delete(c.rec.ID);
     const p = this.doStart(c);
     this.starting.set(c.rec.ID, p.catch(() => undefined));
     try {
@@ -382,6 +398,7 @@ export class Daemon {
         networkId: (endpoint as { networkId?: string }).networkId,
         networkName: (endpoint as { networkName?: string }).networkName,
       };
+      if (rec.Endpoint.networkId) this.events.network('connect', c, rec.Endpoint.networkId, rec.Endpoint.networkName ?? networkMode);
       rec.HostsPath = path.join(dir, 'hosts');
       rec.HostnamePath = path.join(dir, 'hostname');
       rec.ResolvConfPath = path.join(dir, 'resolv.conf');
@@ -436,13 +453,17 @@ export class Daemon {
         ...rec.State,
         Status: 'running',
         Running: true,
+        Restarting: false,
+        OOMKilled: false,
         Pid: pid,
         ExitCode: 0,
         Error: '',
         StartedAt: nowRfc3339Nano(),
         FinishedAt: rec.State.FinishedAt,
       };
+      rec.HasBeenStartedBefore = true;
       this.containers.save(c);
+      this.events.container(c, 'start');
       logger.info('container started', { container: id, pid });
     } catch (err) {
       this.io.delete(id);
@@ -487,7 +508,16 @@ export class Daemon {
 
   // ---- exits -------------------------------------------------------------------------------
 
-  private onTaskExit(e: TaskExitEvent): void {
+  private onTaskEvent(e: TaskEvent): void {
+    if (e.type === 'oom') {
+      const c = this.containers.find(e.containerId);
+      if (c) this.recordOOM(c);
+      return;
+    }
+    this.onTaskExit(e);
+  }
+
+  private onTaskExit(e: Extract<TaskEvent, { type: 'exit' }>): void {
     if (e.execId) {
       void this.execExited(e.execId, e.exitStatus);
       return;
@@ -528,17 +558,65 @@ export class Daemon {
     for (const e of this.execs.values()) if (e.containerId === id && e.running) void this.execExited(e.id, 137);
     await this.network.unpublishPorts(id).catch((err) => logger.warn('unpublish ports', { container: id, error: err as Error }));
     await this.network.deleteEndpoint(id).catch((err) => logger.warn('delete endpoint', { container: id, error: err as Error }));
+    const ep = c.rec.Endpoint;
     await this.layers.unmount(id).catch((err) => logger.warn('unmount rootfs', { container: id, error: err as Error }));
     fs.rmSync(this.fifoDir(id), { recursive: true, force: true });
-    c.rec.State = { ...c.rec.State, Status: 'exited', Running: false, Pid: 0, ExitCode: exitStatus, FinishedAt: exitedAt || nowRfc3339Nano() };
+    // dockerd's monitor: the policy decides while the daemon runs; at its start, restore does
+    const restartIn = this.restored
+      ? this.restarts.afterExit(id, c.hostConfig.RestartPolicy, exitStatus, this.shuttingDown || Boolean(c.rec.HasBeenManuallyStopped), Date.now() - Date.parse(c.rec.State.StartedAt))
+      : undefined;
+    const oom = this.oomKilled.delete(id);
+    const finished = { Pid: 0, ExitCode: exitStatus, OOMKilled: oom, FinishedAt: exitedAt || nowRfc3339Nano() };
+    // restarting counts as running, as in dockerd: stop, kill and rm treat it so
+    c.rec.State =
+      restartIn === undefined
+        ? { ...c.rec.State, ...finished, Status: 'exited', Running: false, Restarting: false }
+        : { ...c.rec.State, ...finished, Status: 'restarting', Running: true, Restarting: true };
+    if (restartIn !== undefined) c.rec.RestartCount++;
     c.rec.Ports = [];
     c.rec.Endpoint = undefined;
     this.containers.save(c);
+    this.events.container(c, 'die', { exitCode: String(exitStatus) });
+    if (ep?.networkId) this.events.network('disconnect', c, ep.networkId, ep.networkName ?? 'bridge');
     logger.info('container exited', { container: id, exitCode: exitStatus });
     for (const a of this.attacherSet(id)) a.conn.end();
     this.attacherSet(id).clear();
     this.notify(id, ['not-running', 'next-exit'], exitStatus);
-    if (c.hostConfig.AutoRemove && !this.shuttingDown) await this.remove(c, true).catch((err) => logger.error('auto-remove failed', { container: id, error: err as Error }));
+    if (restartIn !== undefined) this.restarts.schedule(id, c.hostConfig.RestartPolicy, restartIn);
+    else if (c.hostConfig.AutoRemove && !this.shuttingDown) await this.remove(c, true).catch((err) => logger.error('auto-remove failed', { container: id, error: err as Error }));
+  }
+
+  // ---- restart policies and OOM (restart-manager.ts) -----------------------------------------
+
+  private async restartByPolicy(id: string): Promise<void> {
+    const c = this.containers.find(id);
+    if (!c || !c.rec.State.Restarting) return;
+    await this.start(c, true);
+  }
+
+  /** dockerd's SetStopped after a restart that was cancelled or failed. */
+  private restartCalledOff(id: string): void {
+    const c = this.containers.find(id);
+    if (!c || !c.rec.State.Restarting) return;
+    c.rec.State = { ...c.rec.State, Status: 'exited', Running: false, Restarting: false };
+    this.containers.save(c);
+    if (c.hostConfig.AutoRemove && !this.shuttingDown) void this.remove(c, true).catch(() => undefined);
+  }
+
+  /** At daemon start: what the policy restarts among the stopped, never one only created. */
+  private async restartAfterRestore(): Promise<void> {
+    const due = this.containers
+      .list()
+      .filter((c) => !c.rec.State.Running && c.rec.HasBeenStartedBefore && policyRestarts(c.hostConfig.RestartPolicy, c.rec.State.ExitCode, Boolean(c.rec.HasBeenManuallyStopped), 0));
+    await Promise.all(
+      due.map((c) => this.start(c).catch((err) => logger.error('failed to start container on daemon start', { container: c.rec.ID, error: err as Error }))),
+    );
+  }
+
+  private recordOOM(c: Container): void {
+    this.oomKilled.add(c.rec.ID);
+    this.events.container(c, 'oom');
+    logger.info('container OOM-killed', { container: c.rec.ID });
   }
 
   private notify(id: string, conds: WaitCondition[], code: number, error = ''): void {
@@ -579,8 +657,24 @@ export class Daemon {
 
   async kill(c: Container, signal: number, nameForError: string): Promise<void> {
     if (!c.rec.State.Running) throw E.notRunningKill(nameForError, c.rec.ID);
+    this.stoppedByUser(c, signal);
+    // a restarting container has no process: calling off its restart is the whole kill
+    if (c.rec.State.Restarting) return;
     await this.containerd.tasks().kill(c.rec.ID, signal, { all: false });
+    this.events.container(c, 'kill', { signal: String(signal) });
     logger.info('container killed', { container: c.rec.ID, signal });
+  }
+
+  /**
+   * dockerd's killWithSignal: SIGKILL, the configured stop signal, or any signal when none is
+   * configured ends the restarts; any signal marks the container stopped by the user.
+   */
+  private stoppedByUser(c: Container, signal: number): void {
+    if (!c.rec.Config.StopSignal || signal === 9 || signal === parseSignal(c.rec.Config.StopSignal, 'SIGTERM')) this.restarts.cancel(c.rec.ID);
+    // also the stop of a survivor while the daemon starts without live-restore: unless-stopped then stays stopped
+    if (this.shuttingDown) return;
+    c.rec.HasBeenManuallyStopped = true;
+    this.containers.save(c);
   }
 
   /** SIGTERM (or StopSignal), then SIGKILL after the timeout; 304 when not running. */
@@ -588,22 +682,37 @@ export class Daemon {
     if (!c.rec.State.Running) throw new DockerError(304, 'Container already stopped');
     const t = timeout ?? c.rec.Config.StopTimeout ?? 10;
     const sig = parseSignal(c.rec.Config.StopSignal, 'SIGTERM');
+    this.stoppedByUser(c, sig);
+    if (c.rec.State.Restarting) {
+      this.events.container(c, 'stop');
+      return;
+    }
     const tasks = this.containerd.tasks();
     try {
       await tasks.kill(c.rec.ID, sig);
+      this.events.container(c, 'kill', { signal: String(sig) });
     } catch (err) {
       logger.warn('stop signal failed', { container: c.rec.ID, error: err as Error });
     }
-    if (await this.waitExited(c, t < 0 ? -1 : t * 1000)) return;
-    logger.info(`Container ${c.rec.ID} failed to exit within ${t} seconds of signal ${sig} - using the force`, { container: c.rec.ID });
-    await tasks.kill(c.rec.ID, 9).catch(() => undefined);
-    if (!(await this.waitExited(c, 30000))) throw new DockerError(500, `container ${c.rec.ID} did not exit after SIGKILL`);
+    if (!(await this.waitExited(c, t < 0 ? -1 : t * 1000))) {
+      logger.info(`Container ${c.rec.ID} failed to exit within ${t} seconds of signal ${sig} - using the force`, { container: c.rec.ID });
+      this.events.container(c, 'kill', { signal: '9' });
+      await tasks.kill(c.rec.ID, 9).catch(() => undefined);
+      if (!(await this.waitExited(c, 30000))) throw new DockerError(500, `container ${c.rec.ID} did not exit after SIGKILL`);
+    }
+    this.events.container(c, 'stop');
   }
 
   async remove(c: Container, force: boolean): Promise<void> {
     const id = c.rec.ID;
+    if (c.rec.State.Restarting) {
+      if (!force) throw E.removeRestarting(id);
+      this.stoppedByUser(c, 9);
+    }
     if (c.rec.State.Running) {
       if (!force) throw E.removeRunning(id);
+      this.stoppedByUser(c, 9);
+      this.events.container(c, 'kill', { signal: '9' });
       await this.containerd.tasks().kill(id, 9).catch(() => undefined);
       if (!(await this.waitExited(c, 30000))) throw new DockerError(500, `Could not kill running container ${id}, cannot remove`);
       await this.exiting.get(id);
@@ -613,7 +722,9 @@ export class Daemon {
     for (const [eid, e] of this.execs) if (e.containerId === id) this.execs.delete(eid);
     await this.layers.remove(id);
     this.containers.remove(id);
+    this.restarts.reset(id);
     fs.rmSync(this.fifoDir(id), { recursive: true, force: true });
+    this.events.container(c, 'destroy');
     logger.info('container removed', { container: id });
     this.notify(id, ['not-running', 'next-exit', 'removed'], c.rec.State.ExitCode);
     this.waiters.delete(id);

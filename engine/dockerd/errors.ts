@@ -73,6 +73,8 @@ export const imageMultipleRefs = (imageId: string) =>
 
 export const noSuchExec = (id: string) => new DockerError(404, `No such exec instance: ${id}`);
 export const execNotRunning = (id: string) => new DockerError(409, `Container ${id} is not running`);
+export const removeRestarting = (id: string) =>
+  new DockerError(409, `You cannot remove a restarting container ${id}. Stop the container before attempting removal or force remove`);
 export const alreadyStarted = () => new DockerError(304, 'Container already started');
 export const versionTooNew = (v: string, max: string) =>
   new DockerError(400, `client version ${v} is too new. Maximum supported API version is ${max}`);

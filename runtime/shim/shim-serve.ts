@@ -14,6 +14,7 @@ import { ShimTask } from './shim-task.js';
 import { taskServer } from './task-api.js';
 import { TaskEvents } from './task-events.js';
 import { EventForwarder } from './event-forwarder.js';
+import { OomWatcher } from './oom-watcher.js';
 
 /** containerd's ttrpc address for events, set by containerd on the start step and inherited. */
 const TTRPC_ADDRESS_ENV = 'TTRPC_ADDRESS';
@@ -49,6 +50,7 @@ async function run(flags: ShimFlags, bundle: string, socketPath: string, listene
   const ttrpcAddress = process.env[TTRPC_ADDRESS_ENV];
   const forwarder = ttrpcAddress ? new EventForwarder(ttrpcAddress, flags.namespace, log) : undefined;
   const events = forwarder ? new TaskEvents((topic, type, event) => forwarder.publish(topic, type, event)) : undefined;
+  events?.watchOOM(new OomWatcher(() => events.oom(flags.id), log));
   const task = new ShimTask(flags.id, bundle, reaper, log, events);
   let listener: net.Server | undefined;
   let ending = false;

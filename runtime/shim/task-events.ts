@@ -3,6 +3,7 @@
 import type { ExitResult } from '../../api/task-types.js';
 import { toTimestamp } from '../../api/timestamp.js';
 import { faultEnabled } from '../../lib/faults.js';
+import type { OomWatcher } from './oom-watcher.js';
 
 /** Fault switch (lib/faults.ts): no /tasks/exit goes to containerd, so the engine never sees an exit. */
 export const FAULT_EXIT_EVENT_DROPPED = 'shim-ttrpc-exit-event-dropped';
@@ -10,8 +11,23 @@ export const FAULT_EXIT_EVENT_DROPPED = 'shim-ttrpc-exit-event-dropped';
 /** Sends one event; the implementation forwards it to containerd (event-forwarder.ts). */
 export type Publish = (topic: string, type: string, event: object) => void;
 
+/** Fault switch (lib/faults.ts): the shim sees OOM kills but tells containerd nothing of them. */
+export const FAULT_OOM_EVENT_DROPPED = 'shim-oom-event-dropped';
+
 export class TaskEvents {
+  private oomWatcher?: OomWatcher;
+
   constructor(private readonly publish: Publish) {}
+
+  /** Watch the container's memory cgroup from its create on (oom-watcher.ts). */
+  watchOOM(watcher: OomWatcher): void {
+    this.oomWatcher = watcher;
+  }
+
+  oom(containerId: string): void {
+    if (faultEnabled(FAULT_OOM_EVENT_DROPPED)) return;
+    this.publish('/tasks/oom', 'containerd.events.TaskOOM', { containerId });
+  }
 
   created(containerId: string, bundle: string, pid: number, io: { stdin?: string; stdout: string; stderr: string }): void {
     this.publish('/tasks/create', 'containerd.events.TaskCreate', {
@@ -20,6 +36,7 @@ export class TaskEvents {
       io: { stdin: io.stdin ?? '', stdout: io.stdout, stderr: io.stderr, terminal: false },
       pid,
     });
+    this.oomWatcher?.watch(pid);
   }
 
   started(containerId: string, pid: number): void {
@@ -36,6 +53,8 @@ export class TaskEvents {
 
   /** id is the exec id, or the container id for the init process (dockerd matches init by pid). */
   exited(containerId: string, execId: string, exit: ExitResult): void {
+    // a kill whose wake-up is still unread goes out first: dockerd records OOMKilled at the exit
+    if (!execId) this.oomWatcher?.check();
     if (faultEnabled(FAULT_EXIT_EVENT_DROPPED)) return;
     this.publish('/tasks/exit', 'containerd.events.TaskExit', {
       containerId,
@@ -48,6 +67,7 @@ export class TaskEvents {
 
   /** Only the init's delete is an event; an exec's is not. */
   deleted(containerId: string, exit: ExitResult): void {
+    this.oomWatcher?.close();
     this.publish('/tasks/delete', 'containerd.events.TaskDelete', {
       containerId,
       pid: exit.pid,

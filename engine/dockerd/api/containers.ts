@@ -163,6 +163,8 @@ function statusText(c: Container): string {
       return s.FinishedAt.startsWith('0001') ? `Exited (${s.ExitCode})` : `Exited (${s.ExitCode}) ${ago(s.FinishedAt)} ago`;
     case 'created':
       return 'Created';
+    case 'restarting':
+      return `Restarting (${s.ExitCode}) ${ago(s.FinishedAt)} ago`;
     case 'removing':
       return 'Removal In Progress';
     case 'dead':
@@ -318,6 +320,7 @@ export function containerRoutes(r: Router, d: Daemon): void {
     const t = ctx.query.get('t');
     if (c.rec.State.Running) await d.stop(c, t === null || t === '' ? undefined : Number(t));
     await d.start(c);
+    d.events.container(c, 'restart');
     ctx.noContent();
   });
 
@@ -411,6 +414,7 @@ export function containerRoutes(r: Router, d: Daemon): void {
     }
     const set = d.attacherSet(c.rec.ID);
     set.add(a);
+    d.events.container(c, 'attach');
     conn.on('close', () => set.delete(a));
     conn.on('error', () => set.delete(a));
     if (a.stdin) {

@@ -1,4 +1,4 @@
-// /_ping, /version, /info, /events: the calls every CLI command starts with. Field sets follow
+// /_ping, /version, /info: the calls every CLI command starts with. Field sets follow
 // dockerd 20.10.24's answers (captured with curl), with ref-* values where the engine differs.
 import os from 'node:os';
 import fs from 'node:fs';
@@ -192,10 +192,4 @@ export function systemRoutes(r: Router, d: Daemon): void {
     });
   });
 
-  // The CLI opens an event stream for `docker run --rm` on old API versions and for `docker events`;
-  // we have no event bus yet, so the stream stays open and quiet until the client leaves.
-  r.add('GET', '/events', (ctx) => {
-    const res = ctx.stream(200, 'application/json');
-    ctx.req.on('close', () => res.end());
-  });
 }
