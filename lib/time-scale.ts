@@ -1,8 +1,9 @@
 // One factor for every deadline of the steps and the harness. A slow host (a software-emulated
 // guest: `dockspec vm` sets it) stretches them all alike, so slowness is not taken for a failure.
-// The engines' deadlines are part of the behaviour under test and are not scaled, except their
-// waits for a child to become ready (containerd for dockerd, the shim for containerd), which only
-// measure the host's speed.
+// The engines' deadlines are part of the behaviour under test and are not scaled, except those
+// that only measure the host's speed: their waits for a child to become ready (containerd for
+// dockerd, the shim for containerd) and the guards on calls that Docker makes without a deadline
+// (ref-dockerd's calls to ref-containerd, ref-containerd's calls to the shim).
 
 function parseScale(value: string | undefined): number {
   if (value === undefined || value === '') return 1;

@@ -43,6 +43,7 @@ import { existsSync, readdirSync, readFileSync, readlinkSync, rmdirSync } from '
 import { basename, dirname, join } from 'node:path';
 import { DockspecWorld } from './support/world.js';
 import { eventually } from './support/run-command.js';
+import { scaled } from '../lib/time-scale.js';
 import { isAlive, readProcess, ProcessInfo } from '../lib/proc.js';
 import { describeProcess, setSubject, subjectOf } from './processes.steps.js';
 
@@ -423,9 +424,11 @@ Then('the processes in the cgroup of container {container} never number more tha
   // pids.events counts the forks refused at pids.max ("max N"). Where a kernel lacks the file,
   // seeing pids.current at the limit is the evidence instead.
   const refusedSoFar = () => (existsSync(events) ? Number(/^max (\d+)/m.exec(readCgroupFile(dir, 'pids.events'))?.[1] ?? 0) : sample() === limit ? 1 : 0);
-  const until = Date.now() + 10000;
+  // a slow host (DOCKSPEC_TIME_SCALE) takes longer to fork up to the limit; it is still reached
+  const windowMs = scaled(10000);
+  const until = Date.now() + windowMs;
   while (sample() >= 0 && refusedSoFar() === 0) {
-    if (Date.now() > until) throw new Error(`no fork was refused within 10 s; pids.current samples ${samples.slice(-10).join(', ')}`);
+    if (Date.now() > until) throw new Error(`no fork was refused within ${windowMs / 1000} s; pids.current samples ${samples.slice(-10).join(', ')}`);
     await new Promise((r) => setTimeout(r, 10));
   }
   // Keep watching while the bomb still pushes against the limit.
@@ -453,7 +456,7 @@ Then('the host can still start a process', async function (this: DockspecWorld) 
   const skip = this.skipUnlessLocalHost('starts a process on the host');
   if (skip) return skip;
   await new Promise<void>((resolve, reject) => {
-    execFile('true', [], { timeout: 5000 }, (err) => (err ? reject(new Error(`the host could not run "true": ${err.message}`)) : resolve()));
+    execFile('true', [], { timeout: scaled(5000) }, (err) => (err ? reject(new Error(`the host could not run "true": ${err.message}`)) : resolve()));
   });
 });
 

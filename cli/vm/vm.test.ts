@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mirrorIn } from './image.js';
-import { guestRunScript } from './guest-run.js';
+import { guestRunScript, LEFTOVER_CGROUPS_CHECK } from './guest-run.js';
 import { qemuArgs } from './guest.js';
 
 test('the guest comes from the main archive apt names, not the security one or a third party', () => {
@@ -17,6 +17,14 @@ test('the guest script passes the run\'s DOCKSPEC_ settings quoted, not the VM\'
   assert.match(s, /^export DOCKSPEC_TIME_SCALE='10'$/m);
   assert.doesNotMatch(s, /DOCKSPEC_VM_CACHE|DOCKSPEC_HOST|\/h\b/);
   assert.match(s, /^bash \/share\/command.sh$/m);
+});
+
+test('after COMMAND the guest lists leftover cgroups of the harness and fails a passing run for them', () => {
+  const s = guestRunScript({ timeScale: '1', env: {} });
+  assert.ok(s.indexOf(LEFTOVER_CGROUPS_CHECK) > s.indexOf('bash /share/command.sh'));
+  assert.ok(s.trimEnd().endsWith(`${LEFTOVER_CGROUPS_CHECK}exit $code`));
+  assert.match(LEFTOVER_CGROUPS_CHECK, /-name 'dockspec-\*' ! -name 'dockspec-guest.service'/);
+  assert.match(LEFTOVER_CGROUPS_CHECK, /\[ "\$code" -ne 0 \] \|\| code=1/);
 });
 
 test('the base image is only ever a snapshot; the guest has no network device', () => {

@@ -11,6 +11,7 @@
 //   await tasks.delete(id);                     // the task, then the container
 import { existsSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
+import { scaled } from '../../lib/time-scale.js';
 import type { CreateTaskRequest, ExecProcessRequest, ExitResult, TaskEvent, TaskService, TaskState, TaskStatus } from './task-service.js';
 import { TaskError, type TaskErrorCode, unavailable } from '../../api/errors.js';
 import { serviceDefinition } from '../../api/grpc-service.js';
@@ -26,9 +27,13 @@ export const RUNTIME_NAME = 'io.containerd.runc.v2';
 /** Where dockerd records the directory of a container's FIFOs. */
 export const BUNDLE_LABEL = 'com.docker/engine.bundle.path';
 
-/** Per-call deadlines; Wait and the event stream have none, they last as long as the process. */
-const CALL_DEADLINE_MS = 30_000;
-const CREATE_DEADLINE_MS = 60_000;
+/**
+ * Per-call deadlines; Wait and the event stream have none, they last as long as the process.
+ * dockerd sets none on these calls; ours only guard against a hung containerd, so they measure
+ * the host's speed and stretch with DOCKSPEC_TIME_SCALE (a software-emulated guest).
+ */
+const CALL_DEADLINE_MS = scaled(30_000);
+const CREATE_DEADLINE_MS = scaled(60_000);
 
 export interface ConnectOptions {
   /** give up connecting after this long (default 5 s) */

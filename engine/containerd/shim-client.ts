@@ -4,13 +4,15 @@
 // (Events/Forward), which publishes them (see ttrpc-events.ts).
 import { TtrpcClient } from '../../api/ttrpc/client.js';
 import { TtrpcError } from '../../api/ttrpc/status.js';
+import { scaled } from '../../lib/time-scale.js';
 import { PROCESS_TYPE, packJson, type AnyValue } from '../../api/any.js';
 import { fromTimestamp } from '../../api/timestamp.js';
 import { TaskError, type TaskErrorCode } from '../../api/errors.js';
 import type { ExitResult, TaskState, TaskStatus } from '../../api/task-types.js';
 
 const TASK = 'containerd.task.v2.Task';
-const CALL_TIMEOUT_MS = 60_000;
+// only a guard against a hung shim: it measures the host's speed (lib/time-scale.ts)
+const CALL_TIMEOUT_MS = scaled(60_000);
 
 const codeOf: Record<number, TaskErrorCode> = {
   3: 'invalid-argument',

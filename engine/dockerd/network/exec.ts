@@ -1,9 +1,11 @@
 // iproute2 and util-linux do the netlink and namespace work: they are on every host that runs
 // Docker, and calling them keeps koffi and raw netlink out of ref-dockerd. Each call has a deadline
-// so that a wedged `ip` cannot hang a `docker run`.
+// so that a wedged `ip` cannot hang a `docker run`; Docker's netlink calls have none, so it only
+// measures the host's speed and stretches with DOCKSPEC_TIME_SCALE (lib/time-scale.ts).
 import { execFile } from 'node:child_process';
+import { scaled } from '../../../lib/time-scale.js';
 
-const DEFAULT_DEADLINE_MS = 10_000;
+const DEFAULT_DEADLINE_MS = scaled(10_000);
 
 export class CommandError extends Error {
   constructor(

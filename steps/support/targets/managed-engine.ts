@@ -47,6 +47,8 @@ export class ManagedEngine {
   containerd?: SeparateContainerd;
   private exited = true;
   private exitCode: number | null = null;
+  /** the signal that ended the daemon, when one did (a SIGKILL leaves nothing in its log) */
+  private exitSignal: NodeJS.Signals | null = null;
 
   constructor(
     readonly targetName: string,
@@ -128,11 +130,13 @@ export class ManagedEngine {
     closeSync(log);
     this.exited = false;
     this.exitCode = null;
-    child.on('exit', (code) => {
+    this.exitSignal = null;
+    child.on('exit', (code, signal) => {
       // a daemon killed just before a restart may report its exit after the next one started
       if (this.daemonPid !== child.pid) return;
       this.exited = true;
       this.exitCode = code;
+      this.exitSignal = signal;
     });
     child.unref();
     this.daemonPid = child.pid!;
@@ -143,7 +147,8 @@ export class ManagedEngine {
     try {
       await waitForPing(this.dockerHost, READY_DEADLINE_MS, () => !this.exited);
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n--- daemon log (${this.logFile}) ---\n${this.logTail()}`);
+      const how = this.exited ? ` (the daemon ${this.exitSignal ? `was killed by ${this.exitSignal}` : `exited with code ${this.exitCode}`})` : '';
+      throw new Error(`${(err as Error).message}${how}\n--- daemon log (${this.logFile}) ---\n${this.logTail()}`);
     }
   }
 
