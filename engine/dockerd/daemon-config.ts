@@ -141,7 +141,8 @@ export function parseFlags(argv: string[]): DaemonConfig {
   }
 
   const dist = distDir();
-  const runtimes: Record<string, string> = { runc: path.join(dist, 'bin/ref-runc.js') };
+  // ref-runc's native front door: start, kill and delete without booting Node (runtime/runc/README.md).
+  const runtimes: Record<string, string> = { runc: path.join(dist, 'native/ref-runc') };
   for (const r of raw.addRuntime as string[]) {
     const eq = r.indexOf('=');
     if (eq <= 0) throw new FlagError(`invalid argument "${r}" for "--add-runtime" flag: runtime must be in the form name=path`);
