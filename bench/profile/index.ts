@@ -20,6 +20,7 @@ interface TraceLine {
   bootstrapComplete: number;
   preload: number;
   exit: number;
+  cpu: number;
 }
 
 const { values, positionals } = parseArgs({
@@ -79,25 +80,26 @@ async function main(): Promise<void> {
   rmSync(traceFile, { force: true });
   const daemons = lines.filter((l) => l.origin >= t0 && l.origin < ready);
   process.stdout.write(`engine start (incl. image import) ${fmt(ready - t0)} ms; daemons: ${daemons.map((d) => `${role(d)} boot ${(d.bootstrapComplete - d.origin).toFixed(0)} ms, our code at ${(d.preload - d.origin).toFixed(0)} ms`).join('; ')}\n`);
-  const perRole = new Map<string, { boot: number[]; code: number[]; life: number[] }>();
+  const perRole = new Map<string, { boot: number[]; code: number[]; life: number[]; cpu: number[] }>();
   const totals: number[] = [];
   for (const [i, w] of windows.entries()) {
     totals.push(w.end - w.start);
     process.stdout.write(`\nrun ${i + 1}: ${(w.end - w.start).toFixed(0)} ms (offsets from the CLI's spawn, ms)\n`);
-    process.stdout.write(`  ${'process'.padEnd(18)} start  booted  our-code  exit   (life)\n`);
+    process.stdout.write(`  ${'process'.padEnd(18)} start  booted  our-code  exit   (life, cpu)\n`);
     for (const l of lines.filter((x) => x.origin >= w.start && x.origin < w.end).sort((a, b) => a.origin - b.origin)) {
       const r = role(l);
-      process.stdout.write(`  ${r.padEnd(18)} ${fmt(l.origin - w.start)}  ${fmt(l.bootstrapComplete - w.start)}  ${fmt(l.preload - w.start)}  ${fmt(l.exit - w.start)}  (${(l.exit - l.origin).toFixed(0)})  ${r.startsWith('ref-runc') ? l.argv.replace(/^.*? (--\S+ \S+ )*/, '').slice(0, 60) : ''}\n`);
-      const s = perRole.get(r) ?? { boot: [], code: [], life: [] };
+      process.stdout.write(`  ${r.padEnd(18)} ${fmt(l.origin - w.start)}  ${fmt(l.bootstrapComplete - w.start)}  ${fmt(l.preload - w.start)}  ${fmt(l.exit - w.start)}  (${(l.exit - l.origin).toFixed(0)}, ${l.cpu.toFixed(0)})  ${r.startsWith('ref-runc') ? l.argv.replace(/^.*? (--\S+ \S+ )*/, '').slice(0, 60) : ''}\n`);
+      const s = perRole.get(r) ?? { boot: [], code: [], life: [], cpu: [] };
       s.boot.push(l.bootstrapComplete - l.origin);
       s.code.push(l.preload - l.origin);
       s.life.push(l.exit - l.origin);
+      s.cpu.push(l.cpu);
       perRole.set(r, s);
     }
   }
   process.stdout.write(`\nmedian over ${windows.length} runs: ${median(totals).toFixed(0)} ms\n`);
-  process.stdout.write(`| process | Node boot (ms) | until our code (ms) | process life (ms) |\n|---|---|---|---|\n`);
-  for (const [r, s] of perRole) process.stdout.write(`| ${r} | ${median(s.boot).toFixed(0)} | ${median(s.code).toFixed(0)} | ${median(s.life).toFixed(0)} |\n`);
+  process.stdout.write(`| process | Node boot (ms) | until our code (ms) | process life (ms) | CPU (ms) |\n|---|---|---|---|---|\n`);
+  for (const [r, s] of perRole) process.stdout.write(`| ${r} | ${median(s.boot).toFixed(0)} | ${median(s.code).toFixed(0)} | ${median(s.life).toFixed(0)} | ${median(s.cpu).toFixed(0)} |\n`);
 }
 
 main().catch(async (err) => {
