@@ -12,7 +12,7 @@ export const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.
 const binaries: Record<Role, string> = {
   dockerd: join(DIST, 'bin', 'ref-dockerd.js'),
   containerd: join(DIST, 'bin', 'ref-containerd.js'),
-  'containerd-shim': join(DIST, 'bin', 'ref-containerd-shim.js'),
+  'containerd-shim': join(DIST, 'native', 'ref-containerd-shim'), // native start step, else bin/ref-containerd-shim.js
   // The native front door answers start/kill/delete without booting Node; it hands the rest to
   // dist/bin/ref-runc.js. Either is a complete runtime.
   runc: join(DIST, 'native', 'ref-runc'),
