@@ -166,7 +166,7 @@ export function parseFlags(argv: string[]): DaemonConfig {
     // Fault switch no-live-restore (lib/faults.ts): the flag is parsed, then dropped.
     liveRestore: Boolean(raw.liveRestore) && !faultEnabled('no-live-restore'),
     userlandProxy: raw.userlandProxy === undefined ? true : Boolean(raw.userlandProxy),
-    userlandProxyPath: (raw.userlandProxyPath as string) ?? path.join(dist, 'bin/ref-docker-proxy.js'),
+    userlandProxyPath: (raw.userlandProxyPath as string) ?? path.join(dist, 'native/ref-docker-proxy'), // engine/proxy/ref-docker-proxy.c
     bip: raw.bip as string | undefined,
     bridge: raw.bridge as string | undefined,
     cgroupParent: (raw.cgroupParent as string) || '/docker',

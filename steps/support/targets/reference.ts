@@ -17,7 +17,7 @@ const binaries: Record<Role, string> = {
   // dist/bin/ref-runc.js. Either is a complete runtime.
   runc: join(DIST, 'native', 'ref-runc'),
   'docker-init': join(DIST, 'native', 'ref-docker-init'),
-  'docker-proxy': join(DIST, 'bin', 'ref-docker-proxy.js'),
+  'docker-proxy': join(DIST, 'native', 'ref-docker-proxy'), // native, else bin/ref-docker-proxy.js
 };
 
 export const referenceTarget: TargetInfo = {
