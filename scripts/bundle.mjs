@@ -12,6 +12,7 @@
 // before. Only koffi stays outside: it loads a native addon from its package directory.
 import { build } from 'esbuild';
 import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -25,11 +26,37 @@ const ownUrl = {
   setup(b) {
     b.onLoad({ filter: /\.ts$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8');
+      // import(<variable>) is left as it is and resolved against the bundle's directory at run time,
+      // where the module is not: refuse it rather than ship an executable that fails later.
+      const dynamic = /(?<![\w.$])import\(\s*(?!['"`])/.exec(source.replace(/\/\/.*$/gm, ''));
+      if (dynamic) return { errors: [{ text: `${relative(root, args.path)}: import() of a variable cannot be bundled; use a string literal` }] };
       if (!source.includes('import.meta.url')) return { contents: source, loader: 'ts' };
       const compiled = join(dist, relative(root, args.path)).replace(/\.ts$/, '.js');
       const rel = relative(outdir, compiled);
       return { contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`), loader: 'ts' };
     });
+  },
+};
+
+/**
+ * Node's own modules (and koffi) through require(), not import: an ES import of a built-in builds
+ * an ES module facade that reads every export, and node:http's exports include lazy getters that
+ * load undici, http2, tls and crypto — ~70 ms of CPU for ref-dockerd before its first line ran.
+ */
+const requireExternals = {
+  name: 'externals-by-require',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      const bare = args.path.replace(/^node:/, '');
+      const builtin = args.path.startsWith('node:') || builtinModules.includes(bare);
+      if (!builtin && args.path !== 'koffi') return undefined;
+      if (args.kind === 'require-call') return { path: args.path, external: true };
+      return { path: args.path, namespace: 'external-require' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'external-require' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
   },
 };
 
@@ -44,10 +71,10 @@ await build({
   external: ['koffi'],
   // The CommonJS packages inside (grpc-js, protobufjs) call require() for Node's own modules.
   banner: { js: "import { createRequire as __dspCreateRequire } from 'node:module'; const require = __dspCreateRequire(import.meta.url);" },
-  plugins: [ownUrl],
+  plugins: [requireExternals, ownUrl],
   logLevel: 'warning',
   legalComments: 'none',
-});
+}).catch(() => process.exit(1)); // esbuild has printed the errors
 
 for (const file of entries) {
   const name = file.replace(/\.ts$/, '.js');
