@@ -1,5 +1,7 @@
-// Builds the reference engine's two native pieces (see docs/design.md, "Why two small native pieces"):
-// every runtime/<component>/*.c becomes a static binary dist/native/<file name without .c>.
+// Builds the reference engine's native pieces (see docs/design.md, "Why two small native pieces", and
+// docs/benchmarks.md for the front doors that keep Node off the hot path): every
+// runtime/<component>/*.c and engine/<component>/*.c becomes a static binary
+// dist/native/<file name without .c>.
 // Static, because the init runs inside minimal images that have no libc of their own.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, existsSync, chmodSync } from 'node:fs';
@@ -10,10 +12,12 @@ const out = join(root, 'dist', 'native');
 mkdirSync(out, { recursive: true });
 
 const sources = [];
-for (const component of readdirSync(join(root, 'runtime'))) {
-  const dir = join(root, 'runtime', component);
-  if (!statSync(dir).isDirectory()) continue;
-  for (const file of readdirSync(dir)) if (file.endsWith('.c')) sources.push(join(dir, file));
+for (const area of ['runtime', 'engine']) {
+  for (const component of readdirSync(join(root, area))) {
+    const dir = join(root, area, component);
+    if (!statSync(dir).isDirectory()) continue;
+    for (const file of readdirSync(dir)) if (file.endsWith('.c')) sources.push(join(dir, file));
+  }
 }
 
 // Fault switches (lib/faults.ts) of a native piece that runs without the daemons' environment:

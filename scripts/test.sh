@@ -15,6 +15,7 @@ echo "== Node.js $(node --version) ($(command -v node))"
 echo "== type check and build"
 npx tsc -p tsconfig.json
 node scripts/build-protos.mjs
+node scripts/bundle.mjs
 node scripts/build-native.mjs
 
 echo "== unit tests"

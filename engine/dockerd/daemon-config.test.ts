@@ -10,7 +10,7 @@ test('flags in cobra\'s spellings', () => {
   assert.equal(c.init, true);
   assert.equal(c.logLevel, 'debug');
   assert.equal(c.runtimes.x, '/bin/x');
-  assert.match(c.runtimes.runc, /bin\/ref-runc\.js$/);
+  assert.match(c.runtimes.runc, /native\/ref-runc$/);
   assert.equal(c.defaultRuntime, 'runc');
 });
 

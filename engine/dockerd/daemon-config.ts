@@ -1,6 +1,7 @@
 // dockerd's command line, parsed the way cobra/pflag parse it: `--flag value`, `--flag=value`,
 // `-H value`, `-Hvalue`, and booleans that take `=false`. The error shapes are dockerd's own,
 // measured against dockerd 20.10.24 (`dockerd --bogus` prints them and exits 1).
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { faultEnabled, INIT_FAULT_DIR, initFaultBinary } from '../../lib/faults.js';
@@ -44,6 +45,16 @@ export class FlagError extends Error {}
 function initFaultPath(): string[] {
   for (const f of ['init-no-reap', 'init-no-signal-forward'] as const) if (faultEnabled(f)) return [INIT_FAULT_DIR, initFaultBinary(f)];
   return ['ref-docker-init'];
+}
+
+/**
+ * dist/native/<name> (ref-runc's front door, the native proxy: docs/benchmarks.md), or the
+ * TypeScript program that does the same when the native build has not run (`npm ci` on a machine
+ * without a C compiler).
+ */
+function nativeOr(dist: string, name: string, script: string): string {
+  const native = path.join(dist, 'native', name);
+  return existsSync(native) ? native : path.join(dist, script);
 }
 
 export function distDir(): string {
@@ -141,7 +152,8 @@ export function parseFlags(argv: string[]): DaemonConfig {
   }
 
   const dist = distDir();
-  const runtimes: Record<string, string> = { runc: path.join(dist, 'bin/ref-runc.js') };
+  // ref-runc's native front door: start, kill and delete without booting Node (runtime/runc/README.md).
+  const runtimes: Record<string, string> = { runc: nativeOr(dist, 'ref-runc', 'bin/ref-runc.js') };
   for (const r of raw.addRuntime as string[]) {
     const eq = r.indexOf('=');
     if (eq <= 0) throw new FlagError(`invalid argument "${r}" for "--add-runtime" flag: runtime must be in the form name=path`);
@@ -165,7 +177,7 @@ export function parseFlags(argv: string[]): DaemonConfig {
     // Fault switch no-live-restore (lib/faults.ts): the flag is parsed, then dropped.
     liveRestore: Boolean(raw.liveRestore) && !faultEnabled('no-live-restore'),
     userlandProxy: raw.userlandProxy === undefined ? true : Boolean(raw.userlandProxy),
-    userlandProxyPath: (raw.userlandProxyPath as string) ?? path.join(dist, 'bin/ref-docker-proxy.js'),
+    userlandProxyPath: (raw.userlandProxyPath as string) ?? nativeOr(dist, 'ref-docker-proxy', 'bin/ref-docker-proxy.js'),
     bip: raw.bip as string | undefined,
     bridge: raw.bridge as string | undefined,
     cgroupParent: (raw.cgroupParent as string) || '/docker',

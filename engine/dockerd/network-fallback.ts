@@ -20,9 +20,8 @@ export class IsolatedNetworkController implements NetworkController {
 export async function loadNetworkController(opts: NetworkControllerOptions): Promise<NetworkController> {
   let mod: Record<string, unknown>;
   try {
-    // a variable specifier: the module is someone else's and may not exist yet
-    const specifier = './network/controller.js';
-    mod = (await import(specifier)) as Record<string, unknown>;
+    // a literal specifier, so that scripts/bundle.mjs puts the controller into ref-dockerd's bundle
+    mod = (await import('./network/controller.js')) as Record<string, unknown>;
   } catch (err) {
     logger.warn('network controller not available, containers get loopback only', { error: err as Error });
     return new IsolatedNetworkController();

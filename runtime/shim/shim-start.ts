@@ -17,6 +17,12 @@ import { shimSocketPath, toAddress } from '../../api/shim-address.js';
 /** The serving shim finds its listening socket here (as the runc shim's does). */
 export const LISTENER_FD = 3;
 export const LISTENER_FD_ENV = 'REF_SHIM_LISTENER_FD';
+/**
+ * Node's flags for the serving shim, as the native start step (ref-containerd-shim.c) has them: it
+ * lives as long as its container and allocates little once it serves, so small semi-spaces keep
+ * ~2 MiB less of its young generation resident.
+ */
+export const SERVE_NODE_FLAGS = ['--max-semi-space-size=1'];
 /** The file in the bundle that holds the shim's address, read by containerd when it reconnects. */
 export const ADDRESS_FILE = 'address';
 
@@ -35,7 +41,7 @@ export async function startStep(flags: ShimFlags, script: string): Promise<numbe
     return 1;
   }
   const fd = (listener as unknown as { _handle: { fd: number } })._handle.fd;
-  const child = spawn(process.execPath, [script, ...serveArgs(flags)], {
+  const child = spawn(process.execPath, [...SERVE_NODE_FLAGS, script, ...serveArgs(flags)], {
     detached: true,
     cwd: bundle,
     stdio: ['ignore', 'ignore', 'ignore', fd],

@@ -15,12 +15,12 @@ export const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.
 const binaries: Record<Role, string> = {
   dockerd: join(DIST, 'bin', 'ref-dockerd.js'),
   containerd: join(DIST, 'bin', 'ref-containerd.js'),
-  'containerd-shim': join(DIST, 'bin', 'ref-containerd-shim.js'),
+  'containerd-shim': join(DIST, 'native', 'ref-containerd-shim'), // native start step, else bin/ref-containerd-shim.js
   // The native front door answers start/kill/delete without booting Node; it hands the rest to
   // dist/bin/ref-runc.js. Either is a complete runtime.
   runc: join(DIST, 'native', 'ref-runc'),
   'docker-init': join(DIST, 'native', 'ref-docker-init'),
-  'docker-proxy': join(DIST, 'bin', 'ref-docker-proxy.js'),
+  'docker-proxy': join(DIST, 'native', 'ref-docker-proxy'), // native, else bin/ref-docker-proxy.js
 };
 
 export const referenceTarget: TargetInfo = {
