@@ -198,6 +198,7 @@ export function taskServer(task: ShimTask, namespace: string, log: Logger, hooks
     // a stopped init has no /proc/<pid>/cgroup any more.
     Stats: async (r: { id: string }) => {
       own(r.id);
+      if (!task.initPid) throw notFound('container not created');
       cgroups ??= containerCgroups(task.initPid);
       if (!cgroups) throw notFound('cgroup does not exist');
       return { stats: statsAny(cgroups) };
