@@ -10,6 +10,7 @@ import { HostView, localHost } from './targets/host-view.js';
 import { CommandResult, runCommand } from './run-command.js';
 import { freePort, release, shortId } from './resources.js';
 import { imageTarball, TEST_IMAGE } from './test-image.js';
+import type { TerminalSession } from './terminal.js';
 import { NOT_CONTROLLED } from '../../reports/run-info.js';
 import { SNAPSHOT_MEDIA_TYPE, SnapshotProcess, ProcessSnapshot } from '../../lib/process-snapshot.js';
 import { descendantsOf, listProcesses, ProcessInfo, processName, tcpListeners, socketInodes } from '../../lib/proc.js';
@@ -43,6 +44,10 @@ export class DockspecWorld extends World<DockspecParameters> {
   /** the engine DOCKER_HOST names, when the target is attached to it */
   readonly attachedEngine?: AttachedEngine;
   private ownedCache?: Owned;
+  /** terminals the scenario opened for the docker CLI (terminal.ts); the last is "the terminal" */
+  readonly terminals: TerminalSession[] = [];
+  /** cgroup files a scenario found frozen: thawed at its end, so that nothing stays stuck */
+  readonly frozenCgroups = new Set<string>();
 
   constructor(options: IWorldOptions<DockspecParameters>) {
     super(options);
