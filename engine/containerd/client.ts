@@ -151,7 +151,7 @@ export class TaskClient implements TaskService {
       const res = await this.call(
         'tasks',
         'Create',
-        { container_id: req.id, stdin: req.stdin ?? '', stdout: req.stdout, stderr: req.stderr, terminal: false, options },
+        { container_id: req.id, stdin: req.stdin ?? '', stdout: req.stdout, stderr: req.stderr, terminal: Boolean(req.terminal), options },
         CREATE_DEADLINE_MS,
       );
       return { pid: Number(res.pid) };
@@ -210,9 +210,21 @@ export class TaskClient implements TaskService {
       stdin: req.stdin ?? '',
       stdout: req.stdout,
       stderr: req.stderr,
-      terminal: false,
+      terminal: Boolean(req.terminal),
       spec: jsonAny(PROCESS_URL, req.spec),
     });
+  }
+
+  async pause(containerId: string): Promise<void> {
+    await this.call('tasks', 'Pause', { container_id: containerId });
+  }
+
+  async resume(containerId: string): Promise<void> {
+    await this.call('tasks', 'Resume', { container_id: containerId });
+  }
+
+  async resizePty(containerId: string, execId: string | undefined, width: number, height: number): Promise<void> {
+    await this.call('tasks', 'ResizePty', { container_id: containerId, exec_id: execId ?? '', width, height });
   }
 
   /** dockerd's subscription: this namespace's task events; only exits matter here. */

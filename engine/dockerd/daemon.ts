@@ -24,6 +24,7 @@ import * as E from './errors.js';
 import { logger } from './log.js';
 import { loadNetworkController } from './network-fallback.js';
 import { cgroupVersion } from './stats.js';
+import { thawAfterSignal, type PauseDeps } from './pause.js';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 export interface WaitResult {
@@ -530,7 +531,7 @@ export class Daemon {
     await this.network.deleteEndpoint(id).catch((err) => logger.warn('delete endpoint', { container: id, error: err as Error }));
     await this.layers.unmount(id).catch((err) => logger.warn('unmount rootfs', { container: id, error: err as Error }));
     fs.rmSync(this.fifoDir(id), { recursive: true, force: true });
-    c.rec.State = { ...c.rec.State, Status: 'exited', Running: false, Pid: 0, ExitCode: exitStatus, FinishedAt: exitedAt || nowRfc3339Nano() };
+    c.rec.State = { ...c.rec.State, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: exitStatus, FinishedAt: exitedAt || nowRfc3339Nano() };
     c.rec.Ports = [];
     c.rec.Endpoint = undefined;
     this.containers.save(c);
@@ -577,9 +578,12 @@ export class Daemon {
 
   // ---- stop, kill, restart, remove ---------------------------------------------------------
 
+  private readonly pauseDeps: PauseDeps = { tasks: () => this.containerd.tasks(), save: (c) => this.containers.save(c) };
+
   async kill(c: Container, signal: number, nameForError: string): Promise<void> {
     if (!c.rec.State.Running) throw E.notRunningKill(nameForError, c.rec.ID);
     await this.containerd.tasks().kill(c.rec.ID, signal, { all: false });
+    await thawAfterSignal(this.pauseDeps, c);
     logger.info('container killed', { container: c.rec.ID, signal });
   }
 
@@ -591,6 +595,7 @@ export class Daemon {
     const tasks = this.containerd.tasks();
     try {
       await tasks.kill(c.rec.ID, sig);
+      await thawAfterSignal(this.pauseDeps, c);
     } catch (err) {
       logger.warn('stop signal failed', { container: c.rec.ID, error: err as Error });
     }
@@ -605,6 +610,7 @@ export class Daemon {
     if (c.rec.State.Running) {
       if (!force) throw E.removeRunning(id);
       await this.containerd.tasks().kill(id, 9).catch(() => undefined);
+      await thawAfterSignal(this.pauseDeps, c);
       if (!(await this.waitExited(c, 30000))) throw new DockerError(500, `Could not kill running container ${id}, cannot remove`);
       await this.exiting.get(id);
     }

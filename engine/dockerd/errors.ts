@@ -74,6 +74,8 @@ export const imageMultipleRefs = (imageId: string) =>
 export const noSuchExec = (id: string) => new DockerError(404, `No such exec instance: ${id}`);
 export const execNotRunning = (id: string) => new DockerError(409, `Container ${id} is not running`);
 export const alreadyStarted = () => new DockerError(304, 'Container already started');
+export const alreadyPaused = (id: string) => new DockerError(409, `Container ${id} is already paused`);
+export const notPaused = (id: string) => new DockerError(409, `Container ${id} is not paused`);
 export const versionTooNew = (v: string, max: string) =>
   new DockerError(400, `client version ${v} is too new. Maximum supported API version is ${max}`);
 export const versionTooOld = (v: string, min: string) =>

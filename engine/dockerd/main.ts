@@ -125,9 +125,11 @@ export async function main(argv: string[]): Promise<void> {
   const { systemRoutes } = await import('./api/system.js');
   const { imageRoutes } = await import('./api/images.js');
   const { containerRoutes } = await import('./api/containers.js');
+  const { pauseRoutes } = await import('./api/pause.js');
   systemRoutes(router, daemon);
   imageRoutes(router, daemon);
   containerRoutes(router, daemon);
+  pauseRoutes(router, daemon);
   logger.info('Docker daemon', { commit: GIT_COMMIT, 'graphdriver(s)': 'overlay2', version: ENGINE_VERSION });
   logger.info('Daemon has completed initialization');
   markReady();

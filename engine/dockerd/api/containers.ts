@@ -159,6 +159,8 @@ function statusText(c: Container): string {
   switch (s.Status) {
     case 'running':
       return `Up ${ago(s.StartedAt)}`;
+    case 'paused':
+      return `Up ${ago(s.StartedAt)} (Paused)`;
     case 'exited':
       return s.FinishedAt.startsWith('0001') ? `Exited (${s.ExitCode})` : `Exited (${s.ExitCode}) ${ago(s.FinishedAt)} ago`;
     case 'created':
