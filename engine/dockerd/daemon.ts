@@ -24,7 +24,7 @@ import * as E from './errors.js';
 import { logger } from './log.js';
 import { loadNetworkController } from './network-fallback.js';
 import { cgroupVersion } from './stats.js';
-import { thawAfterSignal, type PauseDeps } from './pause.js';
+import { restorePaused, thawAfterSignal, type PauseDeps } from './pause.js';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 export interface WaitResult {
@@ -160,6 +160,7 @@ export class Daemon {
         }
         // the task is alive: take its output again (the shim kept it while we were away)
         this.reattach(c);
+        restorePaused(c, t.status);
         if (this.cfg.liveRestore) {
           if (c.rec.Endpoint && Object.keys(c.hostConfig.PortBindings ?? {}).length) {
             try {
@@ -206,10 +207,17 @@ export class Daemon {
     const dir = this.fifoDir(id);
     const log = new JsonFileLogger(c.rec.LogPath);
     this.loggers.set(id, log);
+    // stdin too: a container started with -i takes input again (its shim kept its end open)
+    const stdin = path.join(dir, 'init-stdin');
     const io = new ProcessIO(
-      { stdout: path.join(dir, 'init-stdout'), stderr: path.join(dir, 'init-stderr') },
+      {
+        stdin: c.rec.Config.OpenStdin && fs.existsSync(stdin) ? stdin : undefined,
+        stdout: path.join(dir, 'init-stdout'),
+        stderr: c.rec.Config.Tty ? '' : path.join(dir, 'init-stderr'),
+      },
       { fresh: false, logger: log, attachers: this.attacherSet(id) },
     );
+    io.started();
     this.io.set(id, io);
   }
 
@@ -410,7 +418,7 @@ export class Daemon {
       const paths = {
         stdin: rec.Config.OpenStdin ? path.join(fifos, 'init-stdin') : undefined,
         stdout: path.join(fifos, 'init-stdout'),
-        stderr: path.join(fifos, 'init-stderr'),
+        stderr: rec.Config.Tty ? '' : path.join(fifos, 'init-stderr'),
       };
       for (const f of [paths.stdin, paths.stdout, paths.stderr]) if (f) await makeFifo(f);
       log = new JsonFileLogger(rec.LogPath);
@@ -422,7 +430,7 @@ export class Daemon {
 
       // runc's state under <exec-root>/runtime-runc/<namespace>, as dockerd asks of the runc shim
       const runtimeRoot = path.join(this.cfg.execRoot, 'runtime-runc');
-      const req = { id, bundle: fifos, spec, runtimePath, runtimeRoot, stdin: paths.stdin, stdout: paths.stdout, stderr: paths.stderr };
+      const req = { id, bundle: fifos, spec, runtimePath, runtimeRoot, stdin: paths.stdin, stdout: paths.stdout, stderr: paths.stderr, terminal: rec.Config.Tty };
       await tasks.create(req).catch(async (err: Error) => {
         // dockerd: "Container not cleaned up from containerd from previous run": delete, try again
         if ((err as { code?: string }).code !== 'already-exists' && !/already exists/.test(err.message)) throw err;
@@ -669,7 +677,7 @@ export class Daemon {
     const paths = {
       stdin: e.config.AttachStdin && attacher ? path.join(fifos, `${e.id}-stdin`) : undefined,
       stdout: path.join(fifos, `${e.id}-stdout`),
-      stderr: path.join(fifos, `${e.id}-stderr`),
+      stderr: e.config.Tty ? '' : path.join(fifos, `${e.id}-stderr`),
     };
     for (const f of [paths.stdin, paths.stdout, paths.stderr]) if (f) await makeFifo(f);
     const attachers = new Set<Attacher>(attacher ? [attacher] : []);
@@ -678,9 +686,9 @@ export class Daemon {
     if (attacher && paths.stdin) io.pipeStdin(attacher.conn, true);
     const rootfs = this.layers.paths(c.rec.ID).merged;
     const user = resolveUser(e.config.User || c.rec.Config.User, rootfs);
-    const env = mergeEnv([DEFAULT_PATH, `HOSTNAME=${c.rec.Config.Hostname}`], c.rec.Config.Env, e.config.Env);
+    const env = mergeEnv([DEFAULT_PATH, `HOSTNAME=${c.rec.Config.Hostname}`], e.config.Tty ? ['TERM=xterm'] : [], c.rec.Config.Env, e.config.Env);
     const spec = {
-      terminal: false,
+      terminal: e.config.Tty,
       user: { uid: user.uid, gid: user.gid },
       args: e.config.Cmd,
       env,
@@ -689,7 +697,7 @@ export class Daemon {
       noNewPrivileges: false,
     };
     const p = (async () => {
-      await tasks.exec({ containerId: c.rec.ID, execId: e.id, spec, stdin: paths.stdin, stdout: paths.stdout, stderr: paths.stderr });
+      await tasks.exec({ containerId: c.rec.ID, execId: e.id, spec, stdin: paths.stdin, stdout: paths.stdout, stderr: paths.stderr, terminal: e.config.Tty });
       const { pid } = await tasks.start(c.rec.ID, e.id);
       e.pid = pid;
       e.running = true;

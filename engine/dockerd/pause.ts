@@ -33,6 +33,12 @@ export async function unpauseContainer(d: PauseDeps, c: Container): Promise<void
   logger.info('container unpaused', { container: c.rec.ID });
 }
 
+/** At restore: containerd's task status says whether the container is still paused. */
+export function restorePaused(c: Container, status: string): void {
+  const paused = status === 'paused';
+  c.rec.State = { ...c.rec.State, Paused: paused, Status: paused ? 'paused' : 'running' };
+}
+
 /** After a signal to a paused container: thaw it, so that the signal is delivered. */
 export async function thawAfterSignal(d: PauseDeps, c: Container): Promise<void> {
   if (!c.rec.State.Paused) return;

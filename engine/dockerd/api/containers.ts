@@ -18,6 +18,7 @@ import { parseBinds } from '../bundle.js';
 import { notRunningStatsJson, sampleContainer, statsJson, type Sample } from '../stats.js';
 import { checkForJson, checkPortBindings, checkReferenceCase, CONTAINER_CONFIG_WRAPPER, decodeFirst, typeError } from './go-json.js';
 import { parseFilters } from './filters.js';
+import { resizeContainer, resizeExec } from '../terminal.js';
 
 function endpointJson(c: Container) {
   const e = c.rec.Endpoint;
@@ -359,8 +360,8 @@ export function containerRoutes(r: Router, d: Daemon): void {
     ctx.noContent();
   });
 
-  r.add('POST', '/containers/{id}/resize', (ctx) => {
-    d.containers.get(ctx.params.id);
+  r.add('POST', '/containers/{id}/resize', async (ctx) => {
+    await resizeContainer(d.containerd.tasks(), d.containers.get(ctx.params.id), ctx.query);
     ctx.send(200, '', 'text/plain; charset=utf-8');
   });
 
@@ -530,8 +531,10 @@ export function containerRoutes(r: Router, d: Daemon): void {
     });
   });
 
-  r.add('POST', '/exec/{id}/resize', (ctx) => {
-    if (!d.execs.get(ctx.params.id)) throw E.noSuchExec(ctx.params.id);
+  r.add('POST', '/exec/{id}/resize', async (ctx) => {
+    const e = d.execs.get(ctx.params.id);
+    if (!e) throw E.noSuchExec(ctx.params.id);
+    await resizeExec(d.containerd.tasks(), e, ctx.query);
     ctx.send(200, '', 'text/plain; charset=utf-8');
   });
 }
