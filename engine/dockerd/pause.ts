@@ -33,6 +33,11 @@ export async function unpauseContainer(d: PauseDeps, c: Container): Promise<void
   logger.info('container unpaused', { container: c.rec.ID });
 }
 
+/** A paused container takes no exec: its processes could not run. */
+export function refuseExecWhenPaused(c: Container, nameForError: string): void {
+  if (c.rec.State.Running && c.rec.State.Paused) throw E.execPaused(nameForError);
+}
+
 /** At restore: containerd's task status says whether the container is still paused. */
 export function restorePaused(c: Container, status: string): void {
   const paused = status === 'paused';

@@ -30,7 +30,7 @@ Feature: docker pause freezes the container's cgroup through the runtime
 
   # seen failing: expecting "is not paused" for the second pause ("expected … to include …").
   @req:runtime.pause-refusals
-  Scenario: Pausing twice, unpausing a running container and pausing a stopped one are refused
+  Scenario: Pausing twice, exec in a paused container, unpausing a running one and pausing a stopped one are refused
     Given a running engine
     And the image "dockspec/busybox"
     And I ran "docker run -d --name <box01> dockspec/busybox sleep 1000"
@@ -43,6 +43,9 @@ Feature: docker pause freezes the container's cgroup through the runtime
     And I run "docker pause <box01>"
     Then the command fails with exit code 1
     And its error says "Error response from daemon: Container <box01_id> is already paused"
+    When I run "docker exec <box01> true"
+    Then the command fails with exit code 1
+    And its error says "Error response from daemon: Container <box01> is paused, unpause the container before exec"
     When I ran "docker unpause <box01>"
     And I ran "docker stop -t 0 <box01>"
     And I run "docker pause <box01>"

@@ -19,6 +19,7 @@ import { notRunningStatsJson, sampleContainer, statsJson, type Sample } from '..
 import { checkForJson, checkPortBindings, checkReferenceCase, CONTAINER_CONFIG_WRAPPER, decodeFirst, typeError } from './go-json.js';
 import { parseFilters } from './filters.js';
 import { resizeContainer, resizeExec } from '../terminal.js';
+import { refuseExecWhenPaused } from '../pause.js';
 
 function endpointJson(c: Container) {
   const e = c.rec.Endpoint;
@@ -485,6 +486,7 @@ export function containerRoutes(r: Router, d: Daemon): void {
   r.add('POST', '/containers/{id}/exec', async (ctx) => {
     const c = d.containers.get(ctx.params.id);
     const body = await ctx.json<Record<string, unknown>>();
+    refuseExecWhenPaused(c, ctx.params.id);
     const e = d.createExec(c, body);
     ctx.sendJson(201, { Id: e.id });
   });
