@@ -5,7 +5,8 @@ Feature: docker pause freezes the container's cgroup through the runtime
   The processes stay, stopped by the kernel; the engine lists the container as paused, and
   `docker top` still reads its processes. `docker unpause` thaws it.
 
-  # seen failing: expecting the cgroup to be frozen after `docker unpause` ("…/freezer.state says
+  # seen failing: on the reference before it had pause ("docker pause box01-… exited 1": "Error
+  # response from daemon: page not found"); with the fault pause-not-frozen ("…/freezer.state says
   # THAWED: expected false to equal true").
   @req:runtime.pause
   Scenario: docker pause freezes the cgroup, docker top still lists the processes, docker unpause thaws it
@@ -28,7 +29,10 @@ Feature: docker pause freezes the container's cgroup through the runtime
     When I run "docker inspect -f '{{.State.Status}} {{.State.Paused}}' <box01>"
     Then its output is "running false"
 
-  # seen failing: expecting "is not paused" for the second pause ("expected … to include …").
+  # seen failing: on docker, expecting the name where dockerd puts the id ("Container b60b01b344c1…
+  # is not paused") and the id where it puts the name as typed ("Container box01-… is paused,
+  # unpause the container before exec"); with the fault pause-not-frozen ("docker unpause" failed:
+  # the runtime had not paused anything).
   @req:runtime.pause-refusals
   Scenario: Pausing twice, exec in a paused container, unpausing a running one and pausing a stopped one are refused
     Given a running engine

@@ -21,7 +21,12 @@ function fdinfoField(pid: number, fd: string, field: string): string | undefined
 
 /** The terminal on a process's fd (0 by default), or undefined when it is no pts. */
 export function ptsOf(pid: number, fd = 0): Pts | undefined {
-  const path = readlinkSync(`/proc/${pid}/fd/${fd}`);
+  let path: string;
+  try {
+    path = readlinkSync(`/proc/${pid}/fd/${fd}`);
+  } catch {
+    return undefined; // the process is gone (or has no such fd)
+  }
   const m = /^\/dev\/pts\/(\d+)$/.exec(path);
   if (!m) return undefined;
   return { path, index: Number(m[1]), mntId: Number(fdinfoField(pid, String(fd), 'mnt_id')) };
