@@ -7,7 +7,8 @@
 //   I type "TEXT" in the terminal                TEXT and Enter
 //   within N seconds the terminal shows "TEXT"   the screen, escapes and carriage returns dropped
 //   PID 1 of container "X" has a terminal whose master only its shim holds
-//                                                fd 0 of PID 1 is a pts of the container's devpts;
+//                                                fd 0 of PID 1 is a pts of a devpts mounted at
+//                                                /dev/pts in the container and not on the host;
 //                                                of every process on the host, exactly the parent
 //                                                of PID 1 (a containerd-shim) holds its master
 //   the cgroup of container "X" is frozen / is not frozen
@@ -17,7 +18,7 @@ import { expect } from 'chai';
 import { DockspecWorld } from './support/world.js';
 import { TerminalSession } from './support/terminal.js';
 import { freezerOf, thaw } from './support/cgroup-freezer.js';
-import { masterHolders, ptsOf } from './support/pty.js';
+import { masterHolders, mountOf, ptsOf } from './support/pty.js';
 import { listProcesses, processName, readProcess } from '../lib/proc.js';
 
 function openTerminal(world: DockspecWorld, command: string): TerminalSession {
@@ -68,6 +69,11 @@ Then('PID 1 of container {container} has a terminal whose master only its shim h
   const pid = await this.containerPid(name);
   const pts = ptsOf(pid, 0);
   expect(pts, `fd 0 of PID 1 of ${name} (pid ${pid}) should be a pts`).not.to.equal(undefined);
+  // made inside the container: a devpts of the container's own, not the host's
+  const inside = mountOf(pid, pts!.mntId);
+  const host = mountOf(process.pid, pts!.mntId);
+  expect(inside, `mount ${pts!.mntId} of ${pts!.path} in PID 1 of ${name}`).to.deep.equal({ mountPoint: '/dev/pts', devpts: true });
+  expect(host, `mount ${pts!.mntId} (the container's /dev/pts) should not be a mount of the host`).to.equal(undefined);
   const all = listProcesses();
   const holders = masterHolders(pts!, all.map((p) => p.pid)).map((h) => readProcess(h)).filter((p) => !!p);
   const shown = holders.map((p) => `${p!.pid} ${processName(p!)} (ppid ${p!.ppid})`);

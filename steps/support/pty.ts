@@ -32,6 +32,16 @@ export function ptsOf(pid: number, fd = 0): Pts | undefined {
   return { path, index: Number(m[1]), mntId: Number(fdinfoField(pid, String(fd), 'mnt_id')) };
 }
 
+/** The mount point of mount `mntId` as process `pid` sees it, and whether it is devpts. */
+export function mountOf(pid: number, mntId: number): { mountPoint: string; devpts: boolean } | undefined {
+  for (const line of readFileSync(`/proc/${pid}/mountinfo`, 'utf8').split('\n')) {
+    const [left, right] = line.split(' - ');
+    const f = left!.split(' ');
+    if (Number(f[0]) === mntId) return { mountPoint: f[4]!, devpts: (right ?? '').startsWith('devpts ') };
+  }
+  return undefined;
+}
+
 /** The pids (of `pids`) that hold the master side of `pts` open. */
 export function masterHolders(pts: Pts, pids: number[]): number[] {
   const out: number[] = [];
