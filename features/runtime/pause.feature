@@ -34,7 +34,7 @@ Feature: docker pause freezes the container's cgroup through the runtime
   # unpause the container before exec"); with the fault pause-not-frozen ("docker unpause" failed:
   # the runtime had not paused anything).
   @req:runtime.pause-refusals
-  Scenario: Pausing twice, exec in a paused container, unpausing a running one and pausing a stopped one are refused
+  Scenario: Pausing twice, exec in a paused container and unpausing a running one are refused
     Given a running engine
     And the image "dockspec/busybox"
     And I ran "docker run -d --name <box01> dockspec/busybox sleep 1000"
@@ -50,8 +50,19 @@ Feature: docker pause freezes the container's cgroup through the runtime
     When I run "docker exec <box01> true"
     Then the command fails with exit code 1
     And its error says "Error response from daemon: Container <box01> is paused, unpause the container before exec"
-    When I ran "docker unpause <box01>"
+    And I ran "docker unpause <box01>"
+
+  # seen failing: on docker26 inside runtime.pause-refusals (dockerd 26.1 writes "container …" in
+  # lower case), which is why it is a requirement of its own, listed in deviations/docker26.json.
+  @req:runtime.pause-stopped
+  Scenario: A stopped container cannot be paused
+    dockerd 26.1 refuses it too, with "container <id> is not running" in lower case.
+    Given a running engine
+    And the image "dockspec/busybox"
+    And I ran "docker run -d --name <box01> dockspec/busybox sleep 1000"
+    And I ran "docker inspect -f '{{.Id}}' <box01>"
+    And I remember its output as <box01_id>
     And I ran "docker stop -t 0 <box01>"
-    And I run "docker pause <box01>"
+    When I run "docker pause <box01>"
     Then the command fails with exit code 1
     And its error says "Error response from daemon: Container <box01_id> is not running"
