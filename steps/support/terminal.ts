@@ -3,6 +3,7 @@
 // util-linux `script`, which makes a pty, runs the command on its slave side and copies our pipes
 // to and from the master: what we write is typed, what we read is the screen.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
 import { scaled } from '../../lib/time-scale.js';
 
 /** What the screen showed, without carriage returns and terminal escape sequences. */
@@ -33,7 +34,7 @@ export class TerminalSession {
     this.child.stdin!.on('error', () => undefined);
     this.ended = new Promise((resolve) => {
       this.child.on('exit', (code, signal) => {
-        this.exitCode = code ?? 128 + (signal ? 9 : 0);
+        this.exitCode = code ?? 128 + ((signal && (constants.signals as Record<string, number>)[signal]) || 0);
         resolve(this.exitCode);
       });
       this.child.on('error', () => {
