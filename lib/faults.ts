@@ -132,6 +132,18 @@ export const FAULTS = [
     component: 'ref-dockerd (engine/dockerd/daemon-config.ts)',
   },
   {
+    name: 'pty-not-held-by-shim',
+    areas: ['shim'],
+    breaks: "the shim lets go of the pty master the runtime sent it, so a -t container's terminal is hung up",
+    component: 'ref-containerd-shim (runtime/shim/console.ts)',
+  },
+  {
+    name: 'pause-not-frozen',
+    areas: ['runtime'],
+    breaks: "docker pause records the container as paused without asking containerd to freeze its cgroup",
+    component: 'ref-dockerd (engine/dockerd/pause.ts)',
+  },
+  {
     name: 'runtime-stays-running',
     areas: ['runtime'],
     breaks: 'ref-runc start leaves a runtime process behind while the container runs',

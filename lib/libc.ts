@@ -19,6 +19,18 @@ export const MNT_DETACH = 0x2;
 
 export const CLONE_NEWNET = 0x40000000;
 
+export const AF_UNIX = 1;
+export const SOCK_STREAM = 1;
+export const SOCK_NONBLOCK = 0o4000;
+export const SOCK_CLOEXEC = 0o2000000;
+const SOL_SOCKET = 1;
+const SCM_RIGHTS = 1;
+const MSG_DONTWAIT = 0x40;
+const MSG_CMSG_CLOEXEC = 0x40000000;
+const EAGAIN = 11;
+const TIOCSWINSZ = 0x5414;
+const F_DUPFD_CLOEXEC = 1030;
+
 interface Libc {
   prctl: (option: number, arg2: number, arg3: number, arg4: number, arg5: number) => number;
   mount: (source: string | null, target: string, fstype: string | null, flags: number, data: string | null) => number;
@@ -29,6 +41,14 @@ interface Libc {
   mkfifo: (path: string, mode: number) => number;
   errno: () => number;
   strerror: (errnum: number) => string;
+  socket: (domain: number, type: number, protocol: number) => number;
+  bind: (fd: number, addr: Buffer, len: number) => number;
+  listen: (fd: number, backlog: number) => number;
+  accept4: (fd: number, addr: null, len: null, flags: number) => number;
+  recvmsg: (fd: number, msg: unknown, flags: number) => number;
+  close: (fd: number) => number;
+  ioctlWinsize: (fd: number, request: number, ws: Buffer) => number;
+  fcntlInt: (fd: number, cmd: number, arg: number) => number;
 }
 
 let libc: Libc | undefined;
@@ -47,6 +67,14 @@ function load(): Libc {
     mkfifo: lib.func('int mkfifo(const char *, unsigned int)'),
     errno: () => koffi.decode(errnoLocation(), 'int') as number,
     strerror: lib.func('const char *strerror(int)'),
+    socket: lib.func('int socket(int, int, int)'),
+    bind: lib.func('int bind(int, const void *, unsigned int)'),
+    listen: lib.func('int listen(int, int)'),
+    accept4: lib.func('int accept4(int, void *, void *, int)'),
+    recvmsg: lib.func('long recvmsg(int, void *, int)'),
+    close: lib.func('int close(int)'),
+    ioctlWinsize: lib.func('int ioctl(int, unsigned long, void *)'),
+    fcntlInt: lib.func('int fcntl(int, int, int)'),
   };
   return libc;
 }
@@ -96,4 +124,99 @@ export function setns(fd: number, nstype: number): void {
 
 export function mkfifo(path: string, mode = 0o600): void {
   check('mkfifo', load().mkfifo(path, mode), path);
+}
+
+/**
+ * A listening unix stream socket at `path`, non-blocking (accept polls), closed on exec. Node's
+ * own sockets cannot take a file descriptor out of a message (SCM_RIGHTS); this one's can.
+ */
+export function listenUnix(path: string): number {
+  const l = load();
+  const fd = l.socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  check('socket', fd);
+  // struct sockaddr_un: sa_family_t (2 bytes), then the path, NUL-terminated, at most 108 bytes
+  const addr = Buffer.alloc(110);
+  addr.writeUInt16LE(AF_UNIX, 0);
+  if (Buffer.byteLength(path) >= 108) throw new Error(`socket path too long: ${path}`);
+  addr.write(path, 2);
+  try {
+    check('bind', l.bind(fd, addr, 2 + Buffer.byteLength(path) + 1), path);
+    check('listen', l.listen(fd, 1), path);
+  } catch (err) {
+    l.close(fd);
+    throw err;
+  }
+  return fd;
+}
+
+/** A pending connection on a listening socket from listenUnix, or undefined while none is. */
+export function acceptNow(listener: number): number | undefined {
+  const l = load();
+  const fd = l.accept4(listener, null, null, SOCK_CLOEXEC);
+  if (fd >= 0) return fd;
+  if (l.errno() === EAGAIN) return undefined;
+  throw new SyscallError('accept4', l.errno(), '');
+}
+
+/**
+ * One message on a connected unix socket that carries a file descriptor (SCM_RIGHTS): the
+ * descriptor (closed on exec) and the message's bytes, or undefined while nothing has arrived.
+ */
+export function receiveFd(sock: number): { fd: number; data: string } | undefined {
+  const l = load();
+  // struct iovec { void *base; size_t len } and struct msghdr on x86-64/arm64 (56 bytes):
+  // name(8) namelen(4)+pad(4) iov(8) iovlen(8) control(8) controllen(8) flags(4)+pad(4)
+  const data = koffi.alloc('uint8_t', 256);
+  const control = koffi.alloc('uint8_t', 64);
+  const iov = koffi.alloc('uint8_t', 16);
+  const msg = koffi.alloc('uint8_t', 56);
+  try {
+    const addr = (p: unknown) => koffi.address(p) as bigint;
+    const iovBuf = Buffer.alloc(16);
+    iovBuf.writeBigUInt64LE(addr(data), 0);
+    iovBuf.writeBigUInt64LE(256n, 8);
+    koffi.encode(iov, koffi.array('uint8_t', 16), [...iovBuf]);
+    const msgBuf = Buffer.alloc(56);
+    msgBuf.writeBigUInt64LE(addr(iov), 16);
+    msgBuf.writeBigUInt64LE(1n, 24);
+    msgBuf.writeBigUInt64LE(addr(control), 32);
+    msgBuf.writeBigUInt64LE(64n, 40);
+    koffi.encode(msg, koffi.array('uint8_t', 56), [...msgBuf]);
+    const n = Number(l.recvmsg(sock, msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC));
+    if (n < 0) {
+      if (l.errno() === EAGAIN) return undefined;
+      throw new SyscallError('recvmsg', l.errno(), '');
+    }
+    const back = Buffer.from(koffi.decode(msg, koffi.array('uint8_t', 56)) as number[]);
+    const controlLen = Number(back.readBigUInt64LE(40));
+    const ctl = Buffer.from(koffi.decode(control, koffi.array('uint8_t', 64)) as number[]);
+    // struct cmsghdr { size_t len; int level; int type; unsigned char data[] }
+    if (controlLen < 20 || ctl.readInt32LE(8) !== SOL_SOCKET || ctl.readInt32LE(12) !== SCM_RIGHTS) {
+      throw new Error(`the message on the socket carried no file descriptor (${n} bytes, ${controlLen} bytes of control data)`);
+    }
+    const text = Buffer.from(koffi.decode(data, koffi.array('uint8_t', 256)) as number[]).subarray(0, n).toString();
+    return { fd: ctl.readInt32LE(16), data: text };
+  } finally {
+    for (const p of [data, control, iov, msg]) koffi.free(p);
+  }
+}
+
+export function closeFd(fd: number): void {
+  load().close(fd);
+}
+
+/** A second descriptor for the same open file, closed on exec. */
+export function dupFd(fd: number): number {
+  const rc = load().fcntlInt(fd, F_DUPFD_CLOEXEC, 0);
+  check('fcntl', rc, 'F_DUPFD_CLOEXEC');
+  return rc;
+}
+
+/** The window size of a terminal (TIOCSWINSZ on its master or slave). */
+export function setWindowSize(fd: number, columns: number, rows: number): void {
+  // struct winsize { unsigned short ws_row, ws_col, ws_xpixel, ws_ypixel }
+  const ws = Buffer.alloc(8);
+  ws.writeUInt16LE(rows, 0);
+  ws.writeUInt16LE(columns, 2);
+  check('ioctl', load().ioctlWinsize(fd, TIOCSWINSZ, ws), 'TIOCSWINSZ');
 }

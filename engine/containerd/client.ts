@@ -166,7 +166,7 @@ export class TaskClient implements TaskService {
       const res = await this.call(
         'tasks',
         'Create',
-        { containerId: req.id, stdin: req.stdin ?? '', stdout: req.stdout, stderr: req.stderr, terminal: false, options },
+        { containerId: req.id, stdin: req.stdin ?? '', stdout: req.stdout, stderr: req.stderr, terminal: Boolean(req.terminal), options },
         CREATE_DEADLINE_MS,
       );
       return { pid: Number(res.pid) };
@@ -225,9 +225,21 @@ export class TaskClient implements TaskService {
       stdin: req.stdin ?? '',
       stdout: req.stdout,
       stderr: req.stderr,
-      terminal: false,
+      terminal: Boolean(req.terminal),
       spec: packJson(PROCESS_TYPE, req.spec),
     });
+  }
+
+  async pause(containerId: string): Promise<void> {
+    await this.call('tasks', 'Pause', { containerId });
+  }
+
+  async resume(containerId: string): Promise<void> {
+    await this.call('tasks', 'Resume', { containerId });
+  }
+
+  async resizePty(containerId: string, execId: string | undefined, width: number, height: number): Promise<void> {
+    await this.call('tasks', 'ResizePty', { containerId, execId: execId ?? '', width, height });
   }
 
   async closeStdin(containerId: string, execId?: string): Promise<void> {

@@ -25,6 +25,8 @@ export interface CreateTaskRequest {
   stdin?: string;
   stdout: string;
   stderr: string;
+  /** the runtime makes a pty and the shim holds its master (process.terminal in the spec) */
+  terminal?: boolean;
 }
 
 export interface ExecProcessRequest {
@@ -35,6 +37,7 @@ export interface ExecProcessRequest {
   stdin?: string;
   stdout: string;
   stderr: string;
+  terminal?: boolean;
 }
 
 export interface TaskExitEvent {
@@ -68,6 +71,11 @@ export interface TaskService {
   state(containerId: string, execId?: string): Promise<TaskState>;
   list(): Promise<TaskState[]>;
   exec(req: ExecProcessRequest): Promise<void>;
+  /** Freeze / thaw every process of the container (the runtime's pause and resume). */
+  pause(containerId: string): Promise<void>;
+  resume(containerId: string): Promise<void>;
+  /** The window size of a process's terminal. */
+  resizePty(containerId: string, execId: string | undefined, width: number, height: number): Promise<void>;
   /**
    * Close the process's stdin inside the shim. Closing our end of the FIFO is not enough: the
    * runc shim holds a write end of its own so that a detaching client does not end the input.

@@ -177,7 +177,7 @@ export function buildSpec(b: BundleInput): Record<string, unknown> {
   return {
     ociVersion: '1.0.2',
     process: {
-      terminal: false,
+      terminal: Boolean(rec.Config.Tty),
       user: { uid: user.uid, gid: user.gid },
       args,
       env: b.env,

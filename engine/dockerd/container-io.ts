@@ -41,6 +41,8 @@ export class ProcessIO {
       [paths.stdout, STDOUT, 'stdout'],
       [paths.stderr, STDERR, 'stderr'],
     ] as const) {
+      // a process with a terminal has one output stream: no stderr FIFO
+      if (!path) continue;
       const r = openFifoReader(path, opts.fresh);
       this.readers.push(r);
       r.socket.on('data', (chunk: Buffer) => {

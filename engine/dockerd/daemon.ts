@@ -26,6 +26,7 @@ import { loadNetworkController } from './network-fallback.js';
 import { cgroupVersion } from './stats.js';
 import { EventLog } from './events.js';
 import { RestartPolicies, policyRestarts } from './restart-manager.js';
+import { restorePaused, thawAfterSignal, type PauseDeps } from './pause.js';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 export interface WaitResult {
@@ -167,6 +168,7 @@ export class Daemon {
         }
         // the task is alive: take its output again (the shim kept it while we were away)
         this.reattach(c);
+        restorePaused(c, t.status);
         if (this.cfg.liveRestore) {
           if (c.rec.Endpoint && Object.keys(c.hostConfig.PortBindings ?? {}).length) {
             try {
@@ -213,10 +215,17 @@ export class Daemon {
     const dir = this.fifoDir(id);
     const log = new JsonFileLogger(c.rec.LogPath);
     this.loggers.set(id, log);
+    // stdin too: a container started with -i takes input again (its shim kept its end open)
+    const stdin = path.join(dir, 'init-stdin');
     const io = new ProcessIO(
-      { stdout: path.join(dir, 'init-stdout'), stderr: path.join(dir, 'init-stderr') },
+      {
+        stdin: c.rec.Config.OpenStdin && fs.existsSync(stdin) ? stdin : undefined,
+        stdout: path.join(dir, 'init-stdout'),
+        stderr: c.rec.Config.Tty ? '' : path.join(dir, 'init-stderr'),
+      },
       { fresh: false, logger: log, attachers: this.attacherSet(id) },
     );
+    io.started();
     this.io.set(id, io);
   }
 
@@ -426,7 +435,7 @@ export class Daemon {
       const paths = {
         stdin: rec.Config.OpenStdin ? path.join(fifos, 'init-stdin') : undefined,
         stdout: path.join(fifos, 'init-stdout'),
-        stderr: path.join(fifos, 'init-stderr'),
+        stderr: rec.Config.Tty ? '' : path.join(fifos, 'init-stderr'),
       };
       for (const f of [paths.stdin, paths.stdout, paths.stderr]) if (f) await makeFifo(f);
       log = new JsonFileLogger(rec.LogPath);
@@ -438,7 +447,7 @@ export class Daemon {
 
       // runc's state under <exec-root>/runtime-runc/<namespace>, as dockerd asks of the runc shim
       const runtimeRoot = path.join(this.cfg.execRoot, 'runtime-runc');
-      const req = { id, bundle: fifos, spec, runtimePath, runtimeRoot, stdin: paths.stdin, stdout: paths.stdout, stderr: paths.stderr };
+      const req = { id, bundle: fifos, spec, runtimePath, runtimeRoot, stdin: paths.stdin, stdout: paths.stdout, stderr: paths.stderr, terminal: rec.Config.Tty };
       await tasks.create(req).catch(async (err: Error) => {
         // dockerd: "Container not cleaned up from containerd from previous run": delete, try again
         if ((err as { code?: string }).code !== 'already-exists' && !/already exists/.test(err.message)) throw err;
@@ -570,8 +579,8 @@ export class Daemon {
     // restarting counts as running, as in dockerd: stop, kill and rm treat it so
     c.rec.State =
       restartIn === undefined
-        ? { ...c.rec.State, ...finished, Status: 'exited', Running: false, Restarting: false }
-        : { ...c.rec.State, ...finished, Status: 'restarting', Running: true, Restarting: true };
+        ? { ...c.rec.State, ...finished, Status: 'exited', Running: false, Paused: false, Restarting: false }
+        : { ...c.rec.State, ...finished, Status: 'restarting', Running: true, Paused: false, Restarting: true };
     if (restartIn !== undefined) c.rec.RestartCount++;
     c.rec.Ports = [];
     c.rec.Endpoint = undefined;
@@ -655,6 +664,8 @@ export class Daemon {
 
   // ---- stop, kill, restart, remove ---------------------------------------------------------
 
+  private readonly pauseDeps: PauseDeps = { tasks: () => this.containerd.tasks(), save: (c) => this.containers.save(c) };
+
   async kill(c: Container, signal: number, nameForError: string): Promise<void> {
     if (!c.rec.State.Running) throw E.notRunningKill(nameForError, c.rec.ID);
     this.stoppedByUser(c, signal);
@@ -662,6 +673,7 @@ export class Daemon {
     if (c.rec.State.Restarting) return;
     await this.containerd.tasks().kill(c.rec.ID, signal, { all: false });
     this.events.container(c, 'kill', { signal: String(signal) });
+    await thawAfterSignal(this.pauseDeps, c);
     logger.info('container killed', { container: c.rec.ID, signal });
   }
 
@@ -691,6 +703,7 @@ export class Daemon {
     try {
       await tasks.kill(c.rec.ID, sig);
       this.events.container(c, 'kill', { signal: String(sig) });
+      await thawAfterSignal(this.pauseDeps, c);
     } catch (err) {
       logger.warn('stop signal failed', { container: c.rec.ID, error: err as Error });
     }
@@ -714,6 +727,7 @@ export class Daemon {
       this.stoppedByUser(c, 9);
       this.events.container(c, 'kill', { signal: '9' });
       await this.containerd.tasks().kill(id, 9).catch(() => undefined);
+      await thawAfterSignal(this.pauseDeps, c);
       if (!(await this.waitExited(c, 30000))) throw new DockerError(500, `Could not kill running container ${id}, cannot remove`);
       await this.exiting.get(id);
     }
@@ -773,7 +787,7 @@ export class Daemon {
     const paths = {
       stdin: e.config.AttachStdin && attacher ? path.join(fifos, `${e.id}-stdin`) : undefined,
       stdout: path.join(fifos, `${e.id}-stdout`),
-      stderr: path.join(fifos, `${e.id}-stderr`),
+      stderr: e.config.Tty ? '' : path.join(fifos, `${e.id}-stderr`),
     };
     for (const f of [paths.stdin, paths.stdout, paths.stderr]) if (f) await makeFifo(f);
     const attachers = new Set<Attacher>(attacher ? [attacher] : []);
@@ -782,9 +796,9 @@ export class Daemon {
     if (attacher && paths.stdin) io.pipeStdin(attacher.conn, true);
     const rootfs = this.layers.paths(c.rec.ID).merged;
     const user = resolveUser(e.config.User || c.rec.Config.User, rootfs);
-    const env = mergeEnv([DEFAULT_PATH, `HOSTNAME=${c.rec.Config.Hostname}`], c.rec.Config.Env, e.config.Env);
+    const env = mergeEnv([DEFAULT_PATH, `HOSTNAME=${c.rec.Config.Hostname}`], e.config.Tty ? ['TERM=xterm'] : [], c.rec.Config.Env, e.config.Env);
     const spec = {
-      terminal: false,
+      terminal: e.config.Tty,
       user: { uid: user.uid, gid: user.gid },
       args: e.config.Cmd,
       env,
@@ -795,7 +809,7 @@ export class Daemon {
     const p = (async () => {
       // containerd down is a failed start like any other: exit code 126, as dockerd reports it
       const tasks = this.containerd.tasks();
-      await tasks.exec({ containerId: c.rec.ID, execId: e.id, spec, stdin: paths.stdin, stdout: paths.stdout, stderr: paths.stderr });
+      await tasks.exec({ containerId: c.rec.ID, execId: e.id, spec, stdin: paths.stdin, stdout: paths.stdout, stderr: paths.stderr, terminal: e.config.Tty });
       const { pid } = await tasks.start(c.rec.ID, e.id);
       e.pid = pid;
       e.running = true;

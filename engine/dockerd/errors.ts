@@ -76,6 +76,10 @@ export const execNotRunning = (id: string) => new DockerError(409, `Container ${
 export const removeRestarting = (id: string) =>
   new DockerError(409, `You cannot remove a restarting container ${id}. Stop the container before attempting removal or force remove`);
 export const alreadyStarted = () => new DockerError(304, 'Container already started');
+export const alreadyPaused = (id: string) => new DockerError(409, `Container ${id} is already paused`);
+export const notPaused = (id: string) => new DockerError(409, `Container ${id} is not paused`);
+/** `name` as the client gave it (dockerd names the container so in this one message) */
+export const execPaused = (name: string) => new DockerError(409, `Container ${name} is paused, unpause the container before exec`);
 export const versionTooNew = (v: string, max: string) =>
   new DockerError(400, `client version ${v} is too new. Maximum supported API version is ${max}`);
 export const versionTooOld = (v: string, min: string) =>

@@ -126,10 +126,12 @@ export async function main(argv: string[]): Promise<void> {
   const { imageRoutes } = await import('./api/images.js');
   const { containerRoutes } = await import('./api/containers.js');
   const { eventRoutes } = await import('./api/events.js');
+  const { pauseRoutes } = await import('./api/pause.js');
   systemRoutes(router, daemon);
   imageRoutes(router, daemon);
   containerRoutes(router, daemon);
   eventRoutes(router, daemon);
+  pauseRoutes(router, daemon);
   logger.info('Docker daemon', { commit: GIT_COMMIT, 'graphdriver(s)': 'overlay2', version: ENGINE_VERSION });
   logger.info('Daemon has completed initialization');
   markReady();

@@ -9,6 +9,7 @@ import type { TaskEvents } from './task-events.js';
 import { rfc3339Nano } from '../../api/clock.js';
 import type { Logger } from '../../api/logrus.js';
 import { ProcessIo } from './process-io.js';
+import { ConsoleIo } from './console.js';
 import type { Reaper } from './reaper.js';
 import { RuntimeError, run, type RuntimeContext } from './runtime-command.js';
 import { writeExit } from '../../api/exit-store.js';
@@ -23,6 +24,8 @@ export interface ShimCreateParams {
   stdin?: string;
   stdout: string;
   stderr: string;
+  /** the runtime makes a pty and sends its master to this shim */
+  terminal?: boolean;
 }
 
 /** What Exec gives the task (ExecProcessRequest: the process spec and its stdio). */
@@ -32,6 +35,7 @@ export interface ShimExecParams {
   stdin?: string;
   stdout: string;
   stderr: string;
+  terminal?: boolean;
 }
 
 interface ShimProcess {
@@ -39,7 +43,7 @@ interface ShimProcess {
   pid: number;
   status: TaskStatus;
   exit?: ExitResult;
-  io?: ProcessIo;
+  io?: ProcessIo | ConsoleIo;
   waiters: ((exit: ExitResult) => void)[];
   spec?: Record<string, unknown>;
   stdio?: ShimExecParams;
@@ -81,7 +85,7 @@ export class ShimTask {
     return execId ? proc?.stdio : this.initStdio;
   }
 
-  private initStdio?: { stdin?: string; stdout: string; stderr: string };
+  private initStdio?: { stdin?: string; stdout: string; stderr: string; terminal?: boolean };
 
   /** The init's pid and the pids of running execs, for Pids. */
   execPids(): Map<number, string> {
@@ -109,6 +113,18 @@ export class ShimTask {
     this.log.info(resume ? 'task resumed' : 'task paused', { id: this.id });
     if (resume) this.events?.resumed(this.id);
     else this.events?.paused(this.id);
+  }
+
+  /** ResizePty: the window of the process's terminal; nothing to do for a process without one. */
+  async resizePty(execId: string, width: number, height: number): Promise<void> {
+    if (!execId) await this.settled();
+    const io = this.find(execId).io;
+    if (io instanceof ConsoleIo) io.resize(width, height);
+  }
+
+  /** Whether the process was given a terminal, for StateResponse. */
+  terminalOf(execId = ''): boolean {
+    return Boolean((execId ? this.execs.get(execId)?.stdio : this.initStdio)?.terminal);
   }
 
   /** Closes the process's stdin (the client's end went away: the container reads EOF). */
@@ -150,12 +166,13 @@ export class ShimTask {
     const pidFile = path.join(this.bundle, 'init.pid');
     const release = this.reaper.hold();
     try {
-      proc.io = new ProcessIo(p);
-      await run(this.ctx, ['create', '--bundle', this.bundle, '--pid-file', pidFile, this.id], {
-        stdio: proc.io.stdio,
+      const io = (proc.io = stdioFor(p));
+      const consoleSocket = io instanceof ConsoleIo ? ['--console-socket', io.socket.path] : [];
+      await run(this.ctx, ['create', '--bundle', this.bundle, '--pid-file', pidFile, ...consoleSocket, this.id], {
+        stdio: io.stdio,
         cwd: this.bundle,
       });
-      proc.io.afterRuntime();
+      await io.afterRuntime();
       proc.pid = readPid(pidFile);
     } catch (err) {
       proc.io?.close();
@@ -164,7 +181,7 @@ export class ShimTask {
       throw asShimError(err);
     }
     this.log.info('task created', { id: this.id, pid: proc.pid, runtime: p.runtimePath });
-    this.initStdio = { stdin: p.stdin, stdout: p.stdout, stderr: p.stderr };
+    this.initStdio = { stdin: p.stdin, stdout: p.stdout, stderr: p.stderr, terminal: p.terminal };
     this.events?.created(this.id, this.bundle, proc.pid, this.initStdio);
     this.reaper.adopt(proc.pid, (status) => this.exited(proc, status));
     release();
@@ -198,12 +215,13 @@ export class ShimTask {
     fs.writeFileSync(processFile, JSON.stringify(proc.spec));
     const release = this.reaper.hold();
     try {
-      proc.io = new ProcessIo(proc.stdio!);
-      await run(this.ctxOrThrow(), ['exec', '--process', processFile, '--detach', '--pid-file', pidFile, this.id], {
-        stdio: proc.io.stdio,
+      const io = (proc.io = stdioFor(proc.stdio!));
+      const consoleSocket = io instanceof ConsoleIo ? ['--console-socket', io.socket.path] : [];
+      await run(this.ctxOrThrow(), ['exec', '--process', processFile, '--detach', '--pid-file', pidFile, ...consoleSocket, this.id], {
+        stdio: io.stdio,
         cwd: this.bundle,
       });
-      proc.io.afterRuntime();
+      await io.afterRuntime();
       proc.pid = readPid(pidFile);
     } catch (err) {
       proc.io?.close();
@@ -354,6 +372,10 @@ export class ShimTask {
     for (const e of this.execs.values()) if (e.status === 'running') return false;
     return true;
   }
+}
+
+function stdioFor(p: { stdin?: string; stdout: string; stderr: string; terminal?: boolean }): ProcessIo | ConsoleIo {
+  return p.terminal ? new ConsoleIo(p) : new ProcessIo(p);
 }
 
 function readPid(file: string): number {

@@ -52,7 +52,7 @@ test('start prints only the address, records it, and the serving shim answers tt
     await assert.rejects(client.callTyped(TASK, 'State', { id: 'other' }), { code: 5, message: 'task other: not found' });
     // before Create there is no container, hence no cgroup to read (the runc shim's errdefs text)
     await assert.rejects(client.callTyped(TASK, 'Stats', { id: 'c1' }), { code: 5, message: 'container not created: not found' });
-    await assert.rejects(client.callTyped(TASK, 'Create', { id: 'c1', bundle, terminal: true }), { code: 12, message: 'a terminal (tty) for the container: not implemented' });
+    await assert.rejects(client.callTyped(TASK, 'Checkpoint', { id: 'c1' }), { code: 12, message: 'checkpoint: not implemented' });
     // a second start for the same id answers with the shim that serves it
     const again = await runShim([...flags, 'start'], bundle, {});
     assert.equal(again.stdout.toString(), address);

@@ -79,7 +79,6 @@ export function taskServer(task: ShimTask, namespace: string, log: Logger, hooks
       checkpoint: string;
       options: AnyValue | null;
     }) => {
-      if (r.terminal) throw notImplemented('a terminal (tty) for the container');
       if (r.rootfs.length) throw notImplemented('mounting rootfs layers (give the spec an absolute root path)');
       if (r.checkpoint) throw notImplemented('restore from a checkpoint');
       let options: RuncOptions = {};
@@ -96,6 +95,7 @@ export function taskServer(task: ShimTask, namespace: string, log: Logger, hooks
         stdin: r.stdin || undefined,
         stdout: r.stdout,
         stderr: r.stderr,
+        terminal: r.terminal,
       });
       return { pid };
     },
@@ -115,7 +115,7 @@ export function taskServer(task: ShimTask, namespace: string, log: Logger, hooks
         stdin: io?.stdin ?? '',
         stdout: io?.stdout ?? '',
         stderr: io?.stderr ?? '',
-        terminal: false,
+        terminal: task.terminalOf(r.execId),
         exitStatus: s.exitStatus ?? 0,
         exitedAt: s.exitedAt ? toTimestamp(s.exitedAt) : null,
         execId: r.execId,
@@ -133,10 +133,9 @@ export function taskServer(task: ShimTask, namespace: string, log: Logger, hooks
     },
     Exec: async (r: { id: string; execId: string; terminal: boolean; stdin: string; stdout: string; stderr: string; spec: AnyValue | null }) => {
       own(r.id);
-      if (r.terminal) throw notImplemented('a terminal (tty) for an exec');
       const spec = unpackJson<Record<string, unknown>>(r.spec, PROCESS_TYPE);
       if (!spec) throw invalidArgument('exec without a process spec');
-      task.exec({ execId: r.execId, spec, stdin: r.stdin || undefined, stdout: r.stdout, stderr: r.stderr });
+      task.exec({ execId: r.execId, spec, stdin: r.stdin || undefined, stdout: r.stdout, stderr: r.stderr, terminal: r.terminal });
       return {};
     },
     Wait: async (r: { id: string; execId: string }) => {
@@ -172,11 +171,11 @@ export function taskServer(task: ShimTask, namespace: string, log: Logger, hooks
       if (r.stdin) task.closeStdin(r.execId);
       return {};
     },
-    // No process of this shim has a terminal, and containerd's runc shim answers a resize of a
-    // process without a console with success and does nothing: so does this one.
-    ResizePty: async (r: { id: string; execId: string }) => {
+    // containerd's runc shim answers a resize of a process without a console with success and
+    // does nothing: so does this one.
+    ResizePty: async (r: { id: string; execId: string; width: number; height: number }) => {
       own(r.id);
-      await task.state(r.execId);
+      await task.resizePty(r.execId, r.width, r.height);
       return {};
     },
     Update: async (r: { id: string; resources: AnyValue | null }) => {

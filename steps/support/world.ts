@@ -11,6 +11,7 @@ import { CommandResult, runCommand } from './run-command.js';
 import { freePort, release, shortId } from './resources.js';
 import { imageTarball, TEST_IMAGE } from './test-image.js';
 import type { EventStream } from './event-stream.js';
+import type { TerminalSession } from './terminal.js';
 import { NOT_CONTROLLED } from '../../reports/run-info.js';
 import { SNAPSHOT_MEDIA_TYPE, SnapshotProcess, ProcessSnapshot } from '../../lib/process-snapshot.js';
 import { descendantsOf, listProcesses, ProcessInfo, processName, tcpListeners, socketInodes } from '../../lib/proc.js';
@@ -48,6 +49,10 @@ export class DockspecWorld extends World<DockspecParameters> {
   eventStream?: EventStream;
   /** State.Pid of containers when a step noted it, by container name (restart.steps.ts) */
   readonly notedPids = new Map<string, number>();
+  /** terminals the scenario opened for the docker CLI (terminal.ts); the last is "the terminal" */
+  readonly terminals: TerminalSession[] = [];
+  /** cgroup files a scenario found frozen: thawed at its end, so that nothing stays stuck */
+  readonly frozenCgroups = new Set<string>();
 
   constructor(options: IWorldOptions<DockspecParameters>) {
     super(options);

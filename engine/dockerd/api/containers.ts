@@ -18,6 +18,8 @@ import { parseBinds } from '../bundle.js';
 import { notRunningStatsJson, sampleContainer, statsJson, type Sample } from '../stats.js';
 import { checkForJson, checkPortBindings, checkReferenceCase, CONTAINER_CONFIG_WRAPPER, decodeFirst, typeError } from './go-json.js';
 import { parseFilters } from './filters.js';
+import { resizeContainer, resizeExec } from '../terminal.js';
+import { refuseExecWhenPaused } from '../pause.js';
 
 function endpointJson(c: Container) {
   const e = c.rec.Endpoint;
@@ -159,6 +161,8 @@ function statusText(c: Container): string {
   switch (s.Status) {
     case 'running':
       return `Up ${ago(s.StartedAt)}`;
+    case 'paused':
+      return `Up ${ago(s.StartedAt)} (Paused)`;
     case 'exited':
       return s.FinishedAt.startsWith('0001') ? `Exited (${s.ExitCode})` : `Exited (${s.ExitCode}) ${ago(s.FinishedAt)} ago`;
     case 'created':
@@ -360,8 +364,8 @@ export function containerRoutes(r: Router, d: Daemon): void {
     ctx.noContent();
   });
 
-  r.add('POST', '/containers/{id}/resize', (ctx) => {
-    d.containers.get(ctx.params.id);
+  r.add('POST', '/containers/{id}/resize', async (ctx) => {
+    await resizeContainer(d.containerd.tasks(), d.containers.get(ctx.params.id), ctx.query);
     ctx.send(200, '', 'text/plain; charset=utf-8');
   });
 
@@ -486,6 +490,7 @@ export function containerRoutes(r: Router, d: Daemon): void {
   r.add('POST', '/containers/{id}/exec', async (ctx) => {
     const c = d.containers.get(ctx.params.id);
     const body = await ctx.json<Record<string, unknown>>();
+    refuseExecWhenPaused(c, ctx.params.id);
     const e = d.createExec(c, body);
     ctx.sendJson(201, { Id: e.id });
   });
@@ -533,8 +538,10 @@ export function containerRoutes(r: Router, d: Daemon): void {
     });
   });
 
-  r.add('POST', '/exec/{id}/resize', (ctx) => {
-    if (!d.execs.get(ctx.params.id)) throw E.noSuchExec(ctx.params.id);
+  r.add('POST', '/exec/{id}/resize', async (ctx) => {
+    const e = d.execs.get(ctx.params.id);
+    if (!e) throw E.noSuchExec(ctx.params.id);
+    await resizeExec(d.containerd.tasks(), e, ctx.query);
     ctx.send(200, '', 'text/plain; charset=utf-8');
   });
 }
