@@ -51,12 +51,12 @@ test('the shim takes the pty master from the console socket and copies it to and
     const deadline = Date.now() + 5000;
     while (!seen.includes('hello from the terminal') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.match(seen, /hello from the terminal/);
+    io.resize(100, 40); // while the process still holds the terminal
     const input = new net.Socket({ fd: fs.openSync(paths.stdin, fs.constants.O_RDWR), readable: false, writable: true });
     input.write('typed\n');
     while (!seen.includes('got typed') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.match(seen, /got typed/);
     input.destroy();
-    io.resize(100, 40);
   } finally {
     runtime.kill();
     io.close();

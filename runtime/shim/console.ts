@@ -96,6 +96,9 @@ export class ConsoleIo {
       this.reader!.on('end', () => resolve());
       this.reader!.on('close', () => resolve());
     });
+    // the reader closes the master's descriptor when the process is gone: its number may then be
+    // reused by another file, which a late ResizePty must not touch
+    this.reader.on('close', () => (this.master = undefined));
     this.reader.pipe(this.stdout, { end: false });
     if (this.paths.stdin) {
       this.writer = new tty.WriteStream(dupFd(master));
