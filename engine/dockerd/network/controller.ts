@@ -4,7 +4,7 @@
 // proxies back.
 import path from 'node:path';
 import fs from 'node:fs';
-import type { Endpoint, NetworkController, NetworkControllerOptions, PortBinding, PortMap, PublishedPort } from './types.js';
+import type { Endpoint, NetworkController, NetworkControllerOptions, PortMap, PublishedPort } from './types.js';
 import { deleteBridge, ensureBridge, type BridgeInfo } from './bridge.js';
 import { Ipam, macFromIp } from './ipam.js';
 import { attachVeth, createNetns, deleteNetns, deleteVeth, isNetnsMounted, loopbackUp, netnsDir, randomHex } from './sandbox.js';
@@ -73,15 +73,6 @@ function parsePortKey(key: string): [number, string] {
   const n = Number(port);
   if (!/^\d+$/.test(port ?? '') || n < 1 || n > 65535) throw E.invalidPort(key);
   return [n, proto.toLowerCase()];
-}
-
-/**
- * HostConfig.PortBindings as the API sends it ({HostIp, HostPort}) or as types.ts spells it
- * ({hostIp, hostPort}): ref-dockerd stores the API's JSON as it came, so both reach us.
- */
-function bindingOf(b: PortBinding | { HostIp?: string; HostPort?: string } | null): { hostIp: string; hostPort: string } {
-  const x = (b ?? {}) as Partial<PortBinding> & { HostIp?: string; HostPort?: string };
-  return { hostIp: x.hostIp ?? x.HostIp ?? '', hostPort: x.hostPort ?? x.HostPort ?? '' };
 }
 
 /** "" / "0" → ephemeral; "8080"; "8000-8010" → first free in the range. */
@@ -212,10 +203,9 @@ class BridgeNetworkController implements NetworkController {
     for (const key of Object.keys(ports).sort()) {
       const [containerPort, proto] = parsePortKey(key);
       for (const raw of ports[key] ?? []) {
-        const b = bindingOf(raw);
-        const hp = parseHostPort(b.hostPort);
+        const hp = parseHostPort(raw?.HostPort ?? '');
         // "" means every address; Docker then runs one proxy for 0.0.0.0 and one for ::.
-        const hostIps = b.hostIp ? [b.hostIp] : ['0.0.0.0', '::'];
+        const hostIps = raw?.HostIp ? [raw.HostIp] : ['0.0.0.0', '::'];
         out.push(
           hostIps.map((hostIp) => ({
             proto,

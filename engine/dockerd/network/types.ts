@@ -1,15 +1,13 @@
 // The contract between ref-dockerd's container code and its networking (bridge, sandboxes,
 // port allocator, proxies). Field names follow libnetwork's where they exist.
+import type { HostConfig } from '../host-config.js';
 
-export interface PortBinding {
-  /** "" means all addresses: Docker then binds 0.0.0.0 and :: */
-  hostIp: string;
-  /** "" or "0" means an ephemeral port chosen by the allocator */
-  hostPort: string;
-}
-
-/** Keyed like the API's HostConfig.PortBindings: "80/tcp" → bindings */
-export type PortMap = Record<string, PortBinding[]>;
+/**
+ * HostConfig.PortBindings as the API sends it and the container's record keeps it (nat.PortMap):
+ * "80/tcp" → bindings; HostIp "" means all addresses (Docker then binds 0.0.0.0 and ::), HostPort
+ * "" or "0" an ephemeral port.
+ */
+export type PortMap = HostConfig['PortBindings'];
 
 export interface Endpoint {
   containerId: string;
