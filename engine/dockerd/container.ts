@@ -1,6 +1,6 @@
 // A container as ref-dockerd keeps it, with the Engine API's field names so that the records on
 // disk (config.v2.json, hostconfig.json) read like dockerd's own.
-import type { PublishedPort } from './network/types.js';
+import type { Endpoint, PublishedPort } from './network/types.js';
 
 export interface ContainerConfig {
   Hostname: string;
@@ -69,18 +69,8 @@ export interface ContainerRecord {
   Driver: string;
   /** runtime path the container was started with (the shim needs it again after a restart) */
   RuntimePath?: string;
-  Endpoint?: {
-    endpointId: string;
-    ipAddress: string;
-    ipPrefixLen: number;
-    gateway: string;
-    macAddress: string;
-    sandboxKey: string;
-    netnsPath: string;
-    sandboxId?: string;
-    networkId?: string;
-    networkName?: string;
-  };
+  /** the network endpoint of the current run (absent when not running) */
+  Endpoint?: Endpoint;
   Ports?: PublishedPort[];
   /** whether init was on when the container started */
   InitOn?: boolean;

@@ -13,10 +13,10 @@ import { ContainerStore, type Container } from './container-store.js';
 import { LayerStore } from './layer-store.js';
 import { ContainerdSupervisor } from './containerd-supervisor.js';
 import type { NetworkController } from './network/types.js';
+import { createNetworkController } from './network/controller.js';
 import type { Attacher, ProcessIO } from './container-io.js';
 import type { JsonFileLogger } from './log-file.js';
 import { logger } from './log.js';
-import { loadNetworkController } from './network-fallback.js';
 import { ContainerStreams } from './daemon/streams.js';
 import { Waiters, type WaitCondition, type WaitResult } from './daemon/waiters.js';
 import { createContainer } from './daemon/create.js';
@@ -90,7 +90,7 @@ export class Daemon {
   async connect(): Promise<void> {
     const [, network] = await Promise.all([
       this.containerd.start(),
-      loadNetworkController({
+      createNetworkController({
         execRoot: this.cfg.execRoot,
         dataRoot: this.cfg.dataRoot,
         bridge: this.cfg.bridge,

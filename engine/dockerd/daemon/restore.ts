@@ -4,7 +4,6 @@ import path from 'node:path';
 import type { Daemon } from '../daemon.js';
 import type { Container } from '../container-store.js';
 import { nowRfc3339Nano } from '../container.js';
-import type { NetworkController } from '../network/types.js';
 import { logger } from '../log.js';
 import { handleExit, onTaskExit } from './monitor.js';
 
@@ -34,7 +33,7 @@ export async function restoreContainers(d: Daemon): Promise<void> {
       if (d.cfg.liveRestore) {
         if (c.rec.Endpoint && Object.keys(c.hostConfig.PortBindings ?? {}).length) {
           try {
-            c.rec.Ports = await d.network.publishPorts({ containerId: id, ...c.rec.Endpoint }, c.rec.Name.slice(1), c.hostConfig.PortBindings);
+            c.rec.Ports = await d.network.publishPorts({ ...c.rec.Endpoint, containerId: id }, c.rec.Name.slice(1), c.hostConfig.PortBindings);
           } catch (err) {
             logger.error('failed to restore published ports', { container: id, error: err as Error });
           }
@@ -59,9 +58,7 @@ export async function removeStaleTask(d: Daemon, id: string): Promise<void> {
 
 /** Endpoints on disk whose container is gone or stopped (a daemon killed mid-way leaves them). */
 export async function dropStaleEndpoints(d: Daemon): Promise<void> {
-  const list = (d.network as NetworkController & { listEndpoints?: () => string[] | Promise<string[]> }).listEndpoints;
-  if (typeof list !== 'function') return;
-  for (const id of await list.call(d.network)) {
+  for (const id of d.network.listEndpoints()) {
     const c = d.containers.find(id);
     if (c?.rec.State.Running) continue;
     await d.network.deleteEndpoint(id).catch((err) => logger.warn('stale endpoint', { container: id, error: err as Error }));

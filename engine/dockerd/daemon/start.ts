@@ -40,19 +40,7 @@ async function doStart(d: Daemon, c: Container): Promise<void> {
     const networkMode = hostConfig.NetworkMode === 'default' ? 'bridge' : hostConfig.NetworkMode;
     const endpoint = await d.network.createEndpoint(id, rec.Name.slice(1), networkMode);
     cleanups.push(() => d.network.deleteEndpoint(id));
-    rec.Endpoint = {
-      endpointId: endpoint.endpointId,
-      ipAddress: endpoint.ipAddress,
-      ipPrefixLen: endpoint.ipPrefixLen,
-      gateway: endpoint.gateway,
-      macAddress: endpoint.macAddress,
-      sandboxKey: endpoint.sandboxKey,
-      netnsPath: endpoint.netnsPath,
-      // extras of engine/dockerd/network's endpoints (README there), shown by inspect
-      sandboxId: (endpoint as { sandboxId?: string }).sandboxId,
-      networkId: (endpoint as { networkId?: string }).networkId,
-      networkName: (endpoint as { networkName?: string }).networkName,
-    };
+    rec.Endpoint = endpoint;
     rec.HostsPath = path.join(dir, 'hosts');
     rec.HostnamePath = path.join(dir, 'hostname');
     rec.ResolvConfPath = path.join(dir, 'resolv.conf');

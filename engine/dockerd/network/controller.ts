@@ -30,19 +30,10 @@ interface Mapping extends ProxySpec {
 /** Mappings that share one host port: the 0.0.0.0 and :: pair of a binding without a host IP. */
 type Unit = Mapping[];
 
-interface EndpointRecord {
-  containerId: string;
+/** What <data-root>/network/endpoints/<id>.json keeps: the endpoint and what it takes to undo it. */
+interface EndpointRecord extends Omit<Endpoint, 'sandboxKey'> {
   containerName: string;
-  networkName: string;
-  networkId: string;
-  sandboxId: string;
-  endpointId: string;
-  netnsPath: string;
   hostVeth?: string;
-  ipAddress: string;
-  ipPrefixLen: number;
-  gateway: string;
-  macAddress: string;
   /** what was published and not yet unpublished: survives a daemon restart for live restore */
   published: Array<ProxySpec & { containerPortKey: string }>;
 }
@@ -52,19 +43,8 @@ export interface NetworkState {
 }
 
 function toEndpoint(r: EndpointRecord): Endpoint {
-  return {
-    containerId: r.containerId,
-    netnsPath: r.netnsPath,
-    ipAddress: r.ipAddress,
-    ipPrefixLen: r.ipPrefixLen,
-    gateway: r.gateway,
-    macAddress: r.macAddress,
-    endpointId: r.endpointId,
-    sandboxKey: r.netnsPath,
-    sandboxId: r.sandboxId,
-    networkName: r.networkName,
-    networkId: r.networkId,
-  };
+  const { containerName: _name, hostVeth: _veth, published: _published, ...endpoint } = r;
+  return { ...endpoint, sandboxKey: r.netnsPath };
 }
 
 /** "80/tcp" → [80, "tcp"], "80" → [80, "tcp"]; a range "8000-8010/tcp" is not a container port Docker accepts here. */
