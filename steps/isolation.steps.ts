@@ -36,16 +36,16 @@
 // /sys/fs/cgroup/cgroup.controllers exists) uses the unified file names.
 // Every @isolation scenario also removes its engine's --cgroup-parent directories wherever the
 // daemon made them (see the Before hook at the end): the engine sweep misses the relative ones.
-import { Before, Then } from '@cucumber/cucumber';
+import { Then } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync, rmdirSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { DockspecWorld } from './support/world.js';
 import { eventually } from './support/run-command.js';
 import { isAlive, readProcess, ProcessInfo } from '../lib/proc.js';
 import { describeProcess, setSubject, subjectOf } from './support/processes.js';
-import { cgroupOf, controllerDir, hierarchies, readCgroupFile, unifiedMode, type ContainerCgroup } from './support/cgroups.js';
+import { cgroupOf, controllerDir, readCgroupFile, unifiedMode, type ContainerCgroup } from './support/cgroups.js';
 
 // --- namespaces ---------------------------------------------------------------------------------
 
@@ -400,45 +400,4 @@ Then('its output is a memory use above zero out of {string}', function (this: Do
   if (!m) throw new Error(`expected "USE / LIMIT", got "${out}"`);
   expect(size(m[1]), `memory use in "${out}"`).to.be.above(0);
   expect(m[2], `limit in "${out}"`).to.equal(limit);
-});
-
-// --- leaving no cgroup behind -------------------------------------------------------------------
-
-/**
- * A relative --cgroup-parent is created below the cgroup the daemon was started in, in each
- * hierarchy (on cgroup v2 below that cgroup's parent). Where the test runner is not at a hierarchy's root (here: memory, under the session's
- * own cgroup), the engine sweep, which looks only at /sys/fs/cgroup/<controller>/<parent>, misses
- * it; remove it here once the engine's containers are gone.
- */
-function parentCgroupDirs(parent: string): string[] {
-  const own = cgroupOf(process.pid);
-  const out = new Set<string>();
-  for (const dir of own.dirs.values()) out.add(join(dir, parent));
-  for (const h of hierarchies()) out.add(join(h.mountPoint, parent));
-  // cgroup v2: the runtime puts a relative path one level up, beside its own cgroup.
-  const v2 = own.dirs.get('');
-  if (unifiedMode() && v2 && v2 !== '/sys/fs/cgroup') out.add(join(dirname(v2), parent));
-  return [...out].filter((d) => existsSync(d));
-}
-
-function removeCgroupTree(dir: string): void {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) removeCgroupTree(join(dir, entry.name));
-  rmdirSync(dir);
-}
-
-Before({ tags: '@isolation' }, function (this: DockspecWorld) {
-  this.cleanups.push(async () => {
-    for (const e of this.engines) {
-      if (e.running) await this.run('ids=$(docker ps -aq); [ -z "$ids" ] || docker rm -f $ids >/dev/null', 60000, { DOCKER_HOST: e.dockerHost });
-      const problems: string[] = [];
-      for (const dir of parentCgroupDirs(e.cgroupParent)) {
-        try {
-          removeCgroupTree(dir);
-        } catch (err) {
-          problems.push(`${dir}: ${(err as Error).message}`);
-        }
-      }
-      if (problems.length) throw new Error(`cgroups left behind:\n${problems.join('\n')}`);
-    }
-  });
 });
