@@ -1,5 +1,8 @@
-// The few libc calls Node does not expose, through koffi. Loaded lazily so that entry points
-// that do not need them (the CLI, the proxy's hot path) do not pay for loading koffi.
+// The few libc calls Node does not expose, through koffi: the one binding of libc in the project.
+// Loaded lazily, once per process, so that entry points that do not need it (the CLI, the proxy's
+// hot path) do not pay for loading it. errno is read with koffi.errno() straight after the failed
+// call: reading it through a second FFI call (__errno_location) ran more of koffi first, which may
+// itself set errno.
 import koffi from 'koffi';
 
 export const PR_SET_PDEATHSIG = 1;
@@ -30,6 +33,11 @@ const MSG_CMSG_CLOEXEC = 0x40000000;
 const EAGAIN = 11;
 const TIOCSWINSZ = 0x5414;
 const F_DUPFD_CLOEXEC = 1030;
+const WNOHANG = 1;
+const F_SETPIPE_SZ = 1031;
+const O_CLOEXEC = 0o2000000;
+/** the kernel's comm holds 15 bytes and a NUL */
+const TASK_COMM_LEN = 16;
 
 interface Libc {
   prctl: (option: number, arg2: number, arg3: number, arg4: number, arg5: number) => number;
@@ -39,7 +47,11 @@ interface Libc {
   unshare: (flags: number) => number;
   setsid: () => number;
   mkfifo: (path: string, mode: number) => number;
-  errno: () => number;
+  /** prctl with a string argument (PR_SET_NAME) */
+  prctlName: (option: number, name: string, arg3: number, arg4: number, arg5: number) => number;
+  waitpid: (pid: number, status: number[], options: number) => number;
+  pipe2: (fds: number[], flags: number) => number;
+  fcntl: (fd: number, cmd: number, ...args: unknown[]) => number;
   strerror: (errnum: number) => string;
   socket: (domain: number, type: number, protocol: number) => number;
   bind: (fd: number, addr: Buffer, len: number) => number;
@@ -48,7 +60,6 @@ interface Libc {
   recvmsg: (fd: number, msg: unknown, flags: number) => number;
   close: (fd: number) => number;
   ioctlWinsize: (fd: number, request: number, ws: Buffer) => number;
-  fcntlInt: (fd: number, cmd: number, arg: number) => number;
 }
 
 let libc: Libc | undefined;
@@ -56,7 +67,6 @@ let libc: Libc | undefined;
 function load(): Libc {
   if (libc) return libc;
   const lib = koffi.load('libc.so.6');
-  const errnoLocation = lib.func('int *__errno_location()');
   libc = {
     prctl: lib.func('int prctl(int, unsigned long, unsigned long, unsigned long, unsigned long)'),
     mount: lib.func('int mount(const char *, const char *, const char *, unsigned long, const char *)'),
@@ -65,7 +75,10 @@ function load(): Libc {
     unshare: lib.func('int unshare(int)'),
     setsid: lib.func('int setsid()'),
     mkfifo: lib.func('int mkfifo(const char *, unsigned int)'),
-    errno: () => koffi.decode(errnoLocation(), 'int') as number,
+    prctlName: lib.func('int prctl(int, const char *, unsigned long, unsigned long, unsigned long)'),
+    waitpid: lib.func('int waitpid(int, _Out_ int *, int)'),
+    pipe2: lib.func('int pipe2(_Out_ int *fds, int)') as unknown as Libc['pipe2'],
+    fcntl: lib.func('int fcntl(int, int, ...)'),
     strerror: lib.func('const char *strerror(int)'),
     socket: lib.func('int socket(int, int, int)'),
     bind: lib.func('int bind(int, const void *, unsigned int)'),
@@ -74,7 +87,6 @@ function load(): Libc {
     recvmsg: lib.func('long recvmsg(int, void *, int)'),
     close: lib.func('int close(int)'),
     ioctlWinsize: lib.func('int ioctl(int, unsigned long, void *)'),
-    fcntlInt: lib.func('int fcntl(int, int, int)'),
   };
   return libc;
 }
@@ -91,7 +103,7 @@ export class SyscallError extends Error {
 }
 
 function check(syscall: string, rc: number, detail = ''): void {
-  if (rc < 0) throw new SyscallError(syscall, load().errno(), detail);
+  if (rc < 0) throw new SyscallError(syscall, koffi.errno(), detail);
 }
 
 export function prctl(option: number, arg2 = 0): number {
@@ -154,8 +166,8 @@ export function acceptNow(listener: number): number | undefined {
   const l = load();
   const fd = l.accept4(listener, null, null, SOCK_CLOEXEC);
   if (fd >= 0) return fd;
-  if (l.errno() === EAGAIN) return undefined;
-  throw new SyscallError('accept4', l.errno(), '');
+  if (koffi.errno() === EAGAIN) return undefined;
+  throw new SyscallError('accept4', koffi.errno(), '');
 }
 
 /**
@@ -184,8 +196,8 @@ export function receiveFd(sock: number): { fd: number; data: string } | undefine
     koffi.encode(msg, koffi.array('uint8_t', 56), [...msgBuf]);
     const n = Number(l.recvmsg(sock, msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC));
     if (n < 0) {
-      if (l.errno() === EAGAIN) return undefined;
-      throw new SyscallError('recvmsg', l.errno(), '');
+      if (koffi.errno() === EAGAIN) return undefined;
+      throw new SyscallError('recvmsg', koffi.errno(), '');
     }
     const back = Buffer.from(koffi.decode(msg, koffi.array('uint8_t', 56)) as number[]);
     const controlLen = Number(back.readBigUInt64LE(40));
@@ -207,7 +219,7 @@ export function closeFd(fd: number): void {
 
 /** A second descriptor for the same open file, closed on exec. */
 export function dupFd(fd: number): number {
-  const rc = load().fcntlInt(fd, F_DUPFD_CLOEXEC, 0);
+  const rc = load().fcntl(fd, F_DUPFD_CLOEXEC, 'int', 0);
   check('fcntl', rc, 'F_DUPFD_CLOEXEC');
   return rc;
 }
@@ -219,4 +231,41 @@ export function setWindowSize(fd: number, columns: number, rows: number): void {
   ws.writeUInt16LE(rows, 0);
   ws.writeUInt16LE(columns, 2);
   check('ioctl', load().ioctlWinsize(fd, TIOCSWINSZ, ws), 'TIOCSWINSZ');
+}
+
+/** Set the kernel's comm (what `ps -o comm` and /proc/<pid>/stat show) to `name`, cut to 15 bytes. */
+export function setCommName(name: string): void {
+  check('prctl', load().prctlName(PR_SET_NAME, name.slice(0, TASK_COMM_LEN - 1), 0, 0, 0), 'PR_SET_NAME');
+}
+
+/** The kernel's wait status, decoded as containerd reports it: exit code, or 128 + signal. */
+export function exitStatusOf(waitStatus: number): number {
+  const signal = waitStatus & 0x7f;
+  if (signal === 0) return (waitStatus >> 8) & 0xff;
+  return 128 + signal;
+}
+
+/**
+ * Reap `pid` if it has exited, without blocking. Returns its exit status, null while it runs,
+ * or 'gone' when it is not our child (already reaped, or never re-parented to us).
+ */
+export function tryReap(pid: number): number | null | 'gone' {
+  const status = [0];
+  const rc = load().waitpid(pid, status, WNOHANG);
+  if (rc === 0) return null;
+  if (rc < 0) return 'gone';
+  return exitStatusOf(status[0]!);
+}
+
+/** A pipe whose ends are closed on exec; the end given to a child is dup2'ed by spawn anyway. */
+export function pipe(): { read: number; write: number } {
+  const fds = [0, 0];
+  check('pipe2', load().pipe2(fds, O_CLOEXEC));
+  return { read: fds[0]!, write: fds[1]! };
+}
+
+/** Best effort: a bigger pipe holds more of a container's output while no daemon reads it. */
+export function setPipeSize(fd: number, bytes: number): number {
+  const rc = load().fcntl(fd, F_SETPIPE_SZ, 'int', bytes);
+  return rc < 0 ? -1 : rc;
 }

@@ -92,6 +92,24 @@ export function processName(p: ProcessInfo): string {
   return p.argv.length && p.argv[0] ? basename(p.argv[0]) : p.comm;
 }
 
+/** The namespace a process is in, as `readlink /proc/<pid>/ns/<type>` names it ("pid:[4026531836]"). */
+export function namespaceOf(pid: number, type: string): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/${type}`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every process in the same `type` namespace as `pid` (a container's PID 1), seen from the host. */
+export function pidsInNamespaceOf(pid: number, type = 'pid'): Set<number> {
+  const ns = namespaceOf(pid, type);
+  const out = new Set<number>();
+  if (ns === undefined) return out;
+  for (const p of listPids()) if (namespaceOf(p, type) === ns) out.add(p);
+  return out;
+}
+
 export function isAlive(pid: number, startTime?: number): boolean {
   const p = readProcess(pid);
   if (!p || p.state === 'Z' || p.state === 'X') return false;

@@ -14,15 +14,8 @@ import { spawn } from 'node:child_process';
 import { DockspecWorld } from './support/world.js';
 import { eventually } from './support/run-command.js';
 import { isAlive, readProcess } from '../lib/proc.js';
-import { describeProcess } from './processes.steps.js';
-import { exposeEnginePaths } from './daemons.steps.js';
-
-interface Watch {
-  output: string;
-}
-
-const watches = new WeakMap<DockspecWorld, Watch>();
-const noted = new WeakMap<DockspecWorld, Map<string, { pid: number; startTime: number; shimPid: number; shimStart: number }>>();
+import { describeProcess } from './support/processes.js';
+import { exposeEnginePaths } from './support/engine-control.js';
 
 async function idAndPid(world: DockspecWorld, name: string): Promise<{ id: string; pid: number }> {
   const [id, pid] = (await world.must(`docker inspect -f '{{.Id}} {{.State.Pid}}' ${name}`)).split(' ');
@@ -47,11 +40,11 @@ Then('its output lists container {container} as RUNNING with the PID that docker
 
 Given('{string} watches containerd\'s events', async function (this: DockspecWorld, command: string) {
   const argv = (await this.resolve(command)).split(/\s+/);
-  const w: Watch = { output: '' };
+  const w = { output: '' };
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.setEncoding('utf8').on('data', (d: string) => (w.output += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (w.output += d));
-  watches.set(this, w);
+  this.containerdEvents = w;
   this.cleanups.push(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     this.attach(`$ ${argv.join(' ')}\n${w.output}`, 'text/plain');
@@ -62,7 +55,7 @@ Given('{string} watches containerd\'s events', async function (this: DockspecWor
 });
 
 Then('within {int} seconds the events seen by ctr include {string} for container {container}', async function (this: DockspecWorld, seconds: number, topic: string, name: string) {
-  const w = watches.get(this);
+  const w = this.containerdEvents;
   if (!w) throw new Error('no ctr events watch in this scenario');
   const { id } = await idAndPid(this, name);
   await eventually(`${topic} of ${name} (${id.slice(0, 12)}) in ctr's events`, () => w.output.split('\n').some((l) => l.includes(` ${topic} `) && l.includes(id)), seconds * 1000, 100);
@@ -73,13 +66,11 @@ Given('the shim of container {container} is noted', async function (this: Docksp
   const p = readProcess(pid);
   const shim = p && readProcess(p.ppid);
   expect(shim && this.roleOf(shim), `parent of PID 1 of ${name}: ${shim ? describeProcess(shim) : 'gone'}`).to.equal('containerd-shim');
-  const m = noted.get(this) ?? new Map();
-  m.set(name, { pid, startTime: p!.startTime, shimPid: shim!.pid, shimStart: shim!.startTime });
-  noted.set(this, m);
+  this.notedShims.set(name, { pid, startTime: p!.startTime, shimPid: shim!.pid, shimStart: shim!.startTime });
 });
 
 Then('container {container} runs the same PID 1 under the same shim as noted', async function (this: DockspecWorld, name: string) {
-  const n = noted.get(this)?.get(name);
+  const n = this.notedShims.get(name);
   if (!n) throw new Error(`the shim of ${name} was not noted`);
   expect(isAlive(n.pid, n.startTime), `PID 1 of ${name} (${n.pid}) still runs`).to.equal(true);
   expect(isAlive(n.shimPid, n.shimStart), `the shim of ${name} (${n.shimPid}) still runs: it was reconnected, not replaced`).to.equal(true);

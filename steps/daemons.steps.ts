@@ -32,106 +32,16 @@ import { spawn } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DockspecWorld } from './support/world.js';
-import { ManagedEngine } from './support/targets/managed-engine.js';
 import { Role } from './support/targets/types.js';
 import { eventually } from './support/run-command.js';
 import { healthCheck } from './support/grpc-health.js';
 import { childrenOf, descendantsOf, isAlive, listProcesses, ProcessInfo, readProcess } from '../lib/proc.js';
-import { describeProcess, setSubject, subjectOf } from './processes.steps.js';
-
-// ---------------------------------------------------------------------------------------------
-// State a scenario keeps across an outage of the daemons, when `docker inspect` cannot answer.
-
-/** What a container looked like just before the daemons were killed. */
-export interface ContainerBeforeOutage {
-  name: string;
-  pid: number;
-  pidStartTime: number;
-  shimPid: number;
-  address: string;
-  lastLogLine: string;
-}
-
-interface DaemonState {
-  /** containers by name, noted by "the engine daemon is killed with SIGKILL" */
-  beforeOutage: Map<string, ContainerBeforeOutage>;
-  secondEngine?: ManagedEngine;
-  external?: { argv: string[]; address: string; pid: number; dir: string };
-}
-
-const states = new WeakMap<DockspecWorld, DaemonState>();
-
-export function daemonState(world: DockspecWorld): DaemonState {
-  let s = states.get(world);
-  if (!s) states.set(world, (s = { beforeOutage: new Map() }));
-  return s;
-}
-
-/** The engine's placeholders, so that scenarios can name its files as a person would. */
-export function exposeEnginePaths(world: DockspecWorld, engine: ManagedEngine): void {
-  world.vars.set('exec_root', engine.execRoot);
-  world.vars.set('data_root', engine.dataRoot);
-  world.vars.set('pidfile', engine.pidFile);
-}
-
-/** The engine that the next "a running engine…" step will start: made now if there is none yet. */
-export function preparedEngine(world: DockspecWorld): ManagedEngine {
-  return world.engines.find((e) => e.daemonPid === 0) ?? world.newEngine();
-}
-
-function engineOf(world: DockspecWorld): ManagedEngine {
-  const e = world.engine;
-  exposeEnginePaths(world, e);
-  return e;
-}
+import { describeProcess, setSubject, subjectOf } from './support/processes.js';
+import { engineOf, killEngineDaemon, preparedEngine, restartEngine } from './support/engine-control.js';
 
 /** The engine's processes of a role whose parent is the engine daemon. */
 function childrenOfRole(world: DockspecWorld, role: Role, all: ProcessInfo[] = listProcesses()): ProcessInfo[] {
   return childrenOf(world.engine.daemonPid, all).filter((p) => world.roleOf(p) === role);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Restarting and killing the engine daemon.
-
-/** Kill the engine daemon outright and note what a restart must find again. */
-export async function killEngineDaemon(world: DockspecWorld): Promise<void> {
-  const engine = engineOf(world);
-  const state = daemonState(world);
-  const names = (await world.must(`docker ps --format '{{.Names}}'`)).split('\n').filter(Boolean);
-  const all = listProcesses();
-  for (const name of names) {
-    const pid = await world.containerPid(name);
-    const p = all.find((x) => x.pid === pid);
-    const address = await world.must(`docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' ${name}`);
-    const logs = await world.run(`docker logs --tail 1 ${name}`);
-    state.beforeOutage.set(name, {
-      name,
-      pid,
-      pidStartTime: p?.startTime ?? 0,
-      shimPid: p?.ppid ?? 0,
-      address,
-      lastLogLine: (logs.stdout + logs.stderr).trim(),
-    });
-  }
-  const containerds = await world.processesOfRole('containerd', all);
-  world.snapshot('before the engine daemon is killed');
-  const killedAt = Date.now();
-  engine.signal('SIGKILL');
-  // a containerd started beside the daemon (the containerd variants) is the other daemon
-  engine.killSeparateContainerd();
-  await engine.waitExit(5000);
-  // Its containerd dies with it (parent-death signal), but the zombie is reaped by PID 1 in its own
-  // time; a daemon started before that finds containerd's pid file naming a "live" pid and waits
-  // for a socket nobody serves ("timeout waiting for containerd to start"). So "killed" means:
-  // both daemons gone from /proc, as a person would check with ps before starting again.
-  await eventually('the engine\'s containerd to die with it and leave /proc', () => containerds.every((c) => !isAlive(c.pid, c.startTime) && readProcess(c.pid)?.startTime !== c.startTime), 15000, 50);
-  world.attach(`the engine daemon and its containerd were gone ${Date.now() - killedAt} ms after SIGKILL`, 'text/plain');
-}
-
-export async function restartEngine(world: DockspecWorld): Promise<void> {
-  const engine = engineOf(world);
-  if (engine.running) throw new Error(`the engine daemon (pid ${engine.daemonPid}) is still running; stop or kill it first`);
-  await engine.start({ hosts: engine.hosts, flags: engine.flags, clientHost: engine.dockerHost });
 }
 
 Then('it leads a session of its own', function (this: DockspecWorld) {
@@ -202,19 +112,19 @@ When('a second engine daemon is started with the same pid file', async function 
   // Its own roots, sockets and bridge, so that only the pid file is shared. The last --pidfile wins.
   const second = this.target.newEngine();
   this.engines.push(second);
-  daemonState(this).secondEngine = second;
+  this.secondEngine = second;
   await second.start({ flags: ['--pidfile', first.pidFile], noWait: true });
 });
 
 Then('the second engine daemon exits with code {int} within {int} seconds', async function (this: DockspecWorld, code: number, seconds: number) {
-  const second = daemonState(this).secondEngine;
+  const second = this.secondEngine;
   if (!second) throw new Error('no second engine daemon was started');
   const exit = await second.waitExit(seconds * 1000);
   expect(exit, `exit code of the second daemon\n${second.logTail(10)}`).to.equal(code);
 });
 
 Then('the second engine daemon\'s output says {string}', async function (this: DockspecWorld, text: string) {
-  const second = daemonState(this).secondEngine;
+  const second = this.secondEngine;
   if (!second) throw new Error('no second engine daemon was started');
   expect(second.log()).to.include(await this.resolve(text));
 });
@@ -240,7 +150,7 @@ Then('the gRPC health service on {string} answers {string}', async function (thi
 // --- an external containerd -------------------------------------------------------------------
 
 function startExternal(world: DockspecWorld): void {
-  const ext = daemonState(world).external!;
+  const ext = world.externalContainerd!;
   const log = openSync(join(ext.dir, 'containerd.log'), 'a');
   const child = spawn(ext.argv[0], ext.argv.slice(1), { stdio: ['ignore', log, log], detached: true });
   closeSync(log);
@@ -251,29 +161,27 @@ function startExternal(world: DockspecWorld): void {
 }
 
 Given('an external containerd listening on <containerd_sock>', async function (this: DockspecWorld) {
-  if (this.attached) return 'skipped';
   // Inside the engine's directory: the shims it starts name this socket on their command line, so
   // the engine's sweep finds them even though they are not the engine daemon's descendants.
   const engine = preparedEngine(this);
   const dir = join(engine.root, 'ext-containerd');
   mkdirSync(dir, { recursive: true });
   const { argv, address } = this.target.info.externalContainerd(dir);
-  daemonState(this).external = { argv, address, pid: 0, dir };
+  this.externalContainerd = { argv, address, pid: 0, dir };
   startExternal(this);
   this.vars.set('containerd_sock', address);
   await eventually(`the external containerd to answer on ${address}`, async () => (await healthCheck(address, '', 1000)) === 'SERVING', 15000, 100);
-  return undefined;
 });
 
 When('the external containerd is killed with SIGKILL', async function (this: DockspecWorld) {
-  const ext = daemonState(this).external;
+  const ext = this.externalContainerd;
   if (!ext) throw new Error('no external containerd in this scenario');
   process.kill(ext.pid, 'SIGKILL');
   await eventually(`external containerd (pid ${ext.pid}) to die`, () => !isAlive(ext.pid), 5000, 20);
 });
 
 When('the external containerd is started again', async function (this: DockspecWorld) {
-  const ext = daemonState(this).external;
+  const ext = this.externalContainerd;
   if (!ext) throw new Error('no external containerd in this scenario');
   startExternal(this);
   await eventually(`the external containerd to answer on ${ext.address}`, async () => (await healthCheck(ext.address, '', 1000)) === 'SERVING', 15000, 100);

@@ -36,16 +36,17 @@
 // /sys/fs/cgroup/cgroup.controllers exists) uses the unified file names.
 // Every @isolation scenario also removes its engine's --cgroup-parent directories wherever the
 // daemon made them (see the Before hook at the end): the engine sweep misses the relative ones.
-import { Before, Then } from '@cucumber/cucumber';
+import { Then } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync, rmdirSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { DockspecWorld } from './support/world.js';
 import { eventually } from './support/run-command.js';
 import { scaled } from '../lib/time-scale.js';
 import { isAlive, readProcess, ProcessInfo } from '../lib/proc.js';
-import { describeProcess, setSubject, subjectOf } from './processes.steps.js';
+import { describeProcess, setSubject, subjectOf } from './support/processes.js';
+import { cgroupOf, controllerDir, readCgroupFile, unifiedMode, type ContainerCgroup } from './support/cgroups.js';
 
 // --- namespaces ---------------------------------------------------------------------------------
 
@@ -120,13 +121,6 @@ Then('it is in the same namespaces as PID 1 of container {container}:', async fu
 
 // --- the pid namespace as ps shows it -----------------------------------------------------------
 
-interface SeenInside {
-  container: string;
-  pid: number;
-  args: string;
-}
-const seenInside = new WeakMap<DockspecWorld, SeenInside[]>();
-
 Then('inside container {container}, ps lists only these processes besides itself:', async function (this: DockspecWorld, name: string, table: { raw(): string[][] }) {
   const want = table.raw().map((r) => r[0].trim()).sort();
   const PS = 'ps -o pid,args';
@@ -138,13 +132,13 @@ Then('inside container {container}, ps lists only these processes besides itself
     if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`ps lists:\n${out}`);
     return others;
   }, 5000, 200);
-  seenInside.set(this, listed);
+  this.seenInside = listed;
 });
 
 Then('the host sees each of them under another PID, with the container\'s PID last in its NSpid', async function (this: DockspecWorld) {
   const skip = this.skipUnlessLocalHost('reads /proc/<pid>/ns');
   if (skip) return skip;
-  const inside = seenInside.get(this);
+  const inside = this.seenInside;
   if (!inside?.length) throw new Error('no process was listed inside a container first');
   const pid1 = await this.containerPid(inside[0].container);
   const pid1Ns = namespaceLink(pid1, 'pid');
@@ -197,8 +191,6 @@ Then('the network interfaces inside container {container} are {string}', async f
   expect((await interfacesInside(this, name)).sort(), `interfaces inside ${name}`).to.deep.equal(want);
 });
 
-const bridges = new WeakMap<DockspecWorld, string>();
-
 Then('eth0 inside container {container} is one end of a veth pair whose host end is attached to the engine\'s bridge', async function (this: DockspecWorld, name: string) {
   const skip = this.skipUnlessLocalHost('reads the host\'s /sys/class/net');
   if (skip) return skip;
@@ -220,97 +212,24 @@ Then('eth0 inside container {container} is one end of a veth pair whose host end
   expect(existsSync(`/sys/class/net/${master}/bridge`), `${master}, which ${hostEnd} is attached to, should be a bridge`).to.equal(true);
   expect(master, `the bridge ${hostEnd} is attached to`).to.equal((await this.bridge()).name);
   this.attach(`eth0 in ${name} (ifindex ${index}) ↔ ${hostEnd} on the host (ifindex ${peerIndex}), attached to ${master}`, 'text/plain');
-  bridges.set(this, master);
+  this.vethBridge = master;
 });
 
 Then('the engine\'s bridge exists on the host but not inside container {container}', async function (this: DockspecWorld, name: string) {
   const skip = this.skipUnlessLocalHost('reads the host\'s /sys/class/net');
   if (skip) return skip;
-  const bridge = bridges.get(this) ?? (await this.bridge()).name;
+  const bridge = this.vethBridge ?? (await this.bridge()).name;
   expect(existsSync(`/sys/class/net/${bridge}/bridge`), `the bridge ${bridge} on the host`).to.equal(true);
   expect(await interfacesInside(this, name), `interfaces inside ${name}`).not.to.include(bridge);
 });
 
 // --- cgroups ------------------------------------------------------------------------------------
 
-interface Hierarchy {
-  mountPoint: string;
-  /** the path inside the hierarchy that is mounted there */
-  root: string;
-  version: 1 | 2;
-  /** controllers (and name=…) of a v1 hierarchy */
-  controllers: string[];
-}
-
-function hierarchies(): Hierarchy[] {
-  const out: Hierarchy[] = [];
-  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const [left, right] = line.split(' - ');
-    if (!right) continue;
-    const f = left.split(' ');
-    const [fstype, , superOpts] = right.split(' ');
-    if (fstype === 'cgroup2') out.push({ mountPoint: f[4], root: f[3], version: 2, controllers: [] });
-    else if (fstype === 'cgroup') out.push({ mountPoint: f[4], root: f[3], version: 1, controllers: superOpts.split(',').filter((o) => o !== 'rw' && o !== 'ro') });
-  }
-  return out;
-}
-
-/** The machine runs cgroup v2 alone (unified mode): limits live in the unified files. */
-function unifiedMode(): boolean {
-  return existsSync('/sys/fs/cgroup/cgroup.controllers');
-}
-
-interface ContainerCgroup {
-  pid: number;
-  /** the container's full id, which names its cgroup */
-  id: string;
-  /** controller → directory ('' for the v2 hierarchy) */
-  dirs: Map<string, string>;
-  /** the paths as /proc/<pid>/cgroup prints them */
-  lines: string[];
-  procs: ProcessInfo[];
-}
-
-function cgroupOf(pid: number, id = ''): ContainerCgroup {
-  const text = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
-  const mounts = hierarchies();
-  const dirs = new Map<string, string>();
-  const lines = text.split('\n').filter(Boolean);
-  for (const line of lines) {
-    const m = /^(\d+):([^:]*):(.*)$/.exec(line);
-    if (!m) continue;
-    const [, , ctrls, path] = m;
-    const names = ctrls ? ctrls.split(',') : [''];
-    const h = ctrls ? mounts.find((x) => x.version === 1 && names.every((n) => x.controllers.includes(n))) : mounts.find((x) => x.version === 2);
-    if (!h) continue;
-    // /proc/<pid>/cgroup is relative to our cgroup namespace's root, as is the mount's root.
-    const rel = h.root === '/' ? path : path.startsWith(h.root) ? path.slice(h.root.length) : undefined;
-    if (rel === undefined) continue;
-    for (const n of names) dirs.set(n, join(h.mountPoint, rel));
-  }
-  return { pid, id, dirs, lines, procs: [] };
-}
-
-/** The directory holding a controller's files; v2 keeps them all in one directory. */
-function controllerDir(cg: ContainerCgroup, controller: string): string {
-  const dir = unifiedMode() ? cg.dirs.get('') : cg.dirs.get(controller);
-  if (!dir) throw new Error(`no ${controller} cgroup for pid ${cg.pid} in:\n${cg.lines.join('\n')}`);
-  return dir;
-}
-
-function readCgroupFile(dir: string, file: string): string {
-  return readFileSync(join(dir, file), 'utf8').trim();
-}
-
-const remembered = new WeakMap<DockspecWorld, Map<string, ContainerCgroup>>();
-
 async function containerCgroup(world: DockspecWorld, name: string): Promise<ContainerCgroup> {
   const pid = await world.containerPid(name);
   const id = await world.must(`docker inspect -f '{{.Id}}' ${name}`);
   const cg = cgroupOf(pid, id);
-  const map = remembered.get(world) ?? new Map<string, ContainerCgroup>();
-  map.set(name, cg);
-  remembered.set(world, map);
+  world.cgroups.set(name, cg);
   rememberProcs(cg);
   world.attach(`/proc/${pid}/cgroup:\n${cg.lines.join('\n')}\n\ndirectories:\n${[...cg.dirs].map(([c, d]) => `${c || '(v2)'}: ${d}`).join('\n')}`, 'text/plain');
   return cg;
@@ -393,7 +312,7 @@ Then('the cgroup of container {container} sets no memory, process or CPU limit',
 Then('the cgroup that container {container} had is gone, and so are the processes that were in it', async function (this: DockspecWorld, name: string) {
   const skip = this.skipUnlessLocalHost('reads the container\'s cgroup files');
   if (skip) return skip;
-  const cg = remembered.get(this)?.get(name);
+  const cg = this.cgroups.get(name);
   if (!cg) throw new Error(`the cgroup of ${name} was not looked at before: a step about its cgroup must come first`);
   // Only the container's own directories: the parent (--cgroup-parent) stays for the next container.
   const dirs = [...new Set(cg.dirs.values())].filter((d) => basename(d).includes(cg.id));
@@ -484,45 +403,4 @@ Then('its output is a memory use above zero out of {string}', function (this: Do
   if (!m) throw new Error(`expected "USE / LIMIT", got "${out}"`);
   expect(size(m[1]), `memory use in "${out}"`).to.be.above(0);
   expect(m[2], `limit in "${out}"`).to.equal(limit);
-});
-
-// --- leaving no cgroup behind -------------------------------------------------------------------
-
-/**
- * A relative --cgroup-parent is created below the cgroup the daemon was started in, in each
- * hierarchy (on cgroup v2 below that cgroup's parent). Where the test runner is not at a hierarchy's root (here: memory, under the session's
- * own cgroup), the engine sweep, which looks only at /sys/fs/cgroup/<controller>/<parent>, misses
- * it; remove it here once the engine's containers are gone.
- */
-function parentCgroupDirs(parent: string): string[] {
-  const own = cgroupOf(process.pid);
-  const out = new Set<string>();
-  for (const dir of own.dirs.values()) out.add(join(dir, parent));
-  for (const h of hierarchies()) out.add(join(h.mountPoint, parent));
-  // cgroup v2: the runtime puts a relative path one level up, beside its own cgroup.
-  const v2 = own.dirs.get('');
-  if (unifiedMode() && v2 && v2 !== '/sys/fs/cgroup') out.add(join(dirname(v2), parent));
-  return [...out].filter((d) => existsSync(d));
-}
-
-function removeCgroupTree(dir: string): void {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) removeCgroupTree(join(dir, entry.name));
-  rmdirSync(dir);
-}
-
-Before({ tags: '@isolation' }, function (this: DockspecWorld) {
-  this.cleanups.push(async () => {
-    for (const e of this.engines) {
-      if (e.running) await this.run('ids=$(docker ps -aq); [ -z "$ids" ] || docker rm -f $ids >/dev/null', 60000, { DOCKER_HOST: e.dockerHost });
-      const problems: string[] = [];
-      for (const dir of parentCgroupDirs(e.cgroupParent)) {
-        try {
-          removeCgroupTree(dir);
-        } catch (err) {
-          problems.push(`${dir}: ${(err as Error).message}`);
-        }
-      }
-      if (problems.length) throw new Error(`cgroups left behind:\n${problems.join('\n')}`);
-    }
-  });
 });

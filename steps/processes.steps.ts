@@ -23,65 +23,16 @@
 // Steps that establish the shape of a process tree record it (World.snapshot) for the report.
 // {role} is one of dockerd, containerd, containerd-shim, runc, docker-init, docker-proxy; the target
 // maps it to its own process name (docker-proxy on docker, ref-docker-proxy on the reference engine).
-import { defineParameterType, Then } from '@cucumber/cucumber';
+import { Then } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { DockspecWorld } from './support/world.js';
 import { eventually } from './support/run-command.js';
-import { Role, ROLES } from './support/targets/types.js';
-import { descendantsOf, ProcessInfo } from '../lib/proc.js';
-
-defineParameterType({
-  name: 'role',
-  // Longest first, so that "containerd-shim" is not read as "containerd".
-  regexp: new RegExp([...ROLES].sort((a, b) => b.length - a.length).join('|')),
-  transformer: (s: string) => s as Role,
-});
-
-// A container named in a step: "<app>" is the scenario's own name for it (World.containerName),
-// made by the `--name <app>` that created it.
-defineParameterType({
-  name: 'container',
-  regexp: /"([^"]*)"/,
-  transformer(this: DockspecWorld, text: string) {
-    return this.resolve(text);
-  },
-});
-
-/** The process(es) that "it" refers to, per scenario. */
-const subjects = new WeakMap<DockspecWorld, ProcessInfo[]>();
-
-export function setSubject(world: DockspecWorld, procs: ProcessInfo[]): void {
-  subjects.set(world, procs);
-}
-
-export function subjectOf(world: DockspecWorld): ProcessInfo[] {
-  const s = subjects.get(world);
-  if (!s?.length) throw new Error('"it" refers to no process: a step that finds a process must come first');
-  return s;
-}
-
-export function describeProcess(p: ProcessInfo): string {
-  return `pid ${p.pid} ppid ${p.ppid} pgid ${p.pgid} state ${p.state} NSpid ${p.nspid.join(',')} "${p.argv.join(' ') || `[${p.comm}]`}"`;
-}
+import { Role } from './support/targets/types.js';
+import { ProcessInfo } from '../lib/proc.js';
+import { containerTree, describeProcess, parseHostPort, setSubject, subjectOf } from './support/processes.js';
 
 function commandLine(p: ProcessInfo): string {
   return p.argv.join(' ');
-}
-
-/** The container's PID 1 as the host sees it, and everything below it. */
-export async function containerTree(world: DockspecWorld, name: string): Promise<{ init: ProcessInfo; below: ProcessInfo[] }> {
-  const pid = await world.containerPid(name);
-  const all = await world.listProcesses();
-  const init = all.find((p) => p.pid === pid);
-  if (!init) throw new Error(`container ${name}: its PID 1 (host pid ${pid}) is not in /proc of ${world.host.description}`);
-  return { init, below: descendantsOf(pid, all) };
-}
-
-/** "0.0.0.0:123", "[::]:123", "127.0.0.2:123" → address and port as /proc/net/tcp* shows them. */
-export function parseHostPort(text: string): { address: string; port: number } {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
-  if (!m) throw new Error(`"${text}" is not ADDRESS:PORT (write IPv6 addresses in brackets: [::]:8080)`);
-  return { address: m[1], port: Number(m[2]) };
 }
 
 async function resolvePort(world: DockspecWorld, text: string): Promise<number> {

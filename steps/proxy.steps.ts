@@ -18,8 +18,8 @@ import { request } from 'node:http';
 import { createServer, Server } from 'node:net';
 import { DockspecWorld } from './support/world.js';
 import { eventually } from './support/run-command.js';
-import { listenersOnPort, listProcesses } from '../lib/proc.js';
-import { describeProcess, parseHostPort } from './processes.steps.js';
+import { listenersOnPort } from '../lib/proc.js';
+import { describeProcess, parseHostPort } from './support/processes.js';
 
 /** What busybox httpd serves from the test image's /www/index.html. */
 const TEST_PAGE = 'dockspec busybox httpd';

@@ -29,12 +29,12 @@ import { join } from 'node:path';
 import { DockspecWorld } from './support/world.js';
 import { Role } from './support/targets/types.js';
 import { eventually } from './support/run-command.js';
-import { descendantsOf, isAlive, listProcesses, readProcess, socketInodes } from '../lib/proc.js';
-import { containerTree, describeProcess, setSubject, subjectOf } from './processes.steps.js';
-import { ContainerBeforeOutage, daemonState } from './daemons.steps.js';
+import { isAlive, readProcess, socketInodes } from '../lib/proc.js';
+import { containerTree, describeProcess, setSubject, subjectOf } from './support/processes.js';
+import { ContainerBeforeOutage } from './support/engine-control.js';
 
 function noted(world: DockspecWorld, name: string): ContainerBeforeOutage {
-  const c = daemonState(world).beforeOutage.get(name);
+  const c = world.beforeOutage.get(name);
   if (!c) throw new Error(`container ${name} was not running when the engine daemon was killed, so nothing was noted about it`);
   return c;
 }
@@ -143,7 +143,7 @@ Then('a TCP connection to {string} is refused', async function (this: DockspecWo
 });
 
 Then('a TCP connection to port {int} of container {container} is accepted', async function (this: DockspecWorld, port: number, name: string) {
-  const before = daemonState(this).beforeOutage.get(name);
+  const before = this.beforeOutage.get(name);
   const address = this.engine.running
     ? await this.must(`docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' ${name}`)
     : before?.address;

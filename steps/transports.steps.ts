@@ -32,23 +32,11 @@ import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { DockspecWorld } from './support/world.js';
-import { CommandResult, eventually, runCommand } from './support/run-command.js';
+import { eventually, runCommand } from './support/run-command.js';
 import { descendantsOf, listProcesses, listenersOnPort, processName, readProcess } from '../lib/proc.js';
 import { listeningUnixSockets } from './support/targets/sweeper.js';
 import { shortId, WORK_ROOT } from './support/resources.js';
 import { SshServer, sshServerDir, sshServerLog, startSshServer, stopSshServer } from './support/transports/sshd.js';
-
-/** State this area keeps per scenario, beside the World's own. */
-interface TransportsState {
-  background?: Promise<CommandResult>;
-  ssh?: SshServer;
-}
-const state = new WeakMap<DockspecWorld, TransportsState>();
-function my(world: DockspecWorld): TransportsState {
-  let s = state.get(world);
-  if (!s) state.set(world, (s = {}));
-  return s;
-}
 
 /** "-H unix://a -H tcp://b" → ['unix://a', 'tcp://b'] */
 function hostsOf(flags: string): string[] {
@@ -241,10 +229,10 @@ Given(/^an OpenSSH server on 127\.0\.0\.1:(<[a-z][a-z0-9_]*>|\d+) whose sessions
   const s: SshServer = { pid: 0, port: p, dir } as SshServer;
   this.cleanups.push(async () => {
     for (const k of Object.keys(this.clientEnv)) delete this.clientEnv[k];
-    await stopSshServer(my(this).ssh ?? s);
+    await stopSshServer(this.sshServer ?? s);
   });
   const server = await startSshServer(dir, { port: p, dockerHost: this.dockerHost, adopt: (pid) => engine?.adopt(pid) });
-  my(this).ssh = server;
+  this.sshServer = server;
   this.clientEnv.PATH = `${server.clientBin}:${process.env.PATH}`;
   this.attach(`sshd pid ${server.pid}, ${server.sshdConfig}:\n${execFileSync('cat', [server.sshdConfig], { encoding: 'utf8' })}`, 'text/plain');
   return undefined;
@@ -253,7 +241,7 @@ Given(/^an OpenSSH server on 127\.0\.0\.1:(<[a-z][a-z0-9_]*>|\d+) whose sessions
 When('I start {string} without waiting', async function (this: DockspecWorld, command: string) {
   const cmd = await this.resolve(command);
   const started = runCommand(cmd, this.commandEnv(), 60000);
-  my(this).background = started;
+  this.background = started;
   // Whatever happens to the scenario, the background command is over before the engine goes.
   this.cleanups.push(async () => {
     await started.catch(() => undefined);
@@ -261,12 +249,12 @@ When('I start {string} without waiting', async function (this: DockspecWorld, co
 });
 
 When('it has finished', async function (this: DockspecWorld) {
-  const bg = my(this).background;
+  const bg = this.background;
   if (!bg) throw new Error('no command was started without waiting');
   const r = await bg;
   this.last = r;
   this.attach(`$ ${r.command}\n[exit ${r.exitCode}, ${r.durationMs} ms]\n--- stdout ---\n${r.stdout}--- stderr ---\n${r.stderr}`, 'text/plain');
-  const ssh = my(this).ssh;
+  const ssh = this.sshServer;
   if (ssh) this.attach(`ssh invocations:\n${execFileSync('cat', [ssh.callsLog], { encoding: 'utf8' })}\n--- sshd log ---\n${sshServerLog(ssh)}`, 'text/plain');
 });
 
@@ -287,7 +275,7 @@ Then('within {int} seconds the docker client has a child {string} running {strin
 });
 
 Then('the OpenSSH server runs {string} for a session', async function (this: DockspecWorld, command: string) {
-  const ssh = my(this).ssh;
+  const ssh = this.sshServer;
   if (!ssh) throw new Error('no OpenSSH server was started in this scenario');
   const wanted = await this.resolve(command);
   const found = await eventually(

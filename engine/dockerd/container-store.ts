@@ -4,7 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readJson, writeJsonAtomic } from './atomic-file.js';
-import type { ContainerRecord, HostConfig } from './container.js';
+import type { ContainerRecord } from './container.js';
+import type { HostConfig } from './host-config.js';
 import { DockerError } from './errors.js';
 import * as E from './errors.js';
 

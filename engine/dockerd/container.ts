@@ -1,6 +1,6 @@
 // A container as ref-dockerd keeps it, with the Engine API's field names so that the records on
 // disk (config.v2.json, hostconfig.json) read like dockerd's own.
-import type { PortMap, PublishedPort } from './network/types.js';
+import type { Endpoint, PublishedPort } from './network/types.js';
 
 export interface ContainerConfig {
   Hostname: string;
@@ -23,24 +23,6 @@ export interface ContainerConfig {
   Labels: Record<string, string>;
   StopSignal?: string;
   StopTimeout?: number;
-}
-
-export interface HostConfig {
-  Binds: string[] | null;
-  NetworkMode: string;
-  PortBindings: PortMap;
-  RestartPolicy: { Name: string; MaximumRetryCount: number };
-  AutoRemove: boolean;
-  Init?: boolean | null;
-  Runtime: string;
-  PublishAllPorts: boolean;
-  Privileged: boolean;
-  Memory: number;
-  NanoCpus: number;
-  CpuShares: number;
-  PidsLimit: number | null;
-  ShmSize: number;
-  [k: string]: unknown;
 }
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -87,18 +69,8 @@ export interface ContainerRecord {
   Driver: string;
   /** runtime path the container was started with (the shim needs it again after a restart) */
   RuntimePath?: string;
-  Endpoint?: {
-    endpointId: string;
-    ipAddress: string;
-    ipPrefixLen: number;
-    gateway: string;
-    macAddress: string;
-    sandboxKey: string;
-    netnsPath: string;
-    sandboxId?: string;
-    networkId?: string;
-    networkName?: string;
-  };
+  /** the network endpoint of the current run (absent when not running) */
+  Endpoint?: Endpoint;
   Ports?: PublishedPort[];
   /** whether init was on when the container started */
   InitOn?: boolean;

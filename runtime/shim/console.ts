@@ -12,9 +12,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import tty from 'node:tty';
-import { acceptNow, closeFd, dupFd, listenUnix, receiveFd, setWindowSize } from '../../lib/libc.js';
+import { acceptNow, closeFd, dupFd, listenUnix, receiveFd, setPipeSize, setWindowSize } from '../../lib/libc.js';
 import { faultEnabled } from '../../lib/faults.js';
-import { setPipeSize } from './syscalls.js';
 import type { StdioPaths } from './process-io.js';
 
 const PIPE_BYTES = 1 << 20;

@@ -12,7 +12,7 @@
 // open does not wait for a writer, and epoll reports no hang-up before a first writer has come.
 import fs from 'node:fs';
 import net from 'node:net';
-import { pipe, setPipeSize } from './syscalls.js';
+import { pipe, setPipeSize } from '../../lib/libc.js';
 
 export interface StdioPaths {
   stdin?: string;

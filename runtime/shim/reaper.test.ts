@@ -5,9 +5,8 @@ import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import { eventually } from '../../lib/eventually.js';
 import { readProcess } from '../../lib/proc.js';
-import { setChildSubreaper } from '../../lib/libc.js';
 import { Reaper } from './reaper.js';
-import { exitStatusOf } from './syscalls.js';
+import { exitStatusOf, setChildSubreaper } from '../../lib/libc.js';
 
 test('wait statuses decode to exit codes and 128+signal', () => {
   assert.equal(exitStatusOf(3 << 8), 3);

@@ -9,7 +9,7 @@
 // polling /proc. Other orphans re-parented to us are reaped too, but only while no runtime command
 // runs, so a zombie we reap can never be one of libuv's.
 import fs from 'node:fs';
-import { tryReap } from './syscalls.js';
+import { tryReap } from '../../lib/libc.js';
 
 type OnExit = (exitStatus: number) => void;
 

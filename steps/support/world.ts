@@ -8,6 +8,9 @@ import { engineProcesses } from './targets/sweeper.js';
 import { AttachedEngine, attachedEngine, LABEL, Owned } from './targets/attached-engine.js';
 import { HostView, localHost } from './targets/host-view.js';
 import { CommandResult, runCommand } from './run-command.js';
+import type { ContainerBeforeOutage, ExternalContainerd } from './engine-control.js';
+import type { ContainerCgroup } from './cgroups.js';
+import type { SshServer } from './transports/sshd.js';
 import { freePort, release, shortId } from './resources.js';
 import { imageTarball, TEST_IMAGE } from './test-image.js';
 import type { EventStream } from './event-stream.js';
@@ -53,6 +56,30 @@ export class DockspecWorld extends World<DockspecParameters> {
   readonly terminals: TerminalSession[] = [];
   /** cgroup files a scenario found frozen: thawed at its end, so that nothing stays stuck */
   readonly frozenCgroups = new Set<string>();
+
+  // ---- what a step notes for later steps of the same scenario --------------------------------
+  /** the process(es) "it" refers to (support/processes.ts) */
+  subject?: ProcessInfo[];
+  /** containers as they were just before the daemons were killed, by name (support/engine-control.ts) */
+  readonly beforeOutage = new Map<string, ContainerBeforeOutage>();
+  /** a second engine daemon started with the first one's pid file */
+  secondEngine?: ManagedEngine;
+  /** the containerd the scenario runs for its engine, outside the engine daemon */
+  externalContainerd?: ExternalContainerd;
+  /** what `ctr events`, left running, has printed so far */
+  containerdEvents?: { output: string };
+  /** a container's PID 1 and shim as they were when noted, by container name */
+  readonly notedShims = new Map<string, { pid: number; startTime: number; shimPid: number; shimStart: number }>();
+  /** what ps inside a container listed besides itself */
+  seenInside?: Array<{ container: string; pid: number; args: string }>;
+  /** the bridge a container's veth was found attached to */
+  vethBridge?: string;
+  /** containers' cgroups as last read, by container name */
+  readonly cgroups = new Map<string, ContainerCgroup>();
+  /** a command the scenario left running in the background */
+  background?: Promise<CommandResult>;
+  /** the ssh server the scenario started */
+  sshServer?: SshServer;
 
   constructor(options: IWorldOptions<DockspecParameters>) {
     super(options);

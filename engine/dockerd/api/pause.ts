@@ -4,7 +4,7 @@ import type { Daemon } from '../daemon.js';
 import { pauseContainer, unpauseContainer } from '../pause.js';
 
 export function pauseRoutes(r: Router, d: Daemon): void {
-  const deps = { tasks: () => d.containerd.tasks(), save: (c: Parameters<Daemon['containers']['save']>[0]) => d.containers.save(c) };
+  const deps = d.pauseDeps;
   r.add('POST', '/containers/{id}/pause', async (ctx) => {
     await pauseContainer(deps, d.containers.get(ctx.params.id));
     ctx.noContent();

@@ -97,7 +97,7 @@ test('endpoint, published port through ref-docker-proxy, conflicts, and a clean 
   assert.ok(hostVeth && /: veth[0-9a-f]{7}@/.test(hostVeth), `host end named veth<7 hex>: ${hostVeth}`);
 
   await serverInNetns(ep.netnsPath, 80);
-  const published = await ctl.publishPorts(ep, 'web1', { '80/tcp': [{ hostIp: '127.0.0.1', hostPort: '' }] });
+  const published = await ctl.publishPorts(ep, 'web1', { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] });
   assert.equal(published.length, 1);
   const port = Number(published[0]!.hostPort);
   assert.equal(published[0]!.hostIp, '127.0.0.1');
@@ -111,7 +111,7 @@ test('endpoint, published port through ref-docker-proxy, conflicts, and a clean 
   const ep2 = await ctl.createEndpoint('c2'.padEnd(64, '0'), 'web2', 'bridge');
   assert.equal(ep2.ipAddress, `${subnet}.3`);
   await assert.rejects(
-    ctl.publishPorts(ep2, 'web2', { '90/tcp': [{ hostIp: '127.0.0.1', hostPort: String(port) }] }),
+    ctl.publishPorts(ep2, 'web2', { '90/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] }),
     (e) =>
       e instanceof DockerError &&
       e.statusCode === 500 &&
@@ -122,7 +122,7 @@ test('endpoint, published port through ref-docker-proxy, conflicts, and a clean 
   await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
   const held = (holder.address() as net.AddressInfo).port;
   await assert.rejects(
-    ctl.publishPorts(ep2, 'web2', { '80/tcp': [{ hostIp: '127.0.0.1', hostPort: String(held) }] }),
+    ctl.publishPorts(ep2, 'web2', { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: String(held) }] }),
     (e) =>
       e instanceof DockerError &&
       e.message ===
@@ -133,7 +133,7 @@ test('endpoint, published port through ref-docker-proxy, conflicts, and a clean 
 
   // The same port on another loopback address is allowed.
   await serverInNetns(ep2.netnsPath, 80);
-  const p2 = await ctl.publishPorts(ep2, 'web2', { '80/tcp': [{ hostIp: '127.0.0.2', hostPort: String(port) }] });
+  const p2 = await ctl.publishPorts(ep2, 'web2', { '80/tcp': [{ HostIp: '127.0.0.2', HostPort: String(port) }] });
   assert.equal(await exchange(Number(p2[0]!.hostPort), '127.0.0.2', 'two'), 'echo:two');
 
   const pid = published[0]!.proxyPid!;
@@ -150,7 +150,7 @@ test('endpoint, published port through ref-docker-proxy, conflicts, and a clean 
 test('"" host address publishes on 0.0.0.0 and :: with the same ephemeral port; none has loopback only', { skip: !root && 'needs root' }, async () => {
   const ep = await ctl.createEndpoint('c3'.padEnd(64, '0'), 'web3', 'bridge');
   await serverInNetns(ep.netnsPath, 80);
-  const published = await ctl.publishPorts(ep, 'web3', { '80/tcp': [{ hostIp: '', hostPort: '' }] });
+  const published = await ctl.publishPorts(ep, 'web3', { '80/tcp': [{ HostIp: '', HostPort: '' }] });
   assert.deepEqual(
     published.map((p) => [p.hostIp, p.containerPort]),
     [
@@ -180,7 +180,7 @@ test('a restarted controller brings back the same ports for a live container (li
   const id = 'c5'.padEnd(64, '0');
   const ep = await ctl.createEndpoint(id, 'web5', 'bridge');
   await serverInNetns(ep.netnsPath, 80);
-  const before = await ctl.publishPorts(ep, 'web5', { '80/tcp': [{ hostIp: '127.0.0.1', hostPort: '' }] });
+  const before = await ctl.publishPorts(ep, 'web5', { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] });
   const port = Number(before[0]!.hostPort);
   // the daemon goes away: its proxies go with it, the container and its namespace stay
   process.kill(before[0]!.proxyPid!, 'SIGKILL');
@@ -199,7 +199,7 @@ test('a restarted controller brings back the same ports for a live container (li
     assert.equal(restored?.ipAddress, ep.ipAddress);
     assert.equal(restored?.endpointId, ep.endpointId);
     // ref-dockerd's restore path calls publishPorts with the bindings: same ephemeral port again
-    const after = await again.publishPorts(restored!, 'web5', { '80/tcp': [{ hostIp: '127.0.0.1', hostPort: '' }] });
+    const after = await again.publishPorts(restored!, 'web5', { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] });
     assert.equal(after[0]!.hostPort, String(port));
     assert.equal(await exchange(port, '127.0.0.1', 'back'), 'echo:back');
     // and the new controller knows the address is taken
@@ -219,6 +219,6 @@ test('host networking makes nothing and reports dockerd\'s SandboxKey', { skip: 
   const ep = await ctl.createEndpoint('c7'.padEnd(64, '0'), 'hostnet', 'host');
   assert.equal(ep.netnsPath, '');
   assert.equal(ep.sandboxKey, path.join(dir, 'exec', 'netns', 'default'));
-  assert.deepEqual(await ctl.publishPorts(ep, 'hostnet', { '80/tcp': [{ hostIp: '', hostPort: '18399' }] }), []);
+  assert.deepEqual(await ctl.publishPorts(ep, 'hostnet', { '80/tcp': [{ HostIp: '', HostPort: '18399' }] }), []);
   await ctl.deleteEndpoint(ep.containerId);
 });

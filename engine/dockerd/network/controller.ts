@@ -4,7 +4,7 @@
 // proxies back.
 import path from 'node:path';
 import fs from 'node:fs';
-import type { Endpoint, NetworkController, NetworkControllerOptions, PortBinding, PortMap, PublishedPort } from './types.js';
+import type { Endpoint, NetworkController, NetworkControllerOptions, PortMap, PublishedPort } from './types.js';
 import { deleteBridge, ensureBridge, type BridgeInfo } from './bridge.js';
 import { Ipam, macFromIp } from './ipam.js';
 import { attachVeth, createNetns, deleteNetns, deleteVeth, isNetnsMounted, loopbackUp, netnsDir, randomHex } from './sandbox.js';
@@ -30,19 +30,10 @@ interface Mapping extends ProxySpec {
 /** Mappings that share one host port: the 0.0.0.0 and :: pair of a binding without a host IP. */
 type Unit = Mapping[];
 
-interface EndpointRecord {
-  containerId: string;
+/** What <data-root>/network/endpoints/<id>.json keeps: the endpoint and what it takes to undo it. */
+interface EndpointRecord extends Omit<Endpoint, 'sandboxKey'> {
   containerName: string;
-  networkName: string;
-  networkId: string;
-  sandboxId: string;
-  endpointId: string;
-  netnsPath: string;
   hostVeth?: string;
-  ipAddress: string;
-  ipPrefixLen: number;
-  gateway: string;
-  macAddress: string;
   /** what was published and not yet unpublished: survives a daemon restart for live restore */
   published: Array<ProxySpec & { containerPortKey: string }>;
 }
@@ -52,19 +43,8 @@ export interface NetworkState {
 }
 
 function toEndpoint(r: EndpointRecord): Endpoint {
-  return {
-    containerId: r.containerId,
-    netnsPath: r.netnsPath,
-    ipAddress: r.ipAddress,
-    ipPrefixLen: r.ipPrefixLen,
-    gateway: r.gateway,
-    macAddress: r.macAddress,
-    endpointId: r.endpointId,
-    sandboxKey: r.netnsPath,
-    sandboxId: r.sandboxId,
-    networkName: r.networkName,
-    networkId: r.networkId,
-  };
+  const { containerName: _name, hostVeth: _veth, published: _published, ...endpoint } = r;
+  return { ...endpoint, sandboxKey: r.netnsPath };
 }
 
 /** "80/tcp" → [80, "tcp"], "80" → [80, "tcp"]; a range "8000-8010/tcp" is not a container port Docker accepts here. */
@@ -73,15 +53,6 @@ function parsePortKey(key: string): [number, string] {
   const n = Number(port);
   if (!/^\d+$/.test(port ?? '') || n < 1 || n > 65535) throw E.invalidPort(key);
   return [n, proto.toLowerCase()];
-}
-
-/**
- * HostConfig.PortBindings as the API sends it ({HostIp, HostPort}) or as types.ts spells it
- * ({hostIp, hostPort}): ref-dockerd stores the API's JSON as it came, so both reach us.
- */
-function bindingOf(b: PortBinding | { HostIp?: string; HostPort?: string } | null): { hostIp: string; hostPort: string } {
-  const x = (b ?? {}) as Partial<PortBinding> & { HostIp?: string; HostPort?: string };
-  return { hostIp: x.hostIp ?? x.HostIp ?? '', hostPort: x.hostPort ?? x.HostPort ?? '' };
 }
 
 /** "" / "0" → ephemeral; "8080"; "8000-8010" → first free in the range. */
@@ -212,10 +183,9 @@ class BridgeNetworkController implements NetworkController {
     for (const key of Object.keys(ports).sort()) {
       const [containerPort, proto] = parsePortKey(key);
       for (const raw of ports[key] ?? []) {
-        const b = bindingOf(raw);
-        const hp = parseHostPort(b.hostPort);
+        const hp = parseHostPort(raw?.HostPort ?? '');
         // "" means every address; Docker then runs one proxy for 0.0.0.0 and one for ::.
-        const hostIps = b.hostIp ? [b.hostIp] : ['0.0.0.0', '::'];
+        const hostIps = raw?.HostIp ? [raw.HostIp] : ['0.0.0.0', '::'];
         out.push(
           hostIps.map((hostIp) => ({
             proto,

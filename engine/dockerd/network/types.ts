@@ -1,15 +1,13 @@
 // The contract between ref-dockerd's container code and its networking (bridge, sandboxes,
 // port allocator, proxies). Field names follow libnetwork's where they exist.
+import type { HostConfig } from '../host-config.js';
 
-export interface PortBinding {
-  /** "" means all addresses: Docker then binds 0.0.0.0 and :: */
-  hostIp: string;
-  /** "" or "0" means an ephemeral port chosen by the allocator */
-  hostPort: string;
-}
-
-/** Keyed like the API's HostConfig.PortBindings: "80/tcp" → bindings */
-export type PortMap = Record<string, PortBinding[]>;
+/**
+ * HostConfig.PortBindings as the API sends it and the container's record keeps it (nat.PortMap):
+ * "80/tcp" → bindings; HostIp "" means all addresses (Docker then binds 0.0.0.0 and ::), HostPort
+ * "" or "0" an ephemeral port.
+ */
+export type PortMap = HostConfig['PortBindings'];
 
 export interface Endpoint {
   containerId: string;
@@ -22,11 +20,11 @@ export interface Endpoint {
   endpointId: string;
   sandboxKey: string;
   /** NetworkSettings.SandboxID (64 hex); SandboxKey is <exec-root>/netns/<its first 12> */
-  sandboxId?: string;
+  sandboxId: string;
   /** the key of NetworkSettings.Networks: "bridge", "none" or "host" (host: netnsPath is "", the spec gets no network namespace) */
-  networkName?: string;
+  networkName: string;
   /** Networks.<name>.NetworkID: stable per engine (kept in <data-root>/network/) */
-  networkId?: string;
+  networkId: string;
 }
 
 /** One actually published host port, as `docker port` and NetworkSettings.Ports show it. */
@@ -61,17 +59,14 @@ export interface NetworkController {
   deleteEndpoint(containerId: string): Promise<void>;
   /** Daemon shutdown: stop all proxies; remove the bridge only if this controller made it. */
   close(): Promise<void>;
-  /**
-   * Live restore: the endpoint a previous daemon made for this container, if its namespace is
-   * still mounted (optional so that stand-in controllers need not implement it).
-   */
-  restoreEndpoint?(containerId: string): Promise<Endpoint | undefined>;
+  /** Live restore: the endpoint a previous daemon made for this container, if its namespace is still mounted. */
+  restoreEndpoint(containerId: string): Promise<Endpoint | undefined>;
   /**
    * Live restore: start proxies again for the host ports the container had before the daemon
    * restarted (same ports, ephemeral ones included). publishPorts does the same when it is called
    * for a container whose ports were published by a previous daemon and not unpublished.
    */
-  restorePorts?(containerId: string, containerName: string): Promise<PublishedPort[]>;
+  restorePorts(containerId: string, containerName: string): Promise<PublishedPort[]>;
   /** Container ids that have an endpoint on disk: lets the daemon delete those of gone containers. */
-  listEndpoints?(): string[];
+  listEndpoints(): string[];
 }

@@ -1,7 +1,7 @@
 // The bundled reference engine: ref-dockerd and its companions, started exactly as the docker
 // target starts dockerd, from compiled JavaScript.
 import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { join, sep } from 'node:path';
 import { ManagedEngine } from './managed-engine.js';
 import { Role, TargetInfo } from './types.js';
 import { shimFirstInPath } from './shim-path.js';
@@ -9,8 +9,14 @@ import type { ContainerdCommand } from './separate-containerd.js';
 import { SHARED_RUN_DIRS } from './docker.js';
 import { saveRecord } from './sweeper.js';
 
-/** dist/ of this checkout: steps run from dist/steps/support/targets/. */
-export const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+/** dist/ of this checkout: this module runs compiled, from somewhere below it. */
+export const DIST = distDir(fileURLToPath(import.meta.url));
+
+function distDir(file: string): string {
+  const at = file.lastIndexOf(`${sep}dist${sep}`);
+  if (at < 0) throw new Error(`${file} is not below a dist/ folder: run the compiled harness (npm run build)`);
+  return file.slice(0, at + '/dist'.length);
+}
 
 const binaries: Record<Role, string> = {
   dockerd: join(DIST, 'bin', 'ref-dockerd.js'),
