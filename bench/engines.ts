@@ -2,10 +2,10 @@
 // the engines the suite runs against (own data root, exec root, bridge, subnet). Every engine
 // started here is in `live` until cleaned up, so an interrupt can sweep them all.
 import { spawn } from 'node:child_process';
-import { getTarget } from '../steps/support/targets/index.js';
-import { ManagedEngine } from '../steps/support/targets/managed-engine.js';
-import { imageTarball, TEST_IMAGE } from '../steps/support/test-image.js';
-import { ping } from '../steps/support/targets/ping.js';
+import { getTarget } from '../harness/targets/index.js';
+import { ManagedEngine } from '../harness/targets/managed-engine.js';
+import { imageTarball, TEST_IMAGE } from '../harness/test-image.js';
+import { ping } from '../harness/targets/ping.js';
 
 export { TEST_IMAGE };
 

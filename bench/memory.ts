@@ -4,7 +4,7 @@
 // but depends on what else runs on the machine (other engineers' Node.js processes share those
 // pages too), which is why both are shown.
 import { readFileSync } from 'node:fs';
-import { engineProcesses } from '../steps/support/targets/sweeper.js';
+import { engineProcesses } from '../harness/targets/sweeper.js';
 import { ProcessInfo, processName } from '../lib/proc.js';
 import { BenchEngine } from './engines.js';
 

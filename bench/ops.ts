@@ -1,6 +1,6 @@
 // The operations measured on each engine. Each returns one or more metrics per sample; the runner
 // alternates targets sample by sample so that drift on the shared machine hits both equally.
-import { freePort, release } from '../steps/support/resources.js';
+import { freePort, release } from '../harness/resources.js';
 import { BenchArgs } from './args.js';
 import { BenchEngine, TEST_IMAGE } from './engines.js';
 import { download, latency } from './net.js';

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WORK_ROOT } from '../steps/support/resources.js';
+import { WORK_ROOT } from '../harness/resources.js';
 
 /** Project root: this file runs from dist/bench/. */
 export const PROJECT_ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');

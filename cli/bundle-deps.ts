@@ -1,8 +1,8 @@
 // What `doctor` and `install-deps` add for the targets that run binaries of a fetched bundle
-// (steps/support/targets/bundles.ts) instead of the system's packages: docker26 needs the docker26
+// (harness/targets/bundles.ts) instead of the system's packages: docker26 needs the docker26
 // bundle on top of everything the docker target needs (the CLI, runc, busybox, …); a variant that
 // plugs runsc in needs the runsc bundle on top of its base's.
-import { BUNDLES, BundleName, bundleDir, bundleInstalled, readManifest } from '../steps/support/targets/bundles.js';
+import { BUNDLES, BundleName, bundleDir, bundleInstalled, readManifest } from '../harness/targets/bundles.js';
 import { fetchBundle } from './fetch-bundle.js';
 import type { TargetName } from './requirements.js';
 

@@ -7,7 +7,7 @@ import { TARGET_OPTION, baseTargets, targetsOf } from './targets.js';
 import { nodeVersionFinding } from './node-version.js';
 import { cgroupLayout } from '../reports/run-info.js';
 import { bundlesOf, doctorBundles } from './bundle-deps.js';
-import type { BundleName } from '../steps/support/targets/bundles.js';
+import type { BundleName } from '../harness/targets/bundles.js';
 
 export interface Finding {
   name: string;

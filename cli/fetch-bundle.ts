@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { BUNDLES, Bundle, BundleName, bundleDir, bundleInstalled, bundleRoot, Manifest, manifestPath, readManifest, resolveBinary, versionLine } from '../steps/support/targets/bundles.js';
+import { BUNDLES, Bundle, BundleName, bundleDir, bundleInstalled, bundleRoot, Manifest, manifestPath, readManifest, resolveBinary, versionLine } from '../harness/targets/bundles.js';
 
 const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
 const KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';

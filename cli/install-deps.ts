@@ -5,7 +5,7 @@ import { checkRequirements, isDebianLike, TargetName } from './requirements.js';
 import { Command } from './command.js';
 import { TARGET_OPTION, baseTargets, targetsOf } from './targets.js';
 import { bundlesOf, installBundles } from './bundle-deps.js';
-import type { BundleName } from '../steps/support/targets/bundles.js';
+import type { BundleName } from '../harness/targets/bundles.js';
 
 export function missingPackages(targets: TargetName[]): string[] {
   const pkgs = new Set<string>();

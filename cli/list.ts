@@ -7,7 +7,7 @@ import { readCatalogue, CatalogueEntry } from './catalogue.js';
 import { Command, usageError } from './command.js';
 import { PROJECT_ROOT } from './project.js';
 import { TARGET_OPTION, targetsOf } from './targets.js';
-import { getTarget } from '../steps/support/targets/index.js';
+import { getTarget } from '../harness/targets/index.js';
 
 export interface Listed {
   reqIds: string[];

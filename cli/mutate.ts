@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRun, type ScenarioOutcome } from '../reports/outcomes.js';
-import { sweepOrphanedEngines } from '../steps/support/targets/sweeper.js';
+import { sweepOrphanedEngines } from '../harness/targets/sweeper.js';
 import { FAULTS, FAULTS_ENV, faultSpec, faultTags, type Area, type FaultSpec } from '../lib/faults.js';
 import { PROJECT_ROOT } from './project.js';
 import { Command, positiveInt } from './command.js';

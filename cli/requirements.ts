@@ -2,7 +2,7 @@
 // `dockspec doctor` (to report) and `dockspec install-deps` (to install).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { whichSync } from '../steps/support/targets/which.js';
+import { whichSync } from '../harness/targets/which.js';
 
 export type TargetName = 'reference' | 'docker';
 

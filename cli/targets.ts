@@ -1,6 +1,6 @@
 // The --target option that run, list, doctor and install-deps share: names, "all", and lists.
 import { checkRequirements, TargetName } from './requirements.js';
-import { bundleInstalled } from '../steps/support/targets/bundles.js';
+import { bundleInstalled } from '../harness/targets/bundles.js';
 import { requirementTarget } from './bundle-deps.js';
 import { usageError, type Options } from './command.js';
 

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { docker26Version } from '../steps/support/targets/docker26.js';
+import { docker26Version } from '../harness/targets/docker26.js';
 
 export interface RunInfo {
   target: string;

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { getTarget } from '../steps/support/targets/index.js';
+import { getTarget } from '../harness/targets/index.js';
 import { CORPUS } from './corpus.js';
 import { escapesPresent, importTestImage, runCorpus } from './corpus-run.js';
-import { DIST } from '../steps/support/targets/reference.js';
+import { DIST } from '../harness/targets/reference.js';
 
 const recorded = JSON.parse(readFileSync(join(DIST, '..', 'robustness', 'corpus', 'docker-20.10.json'), 'utf8')) as {
   engine: string;

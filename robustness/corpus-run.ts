@@ -4,8 +4,8 @@ import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { Case, CORPUS, ESCAPE_TARGETS, IMAGE } from './corpus.js';
 import { exchange, ping, RawResponse } from './raw-http.js';
-import { imageTarball } from '../steps/support/test-image.js';
-import type { ManagedEngine } from '../steps/support/targets/managed-engine.js';
+import { imageTarball } from '../harness/test-image.js';
+import type { ManagedEngine } from '../harness/targets/managed-engine.js';
 
 export interface Answer {
   status: number;

@@ -2,8 +2,8 @@
 // pid and command line, never by a broad name), the daemon's RSS, and what it leaves behind.
 import { readFileSync, readdirSync } from 'node:fs';
 import { listProcesses, ProcessInfo } from '../lib/proc.js';
-import { engineProcesses } from '../steps/support/targets/sweeper.js';
-import type { ManagedEngine } from '../steps/support/targets/managed-engine.js';
+import { engineProcesses } from '../harness/targets/sweeper.js';
+import type { ManagedEngine } from '../harness/targets/managed-engine.js';
 
 export type Victim = 'dockerd' | 'containerd' | 'shim';
 

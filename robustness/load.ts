@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { getTarget } from '../steps/support/targets/index.js';
+import { getTarget } from '../harness/targets/index.js';
 import { importTestImage } from './corpus-run.js';
 import { IMAGE } from './corpus.js';
 import { leftovers, rssMb } from './engine-probe.js';

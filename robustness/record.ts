@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { getTarget } from '../steps/support/targets/index.js';
+import { getTarget } from '../harness/targets/index.js';
 import { escapesPresent, importTestImage, runCorpus } from './corpus-run.js';
 import { CORPUS } from './corpus.js';
 

@@ -12,7 +12,7 @@
 import { Given, Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { DockspecWorld } from './support/world.js';
-import { CommandResult } from './support/run-command.js';
+import { CommandResult } from '../harness/run-command.js';
 
 function last(world: DockspecWorld): CommandResult {
   if (!world.last) throw new Error('no command has run yet in this scenario');

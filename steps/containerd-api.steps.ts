@@ -12,7 +12,7 @@ import { Given, Then } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { DockspecWorld } from './support/world.js';
-import { eventually } from './support/run-command.js';
+import { eventually } from '../harness/run-command.js';
 import { isAlive, readProcess } from '../lib/proc.js';
 import { describeProcess } from './support/processes.js';
 import { exposeEnginePaths } from './support/engine-control.js';

@@ -16,7 +16,7 @@ import { Given, Then } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { DockspecWorld } from './support/world.js';
 import { EventStream, type StreamedEvent } from './support/event-stream.js';
-import { eventually } from './support/run-command.js';
+import { eventually } from '../harness/run-command.js';
 
 const list = (text: string) => text.split(',').map((s) => s.trim()).filter(Boolean);
 

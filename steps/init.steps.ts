@@ -15,7 +15,7 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { DockspecWorld } from './support/world.js';
-import { shortId, WORK_ROOT } from './support/resources.js';
+import { shortId, WORK_ROOT } from '../harness/resources.js';
 
 const INIT_PATH_IN_CONTAINER = '/sbin/docker-init';
 

@@ -42,7 +42,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { DockspecWorld } from './support/world.js';
-import { eventually } from './support/run-command.js';
+import { eventually } from '../harness/run-command.js';
 import { scaled } from '../lib/time-scale.js';
 import { isAlive, readProcess, ProcessInfo } from '../lib/proc.js';
 import { describeProcess, setSubject, subjectOf } from './support/processes.js';

@@ -26,8 +26,8 @@
 import { Then } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { DockspecWorld } from './support/world.js';
-import { eventually } from './support/run-command.js';
-import { Role } from './support/targets/types.js';
+import { eventually } from '../harness/run-command.js';
+import { Role } from '../harness/targets/types.js';
 import { ProcessInfo } from '../lib/proc.js';
 import { containerTree, describeProcess, parseHostPort, setSubject, subjectOf } from './support/processes.js';
 

@@ -17,7 +17,7 @@ import { expect } from 'chai';
 import { request } from 'node:http';
 import { createServer, Server } from 'node:net';
 import { DockspecWorld } from './support/world.js';
-import { eventually } from './support/run-command.js';
+import { eventually } from '../harness/run-command.js';
 import { listenersOnPort } from '../lib/proc.js';
 import { describeProcess, parseHostPort } from './support/processes.js';
 

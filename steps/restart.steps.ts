@@ -18,7 +18,7 @@
 import { Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { DockspecWorld } from './support/world.js';
-import { eventually } from './support/run-command.js';
+import { eventually } from '../harness/run-command.js';
 
 const HOLD_MS = 2000;
 

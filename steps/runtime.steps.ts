@@ -17,7 +17,7 @@ import { expect } from 'chai';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DockspecWorld } from './support/world.js';
-import { Role } from './support/targets/types.js';
+import { Role } from '../harness/targets/types.js';
 import { describeProcess } from './support/processes.js';
 import { preparedEngine } from './support/engine-control.js';
 

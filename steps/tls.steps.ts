@@ -16,7 +16,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { DockspecWorld } from './support/world.js';
-import { shortId, WORK_ROOT } from './support/resources.js';
+import { shortId, WORK_ROOT } from '../harness/resources.js';
 
 function openssl(dir: string, args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });

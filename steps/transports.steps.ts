@@ -32,10 +32,10 @@ import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { DockspecWorld } from './support/world.js';
-import { eventually, runCommand } from './support/run-command.js';
+import { eventually, runCommand } from '../harness/run-command.js';
 import { descendantsOf, listProcesses, listenersOnPort, processName, readProcess } from '../lib/proc.js';
-import { listeningUnixSockets } from './support/targets/sweeper.js';
-import { shortId, WORK_ROOT } from './support/resources.js';
+import { listeningUnixSockets } from '../harness/targets/sweeper.js';
+import { shortId, WORK_ROOT } from '../harness/resources.js';
 import { SshServer, sshServerDir, sshServerLog, startSshServer, stopSshServer } from './support/transports/sshd.js';
 
 /** "-H unix://a -H tcp://b" → ['unix://a', 'tcp://b'] */

@@ -9,12 +9,12 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { newDockerEngine } from '../steps/support/targets/docker.js';
-import { ManagedEngine } from '../steps/support/targets/managed-engine.js';
-import { imageTarball } from '../steps/support/test-image.js';
-import { shortId, WORK_ROOT } from '../steps/support/resources.js';
-import { whichSync } from '../steps/support/targets/which.js';
-import { sweepAttachedEngines } from '../steps/support/targets/attached-engine.js';
+import { newDockerEngine } from '../harness/targets/docker.js';
+import { ManagedEngine } from '../harness/targets/managed-engine.js';
+import { imageTarball } from '../harness/test-image.js';
+import { shortId, WORK_ROOT } from '../harness/resources.js';
+import { whichSync } from '../harness/targets/which.js';
+import { sweepAttachedEngines } from '../harness/targets/attached-engine.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const haveDockerd = Boolean(whichSync('dockerd')) && process.getuid?.() === 0;

@@ -6,8 +6,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseProcessDump, sshArgs } from '../steps/support/targets/host-view.js';
-import { withLock } from '../steps/support/targets/attached-engine.js';
+import { parseProcessDump, sshArgs } from '../harness/targets/host-view.js';
+import { withLock } from '../harness/targets/attached-engine.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 

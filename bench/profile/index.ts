@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BenchEngine, sweepAll, TEST_IMAGE } from '../engines.js';
-import { imageTarball } from '../../steps/support/test-image.js';
+import { imageTarball } from '../../harness/test-image.js';
 import { median } from '../stats.js';
 
 interface TraceLine {

@@ -2,8 +2,8 @@
 // it starts, its paths as placeholders, and killing and restarting it with what a restart must find
 // again noted first.
 import type { DockspecWorld } from './world.js';
-import type { ManagedEngine } from './targets/managed-engine.js';
-import { eventually } from './run-command.js';
+import type { ManagedEngine } from '../../harness/targets/managed-engine.js';
+import { eventually } from '../../harness/run-command.js';
 import { isAlive, listProcesses, readProcess } from '../../lib/proc.js';
 
 /** What a container looked like just before the daemons were killed. */

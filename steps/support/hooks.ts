@@ -2,10 +2,10 @@
 // pass, fail or interrupt, the engine's process tree is recorded and everything it made is gone.
 import { After, AfterAll, Before, BeforeAll, Status, setDefaultTimeout } from '@cucumber/cucumber';
 import { DockspecWorld } from './world.js';
-import { imageTarball } from './test-image.js';
-import { releaseAllOwnedBy } from './resources.js';
-import { sweepOrphanedEngines } from './targets/sweeper.js';
-import { attachedEngines } from './targets/attached-engine.js';
+import { imageTarball } from '../../harness/test-image.js';
+import { releaseAllOwnedBy } from '../../harness/resources.js';
+import { sweepOrphanedEngines } from '../../harness/targets/sweeper.js';
+import { attachedEngines } from '../../harness/targets/attached-engine.js';
 import { scaled } from '../../lib/time-scale.js';
 
 // Steps carry their own, shorter deadlines; this one only catches a step that hangs outright.

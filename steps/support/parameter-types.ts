@@ -1,7 +1,7 @@
 // The parameter types of the steps' sentences: {role} and {container}.
 import { defineParameterType } from '@cucumber/cucumber';
 import type { DockspecWorld } from './world.js';
-import { Role, ROLES } from './targets/types.js';
+import { Role, ROLES } from '../../harness/targets/types.js';
 
 defineParameterType({
   name: 'role',

@@ -1,18 +1,18 @@
 // The typed World: one per scenario. It owns the engine(s) the scenario started, the values that
 // fill placeholders, the last command's result, and the clean-up that must run whatever happens.
 import { World, IWorldOptions, setWorldConstructor } from '@cucumber/cucumber';
-import { getTarget, Target } from './targets/index.js';
-import { ManagedEngine } from './targets/managed-engine.js';
-import { EngineOptions, Role, ROLES } from './targets/types.js';
-import { engineProcesses } from './targets/sweeper.js';
-import { AttachedEngine, attachedEngine, LABEL, Owned } from './targets/attached-engine.js';
-import { HostView, localHost } from './targets/host-view.js';
-import { CommandResult, runCommand } from './run-command.js';
+import { getTarget, Target } from '../../harness/targets/index.js';
+import { ManagedEngine } from '../../harness/targets/managed-engine.js';
+import { EngineOptions, Role, ROLES } from '../../harness/targets/types.js';
+import { engineProcesses } from '../../harness/targets/sweeper.js';
+import { AttachedEngine, attachedEngine, LABEL, Owned } from '../../harness/targets/attached-engine.js';
+import { HostView, localHost } from '../../harness/targets/host-view.js';
+import { CommandResult, runCommand } from '../../harness/run-command.js';
 import type { ContainerBeforeOutage, ExternalContainerd } from './engine-control.js';
 import type { ContainerCgroup } from './cgroups.js';
 import type { SshServer } from './transports/sshd.js';
-import { freePort, release, shortId } from './resources.js';
-import { imageTarball, TEST_IMAGE } from './test-image.js';
+import { freePort, release, shortId } from '../../harness/resources.js';
+import { imageTarball, TEST_IMAGE } from '../../harness/test-image.js';
 import type { EventStream } from './event-stream.js';
 import type { TerminalSession } from './terminal.js';
 import { NOT_CONTROLLED } from '../../reports/run-info.js';

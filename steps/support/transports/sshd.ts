@@ -5,7 +5,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive, listenersOnPort } from '../../../lib/proc.js';
-import { shortId, WORK_ROOT } from '../resources.js';
+import { shortId, WORK_ROOT } from '../../../harness/resources.js';
 import { scaled } from '../../../lib/time-scale.js';
 
 export const SSHD = '/usr/sbin/sshd';

@@ -19,7 +19,7 @@ import {
   socketInodes,
   TcpListener,
   tcpListeners,
-} from '../../../lib/proc.js';
+} from '../../lib/proc.js';
 import { listeningUnixSockets } from './sweeper.js';
 
 export interface HostView {

@@ -5,11 +5,11 @@ import { mkdirSync, openSync, closeSync, readFileSync, existsSync } from 'node:f
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { freeSubnet, shortId, Subnet } from '../resources.js';
-import { isAlive, readProcess } from '../../../lib/proc.js';
+import { isAlive, readProcess } from '../../lib/proc.js';
 import { EngineOptions } from './types.js';
 import { ENGINES_DIR, EngineRecord, saveRecord, sweepEngine } from './sweeper.js';
 import { waitForPing } from './ping.js';
-import { scaled } from '../../../lib/time-scale.js';
+import { scaled } from '../../lib/time-scale.js';
 import { CONTAINERD_FLAG, ContainerdCommand, namesContainerd, SeparateContainerd, startSeparateContainerd } from './separate-containerd.js';
 
 export interface DaemonCommand {

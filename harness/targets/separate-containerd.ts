@@ -9,9 +9,9 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { healthCheck } from '../grpc-health.js';
-import { isAlive } from '../../../lib/proc.js';
-import { scaled } from '../../../lib/time-scale.js';
+import { healthCheck } from '../../steps/support/grpc-health.js';
+import { isAlive } from '../../lib/proc.js';
+import { scaled } from '../../lib/time-scale.js';
 import type { TargetInfo } from './types.js';
 
 export type ContainerdCommand = TargetInfo['externalContainerd'];

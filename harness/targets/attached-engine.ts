@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmdirSy
 import { join } from 'node:path';
 import { WORK_ROOT } from '../resources.js';
 import { runCommand } from '../run-command.js';
-import { descendantsOf, isAlive, listenersOnPort, ProcessInfo, processName } from '../../../lib/proc.js';
+import { descendantsOf, isAlive, listenersOnPort, ProcessInfo, processName } from '../../lib/proc.js';
 import { listeningUnixSockets } from './sweeper.js';
 import { Role } from './types.js';
 import { HostView, hostViewFor } from './host-view.js';

@@ -3,7 +3,7 @@
 import { existsSync, lstatSync, statSync, readFileSync, readdirSync, rmSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { descendantsOf, isAlive, listProcesses, ProcessInfo, socketInodes } from '../../../lib/proc.js';
+import { descendantsOf, isAlive, listProcesses, ProcessInfo, socketInodes } from '../../lib/proc.js';
 import { release, WORK_ROOT } from '../resources.js';
 
 export interface EngineRecord {

@@ -3,7 +3,7 @@
 // (a `docker run` that hangs takes its `docker` client and any pipe partners with it).
 import { constants } from 'node:os';
 import { execa } from 'execa';
-import { scaled } from '../../lib/time-scale.js';
+import { scaled } from '../lib/time-scale.js';
 
 export interface CommandResult {
   command: string;
@@ -42,4 +42,4 @@ export async function runCommand(command: string, env: NodeJS.ProcessEnv, timeou
 }
 
 // Steps import the polling helper from here, beside the commands they wait on.
-export { eventually } from '../../lib/eventually.js';
+export { eventually } from '../lib/eventually.js';

@@ -2,8 +2,8 @@
 // (binary names, how a daemon starts) lives behind this interface, so steps never branch on a
 // target's name (docs/design.md principle 3).
 
-import type { Role } from '../../../lib/process-snapshot.js';
-export { ROLES } from '../../../lib/process-snapshot.js';
+import type { Role } from '../../lib/process-snapshot.js';
+export { ROLES } from '../../lib/process-snapshot.js';
 export type { Role };
 
 export interface EngineOptions {
