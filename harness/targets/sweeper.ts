@@ -165,6 +165,20 @@ async function removeCgroups(parent: string): Promise<string[]> {
 }
 
 /** rmdir, which refuses a directory another engine still has something in. */
+/** Whether an engine other than the one at `root` has a directory under ENGINES_DIR. */
+function otherEnginesExist(root: string): boolean {
+  try {
+    return readdirSync(ENGINES_DIR).some((d) => join(ENGINES_DIR, d) !== root);
+  } catch {
+    return false;
+  }
+}
+
+/** At the end of a worker's run: the shared directories, once no engine is left to use them. */
+export function sweepSharedDirs(dirs: string[]): void {
+  if (!otherEnginesExist('')) removeIfEmpty(dirs);
+}
+
 export function removeIfEmpty(dirs: string[]): void {
   for (const d of dirs) {
     try {
@@ -229,7 +243,10 @@ export async function sweepEngine(rec: EngineRecord): Promise<string[]> {
   left = await waitGone(procs.map((p) => p.pid), 3000);
   if (left.length) problems.push(`processes still alive after SIGKILL: ${left.join(', ')}`);
   removeSocketFiles(sockets);
-  removeIfEmpty(rec.sharedDirs ?? []);
+  // Another engine (another worker's) may be starting its daemon, which makes these directories with
+  // mkdir -p: removing them under it failed that daemon ("failed to mkdir /run/docker/plugins: no such
+  // file or directory"). The last engine swept, or the run's end (sweepSharedDirs), removes them.
+  if (!otherEnginesExist(rec.root)) removeIfEmpty(rec.sharedDirs ?? []);
   unmountAll(rec.root);
   if (rec.cgroupParent) {
     const cgroups = await removeCgroups(rec.cgroupParent);

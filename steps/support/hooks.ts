@@ -4,7 +4,8 @@ import { After, AfterAll, Before, BeforeAll, Status, setDefaultTimeout } from '@
 import { DockspecWorld } from './world.js';
 import { imageTarball } from '../../harness/test-image.js';
 import { releaseAllOwnedBy } from '../../harness/resources.js';
-import { sweepOrphanedEngines } from '../../harness/targets/sweeper.js';
+import { sweepOrphanedEngines, sweepSharedDirs } from '../../harness/targets/sweeper.js';
+import { SHARED_RUN_DIRS } from '../../harness/targets/docker.js';
 import { attachedEngines } from '../../harness/targets/attached-engine.js';
 import { scaled } from '../../lib/time-scale.js';
 
@@ -60,6 +61,7 @@ After({ timeout: scaled(120000) }, async function (this: DockspecWorld, { result
 
 AfterAll({ timeout: 120000 }, async function () {
   releaseAllOwnedBy();
+  sweepSharedDirs(SHARED_RUN_DIRS);
   // The last worker done with an attached engine removes the test image, unless it was there before.
   const problems = (await Promise.all(attachedEngines().map((e) => e.release()))).flat();
   for (const e of attachedEngines()) e.host.close?.();
