@@ -222,3 +222,30 @@ test('host networking makes nothing and reports dockerd\'s SandboxKey', { skip: 
   assert.deepEqual(await ctl.publishPorts(ep, 'hostnet', { '80/tcp': [{ HostIp: '', HostPort: '18399' }] }), []);
   await ctl.deleteEndpoint(ep.containerId);
 });
+
+test('a namespace that no endpoint record names (a daemon killed mid-create) is removed at the next start; a recorded one stays', { skip: !root && 'needs root' }, async () => {
+  const live = await ctl.createEndpoint('c5'.padEnd(64, '0'), 'kept', 'none');
+  const orphan = path.join(dir, 'exec', 'netns', 'deadbeef0000');
+  fs.writeFileSync(orphan, '');
+  execFileSync('unshare', [`--net=${orphan}`, 'true']);
+  const mounted = (f: string) => fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${f} `);
+  assert.ok(mounted(orphan), 'the orphan is a mounted namespace before the restart');
+
+  try {
+    const restarted = await createNetworkController({
+      execRoot: path.join(dir, 'exec'),
+      dataRoot: path.join(dir, 'data'),
+      bridge,
+      userlandProxy: true,
+      userlandProxyPath: proxyPath,
+    });
+    assert.ok(!mounted(orphan) && !fs.existsSync(orphan), 'the orphaned namespace is unmounted and its file removed');
+    assert.ok(mounted(live.netnsPath), "the recorded endpoint's namespace stays");
+    await restarted.deleteEndpoint(live.containerId);
+  } finally {
+    // a failed check must not leave the test's own mount behind
+    if (mounted(orphan)) execFileSync('umount', [orphan]);
+  }
+  await ctl.deleteEndpoint(live.containerId);
+  assert.ok(!mounted(live.netnsPath));
+});

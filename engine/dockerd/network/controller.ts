@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import type { Endpoint, NetworkController, NetworkControllerOptions, PortMap, PublishedPort } from './types.js';
 import { deleteBridge, ensureBridge, type BridgeInfo } from './bridge.js';
 import { Ipam, macFromIp } from './ipam.js';
-import { attachVeth, createNetns, deleteNetns, deleteVeth, isNetnsMounted, loopbackUp, netnsDir, randomHex } from './sandbox.js';
+import { attachVeth, createNetns, deleteNetns, deleteOrphanedNetns, deleteVeth, isNetnsMounted, loopbackUp, netnsDir, randomHex } from './sandbox.js';
 import { PortAllocatedError, PortAllocator, PortsExhaustedError } from './port-allocator.js';
 import { holdPort, ProxyStartError, ProxyTimeoutError, startUserlandProxy, type ProxySpec, type RunningProxy } from './proxy-launcher.js';
 import { readJson, removeFile, writeJson } from './state-file.js';
@@ -138,8 +138,12 @@ class BridgeNetworkController implements NetworkController {
       this.save(r);
       return { ...toEndpoint(r), sandboxKey: path.join(netnsDir(this.opts.execRoot), 'default') };
     }
-    await createNetns(netnsPath);
+    // Recorded before the namespace exists: a daemon killed in between leaves a record that
+    // deleteEndpoint can undo, not a mount that nobody knows.
+    this.records.set(containerId, r);
+    this.save(r);
     try {
+      await createNetns(netnsPath);
       if (mode === 'none') {
         await loopbackUp(netnsPath);
       } else {
@@ -152,9 +156,8 @@ class BridgeNetworkController implements NetworkController {
           macAddress: macFromIp(ip),
           hostVeth: `veth${randomHex(7)}`,
         });
-        // Recorded before the veth exists: if the daemon dies in between, deleteEndpoint still
+        // Saved again before the veth exists: if the daemon dies in between, deleteEndpoint still
         // knows which names to clean.
-        this.records.set(containerId, r);
         this.save(r);
         await attachVeth({
           netnsPath,
@@ -371,6 +374,12 @@ class BridgeNetworkController implements NetworkController {
     removeFile(this.recordFile(containerId));
   }
 
+  /** Called once at the start, before any endpoint is made. */
+  async deleteOrphanedSandboxes(): Promise<void> {
+    const recorded = new Set([...this.records.values()].map((r) => r.netnsPath));
+    await deleteOrphanedNetns(netnsDir(this.opts.execRoot), recorded);
+  }
+
   listEndpoints(): string[] {
     return [...this.records.keys()];
   }
@@ -400,5 +409,7 @@ export async function createNetworkController(opts: NetworkControllerOptions): P
     }
   }
   if (changed) writeJson(stateFile, state);
-  return new BridgeNetworkController(opts, bridge, created, ipam, state.networks);
+  const controller = new BridgeNetworkController(opts, bridge, created, ipam, state.networks);
+  await controller.deleteOrphanedSandboxes();
+  return controller;
 }

@@ -51,6 +51,23 @@ export async function deleteNetns(file: string): Promise<void> {
   fs.rmSync(file, { force: true });
 }
 
+/**
+ * A namespace file that no endpoint record names is what a daemon killed between `unshare` and
+ * saving the record leaves behind (the unshare child finishes without it). libnetwork collects such
+ * sandboxes at its start too; doing it before any endpoint is made cannot take a live one.
+ */
+export async function deleteOrphanedNetns(dir: string, recorded: ReadonlySet<string>): Promise<string[]> {
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const orphans = names.map((n) => path.join(dir, n)).filter((f) => !recorded.has(f));
+  for (const f of orphans) await deleteNetns(f);
+  return orphans;
+}
+
 export async function loopbackUp(netnsPath: string): Promise<void> {
   await ipBatch(['link set lo up'], netnsPath);
 }
