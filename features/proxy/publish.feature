@@ -13,8 +13,8 @@ Feature: docker-proxy carries a published port to the container
   # seen failing: ran it without -p → no docker-proxy listened on the port.
   @req:proxy.per-mapping
   Scenario: Publishing a port starts proxies, children of the engine daemon, that carry HTTP to the container
-    Source: the account (docs/design.md): one docker-proxy, a child of dockerd, per published port;
-    "Port publishing and mapping" (https://docs.docker.com/engine/network/port-publishing/)
+    Source: the account (docs/design.md): docker-proxy processes, children of dockerd, for each
+    published port; "Port publishing and mapping" (https://docs.docker.com/engine/network/port-publishing/)
     describes published ports as firewall (NAT) rules and the proxy only as --userland-proxy;
     measured on Docker 20.10.24 and 26.1.5 with --iptables=false: the proxy carries the traffic.
     When I run "docker run -d -p <port>:80 --name <web_svr01> dockspec/busybox httpd -f -p 80 -h /www"
