@@ -72,7 +72,7 @@ Feature: The engine is two daemons: dockerd and the containerd it supervises
   @req:daemons.containerd-restarted @daemon-control
   Scenario: A managed containerd killed with SIGKILL is started again by the engine daemon
     Source: measured on Docker 20.10.24 and 26.1.5: dockerd starts its containerd again within 20 s;
-    the docs do not say.
+    not found in the docs.
     When the containerd process of the engine is killed with SIGKILL
     Then within 20 seconds a new containerd process is a child of the engine daemon
     And "docker run --rm dockspec/busybox true" succeeds within 20 seconds

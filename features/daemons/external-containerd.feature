@@ -32,7 +32,7 @@ Feature: dockerd can use a containerd it did not start
     The engine daemon keeps serving its API during the outage and reconnects by itself; the
     common advice to restart dockerd after containerd is not needed.
     Source: measured on Docker 20.10.24 and 26.1.5: "connection refused" while it is down, and
-    dockerd reconnects by itself once it is back; the docs do not say.
+    dockerd reconnects by itself once it is back; not found in the docs.
     Given an external containerd listening on <containerd_sock>
     And a running engine started with "--containerd <containerd_sock>"
     And the image "dockspec/busybox"

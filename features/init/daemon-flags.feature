@@ -18,8 +18,8 @@ Feature: Engine-wide init settings: --init and --init-path
   # seen failing: dropped --init=false → PID 1 was "/sbin/docker-init -- sleep 30".
   @req:init.daemon-wide-opt-out
   Scenario: With an engine-wide --init, a container can still opt out with --init=false
-    Source: measured on Docker 20.10.24 and 26.1.5: --init=false wins over the daemon's --init (the
-    docs do not say).
+    Source: measured on Docker 20.10.24 and 26.1.5: --init=false wins over the daemon's --init (not found
+    in the docs).
     Given a running engine started with "--init"
     And the image "dockspec/busybox"
     When I ran "docker run -d --init=false --name <app> dockspec/busybox sleep 30"

@@ -100,7 +100,7 @@ Feature: A container's resources are limited by a cgroup of its own
   @req:isolation.cgroup-removed
   Scenario: The container's cgroup is removed with the container
     Source: measured on Docker 20.10.24 and 26.1.5: docker rm -f removes the cgroup and its
-    processes (the docs do not say).
+    processes (not found in the docs).
     When I ran "docker run -d --name <app> dockspec/busybox sleep 1000"
     Then the cgroup of container "<app>" holds its PID 1 and is named after its full id
     When I ran "docker rm -f <app>"
@@ -113,7 +113,7 @@ Feature: A container's resources are limited by a cgroup of its own
     The cgroup belongs to the container's running task, not to the container: the runtime deletes
     it when PID 1 has exited, while `docker ps -a` still lists the stopped container.
     Source: measured on Docker 20.10.24 and 26.1.5: the cgroup goes at the stop, the container stays
-    (the docs do not say).
+    (not found in the docs).
     When I ran "docker run -d --name <app> dockspec/busybox sleep 1000"
     Then the cgroup of container "<app>" holds its PID 1 and is named after its full id
     When I ran "docker stop -t 0 <app>"

@@ -16,7 +16,7 @@ Feature: Who may take a host port
     The common account says two proxies would race for the port. Docker refuses earlier: its port
     allocator rejects the duplicate before any proxy starts, and the first container keeps serving.
     Source: measured on Docker 20.10.24 and 26.1.5: the port allocator's error, exit code 125, the
-    second container left Created (the docs say nothing of it).
+    second container left Created (not found in the docs).
     Given a container "<web_svr01>" publishing <port>:80
     When I run "docker run -d -p <port>:90 --name <web_svr02> dockspec/busybox httpd -f -p 90"
     Then the command fails with exit code 125

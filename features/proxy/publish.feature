@@ -65,7 +65,7 @@ Feature: docker-proxy carries a published port to the container
   Scenario: Stopping the container ends its proxies and frees the host port; starting it brings them back
     httpd as PID 1 ignores SIGTERM, so a 1 s grace period keeps the stop short.
     Source: measured on Docker 20.10.24 and 26.1.5: the proxies end with the container and come back
-    with docker start (the docs do not say).
+    with docker start (not found in the docs).
     Given a container "<web_svr01>" publishing <port>:80
     And the engine has 2 docker-proxy processes
     When I ran "docker stop -t 1 <web_svr01>"

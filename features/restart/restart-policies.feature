@@ -49,8 +49,8 @@ Feature: The engine daemon restarts containers by their restart policy
     A SIGKILL from outside is an exit like any other (code 137); only `docker stop` and `docker kill`
     tell the engine that the user wants the container stopped.
     Source: "docker container run" (https://docs.docker.com/reference/cli/docker/container/run/#restart);
-    measured on Docker 20.10.24 and 26.1.5: a SIGKILL from the host is an exit like any other (the
-    docs do not say).
+    measured on Docker 20.10.24 and 26.1.5: a SIGKILL from the host is an exit like any other, which
+    always and on-failure (137 is not 0) restart and no does not.
     Given a running engine
     And the image "dockspec/busybox"
     And I ran "docker run -d --restart=<policy> --name <svc01> dockspec/busybox sleep 1000"

@@ -38,8 +38,8 @@ Feature: docker pause freezes the container's cgroup through the runtime
   # the runtime had not paused anything).
   @req:runtime.pause-refusals
   Scenario: Pausing twice, exec in a paused container and unpausing a running one are refused
-    Source: measured on Docker 20.10.24 and 26.1.5: the three refusals and their texts (the docs do
-    not give them).
+    Source: measured on Docker 20.10.24 and 26.1.5: the three refusals and their texts (not found
+    in the docs).
     Given a running engine
     And the image "dockspec/busybox"
     And I ran "docker run -d --name <box01> dockspec/busybox sleep 1000"
