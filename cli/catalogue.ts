@@ -1,6 +1,7 @@
 // The catalogue of requirements: every scenario under features/ with its @req id, read with
 // cucumber's own Gherkin parser. features/README.md lists the same ids; a unit test keeps the two
-// in step, and checks the rules every scenario follows (one @req id, an area tag, a description).
+// in step, and checks the rules every scenario follows (one @req id, an area tag, a description,
+// a `Source:` saying where the claim comes from).
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { AstBuilder, GherkinClassicTokenMatcher, Parser } from '@cucumber/gherkin';
@@ -17,6 +18,41 @@ export interface CatalogueEntry {
   tags: string[];
   /** a `# seen failing: …` comment stands above the scenario or in its header */
   seenFailing: boolean;
+  /** the description's `Source:` paragraph (from that line to the description's end), '' if none */
+  source: string;
+}
+
+/** A documentation page a `Source:` names: `"Title" (https://…)`. */
+export interface SourceDoc {
+  title: string;
+  url: string;
+}
+
+/** What a `Source:` rests on: the architecture account, documentation pages, a measurement on Docker. */
+export interface SourceKinds {
+  account: boolean;
+  docs: SourceDoc[];
+  measured: boolean;
+}
+
+export function sourceKinds(source: string): SourceKinds {
+  return {
+    account: /\bthe account \(docs\/design\.md\)/.test(source),
+    docs: [...source.matchAll(/"([^"]+)" \((https:\/\/[^)\s]+)\)/g)].map((m) => ({ title: m[1], url: m[2] })),
+    measured: /\bmeasured on Docker \d+\.\d+/.test(source),
+  };
+}
+
+/** The description's first line, unless it is the `Source:` line. */
+function claimOf(description: string): string {
+  const first = description.trim().split('\n')[0]?.trim() ?? '';
+  return first.startsWith('Source:') ? '' : first;
+}
+
+function sourceOf(description: string): string {
+  const lines = description.split('\n').map((l) => l.trim());
+  const at = lines.findIndex((l) => l.startsWith('Source:'));
+  return at < 0 ? '' : lines.slice(at).join(' ').replace(/^Source:\s*/, '').trim();
 }
 
 function featureFiles(dir: string): string[] {
@@ -54,16 +90,17 @@ export function readCatalogue(featuresDir: string): CatalogueEntry[] {
           reqId: req.slice('@req:'.length),
           area: req.slice('@req:'.length).split('.')[0],
           scenario: s.name,
-          description: s.description.trim().split('\n')[0]?.trim() ?? '',
+          description: claimOf(s.description),
           uri: relative(join(featuresDir, '..'), file),
           line: s.location.line,
           featureTags,
           tags,
           seenFailing,
+          source: sourceOf(s.description),
         });
       }
       if (!tags.some((t) => t.startsWith('@req:'))) {
-        out.push({ reqId: '', area: '', scenario: s.name, description: '', uri: relative(join(featuresDir, '..'), file), line: s.location.line, featureTags, tags, seenFailing });
+        out.push({ reqId: '', area: '', scenario: s.name, description: '', uri: relative(join(featuresDir, '..'), file), line: s.location.line, featureTags, tags, seenFailing, source: sourceOf(s.description) });
       }
     }
   }

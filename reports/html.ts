@@ -125,6 +125,15 @@ function snapshotsBlock(row: Row, cols: Column[]): string {
   return `<div class="snaps">${blocks.join('')}</div>`;
 }
 
+/** The scenario's description, its `Source:` paragraph (docs/design.md) apart, with the pages it cites as links. */
+function descriptionHtml(description: string): string {
+  const at = description.search(/^\s*Source:/m);
+  const [claim, source] = at < 0 ? [description, ''] : [description.slice(0, at), description.slice(at)];
+  const para = (text: string) => esc(text.trim()).replace(/\n\s*/g, ' ');
+  const linked = para(source).replace(/https:\/\/[^\s)&<]+/g, (url) => `<a href="${url}">${url}</a>`);
+  return `${claim.trim() ? `<p>${para(claim)}</p>` : ''}${source ? `<p class="source">${linked}</p>` : ''}`;
+}
+
 function rowHtml(row: Row, cols: Column[], index: number): string {
   const cells = cols
     .map((col) => {
@@ -136,7 +145,7 @@ function rowHtml(row: Row, cols: Column[], index: number): string {
     .join('');
   const outcomes = [...new Set(cols.map((c) => row.cells[c.key]?.outcome).filter(Boolean))].join(' ');
   const search = [row.reqIds.join(' '), row.name, row.uri, row.tags.join(' '), row.description, ...cols.map((c) => row.cells[c.key]?.reason ?? '')].join(' ').toLowerCase();
-  const detail = `<div class="desc">${row.description ? `<p>${esc(row.description).replace(/\n\s*/g, ' ')}</p>` : ''}<p class="muted">${esc(row.uri)}:${row.line} · ${row.tags.map((t) => `<code>${esc(t)}</code>`).join(' ')}</p></div>
+  const detail = `<div class="desc">${descriptionHtml(row.description)}<p class="muted">${esc(row.uri)}:${row.line} · ${row.tags.map((t) => `<code>${esc(t)}</code>`).join(' ')}</p></div>
 <div class="side" style="--n:${cols.length}">${cols.map((c) => cellDetail(row.cells[c.key], c)).join('')}</div>${snapshotsBlock(row, cols)}`;
   return `<tbody class="scn${row.differs ? ' differs' : ''}" id="s${index}" data-area="${esc(row.area)}" data-outcomes="${outcomes}" data-differs="${row.differs ? 1 : 0}" data-search="${esc(search)}">
 <tr class="sum" tabindex="0" aria-expanded="false"><td class="req">${row.reqIds.length ? row.reqIds.map((r) => `<code>${esc(r)}</code>`).join('<br>') : '<span class="muted">no @req</span>'}</td><td class="name"><span class="caret">▸</span>${esc(row.name)}<div class="loc">${esc(row.uri)}:${row.line}</div></td>${cells}</tr>
@@ -203,6 +212,7 @@ tbody.areahead th .chip{font-weight:500}
 tr.sum{cursor:pointer}tr.sum:hover td{background:#f8fafc}
 tr.sum td{padding:8px 10px;border-bottom:1px solid var(--line);vertical-align:top}
 td.req{width:210px}td.req code{font-size:11.5px;white-space:nowrap}
+.desc p.source{color:var(--muted)}.desc p.source a{word-break:break-all}
 td.name{min-width:260px}.loc{color:var(--muted);font-size:11.5px;margin-top:2px}
 .caret{display:inline-block;width:14px;color:var(--muted);transition:transform .15s}
 tbody.open .caret{transform:rotate(90deg)}

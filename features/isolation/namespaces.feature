@@ -18,6 +18,10 @@ Feature: A container is a process in namespaces of its own
     Docker does not give the container a user namespace unless the daemon runs with userns-remap:
     root in the container is root on the host, only fenced in by the other namespaces,
     capabilities and cgroups.
+    Source: "Docker Engine security" (https://docs.docker.com/engine/security/): docker run creates
+    a set of namespaces for the container;
+    "Isolate containers with a user namespace" (https://docs.docker.com/engine/security/userns-remap/):
+    a user namespace only with userns-remap; measured on Docker 20.10.24 and 26.1.5.
     When I ran "docker run -d --name <app> dockspec/busybox sleep 1000"
     Then container "<app>" has namespaces of its own, unlike the host:
       | pid | mnt | uts | ipc | net |
@@ -28,6 +32,8 @@ Feature: A container is a process in namespaces of its own
   # (pid …) against web (pid …): expected 'pid:[…]' to not equal" the same link.
   @req:isolation.namespaces-per-container
   Scenario: Two containers do not share any of these namespaces with each other
+    Source: "Docker Engine security" (https://docs.docker.com/engine/security/): each container gets
+    its own namespaces; measured on Docker 20.10.24 and 26.1.5.
     When I ran "docker run -d --name <app> dockspec/busybox sleep 1000"
     And I ran "docker run -d --name <web> dockspec/busybox sleep 1000"
     Then containers "<app>" and "<web>" are in different namespaces:
@@ -39,6 +45,9 @@ Feature: A container is a process in namespaces of its own
   Scenario: docker exec enters the namespaces of the running container instead of making new ones
     The exec'd process is not a child of the container's PID 1 (the shim starts it), yet it is
     inside the container: it joined PID 1's namespaces.
+    Source: "docker container exec" (https://docs.docker.com/reference/cli/docker/container/exec/)
+    (runs a command in a running container); measured on Docker 20.10.24 and 26.1.5: same pid, mnt,
+    uts, ipc and net namespaces as PID 1.
     When I ran "docker run -d --name <app> dockspec/busybox sleep 1000"
     And I ran "docker exec -d <app> sleep 1001"
     Then a "sleep 1001" process of the engine is running
@@ -52,6 +61,9 @@ Feature: A container is a process in namespaces of its own
     In its pid namespace the container's first process is PID 1 and its children count on from
     there. The host's ps shows every process of the machine, these included, with host PIDs; the
     NSpid line of /proc/<pid>/status lists both numbers.
+    Source: "Docker Engine security" (https://docs.docker.com/engine/security/): processes in a
+    container cannot see processes of another container or the host; measured on Docker 20.10.24 and
+    26.1.5: NSpid.
     When I ran "docker run -d --name <app> dockspec/busybox sh -c 'sleep 1001 & exec sleep 1000'"
     Then PID 1 of container "<app>" is "sleep 1000"
     And inside container "<app>", ps lists only these processes besides itself:
@@ -62,6 +74,8 @@ Feature: A container is a process in namespaces of its own
   # seen failing: expected the output "web02" → "expected 'web01' to equal 'web02'".
   @req:isolation.hostname-flag
   Scenario: --hostname sets the hostname inside the container only
+    Source: "docker container run" (https://docs.docker.com/reference/cli/docker/container/run/)
+    (options: -h, --hostname); measured on Docker 20.10.24 and 26.1.5.
     When I ran "docker run -d --hostname web01 --name <app> dockspec/busybox sleep 1000"
     And I run "docker exec <app> hostname"
     Then its output is "web01"
@@ -72,5 +86,8 @@ Feature: A container is a process in namespaces of its own
   @req:isolation.hostname-default
   Scenario: Without --hostname, the hostname is the container's short id
     The short id is the first 12 characters of the full id, the same that docker ps shows.
+    Source: "Running containers" (https://docs.docker.com/engine/containers/run/#container-identification)
+    (the 12-character short id); measured on Docker 20.10.24 and 26.1.5: the default hostname is
+    that id.
     When I ran "docker run -d --name <app> dockspec/busybox sleep 1000"
     Then the hostname inside container "<app>" is the first 12 characters of its id

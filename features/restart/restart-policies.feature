@@ -10,6 +10,9 @@ Feature: The engine daemon restarts containers by their restart policy
   # job01 to have been restarted 2 times … status exited, … RestartCount 0"; the deadline was 10 s then).
   @req:restart.after-exit
   Scenario Outline: After the command exits <code>, --restart=<policy> starts the container again
+    Source: "docker container run" (https://docs.docker.com/reference/cli/docker/container/run/#restart):
+    always, unless-stopped, on-failure restart after an exit, with a delay doubling from 100 ms;
+    measured on Docker 20.10.24 and 26.1.5.
     Given a running engine
     And the image "dockspec/busybox"
     When I ran "docker run -d --restart=<policy> --name <job01> dockspec/busybox sh -c 'echo ran; exit <code>'"
@@ -25,6 +28,9 @@ Feature: The engine daemon restarts containers by their restart policy
   # 15000 ms waiting for job01 to be exited after 2 restarts (last seen: status exited, … RestartCount 0")).
   @req:restart.stays-stopped
   Scenario Outline: After the command exits <code>, --restart=<policy> leaves it exited after <restarts> restarts
+    Source: "docker container run" (https://docs.docker.com/reference/cli/docker/container/run/#restart):
+    no, on-failure only on a non-zero code, on-failure:N at most N times; measured on Docker
+    20.10.24 and 26.1.5.
     Given a running engine
     And the image "dockspec/busybox"
     When I ran "docker run -d --restart=<policy> --name <job01> dockspec/busybox sh -c 'echo ran; exit <code>'"
@@ -42,6 +48,9 @@ Feature: The engine daemon restarts containers by their restart policy
   Scenario Outline: When its PID 1 is killed with SIGKILL from the host, a container with --restart=<policy> <outcome>
     A SIGKILL from outside is an exit like any other (code 137); only `docker stop` and `docker kill`
     tell the engine that the user wants the container stopped.
+    Source: "docker container run" (https://docs.docker.com/reference/cli/docker/container/run/#restart);
+    measured on Docker 20.10.24 and 26.1.5: a SIGKILL from the host is an exit like any other, which
+    always and on-failure (137 is not 0) restart and no does not.
     Given a running engine
     And the image "dockspec/busybox"
     And I ran "docker run -d --restart=<policy> --name <svc01> dockspec/busybox sleep 1000"
@@ -64,6 +73,10 @@ Feature: The engine daemon restarts containers by their restart policy
     started. moby's integration test TestDaemonRestartKillContainers has this matrix. Measured on
     dockerd 20.10: the daemon's own stop of a survivor counts as a stop by the user, so
     unless-stopped leaves it stopped where always starts it.
+    Source: "docker container run" (https://docs.docker.com/reference/cli/docker/container/run/#restart)
+    and "Live restore" (https://docs.docker.com/engine/daemon/live-restore/); moby's integration
+    test TestDaemonRestartKillContainers; measured on Docker 20.10.24 and 26.1.5: unless-stopped
+    stays exited after the daemon's own stop.
     Given a running engine started with "<flags>"
     And the image "dockspec/busybox"
     And I ran "docker <made> --restart=<policy> --name <svc01> dockspec/busybox sh -c 'trap \"exit 0\" TERM; while true; do sleep 0.1; done'"

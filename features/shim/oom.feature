@@ -9,6 +9,11 @@ Feature: The shim reports an OOM kill
   # 'true 137'"), as ref-dockerd answered before the shim watched the cgroup.
   @req:shim.oom-kill
   Scenario: A container killed by the OOM killer exits 137 with OOMKilled true and an oom event before die
+    Source: "Runtime v2" (https://github.com/containerd/containerd/blob/main/docs/runtime-v2.md) (a
+    shim should publish OOM events);
+    "docker system events" (https://docs.docker.com/reference/cli/docker/system/events/) (oom is a
+    container event); measured on Docker 20.10.24 and 26.1.5: exit code 137, OOMKilled true, oom
+    before die.
     Given a running engine
     And the image "dockspec/busybox"
     And the time now is noted as <now>

@@ -11,6 +11,9 @@ Feature: A container's terminal is held by its shim
   @req:shim.tty-run
   Scenario: docker run -it gives the command a terminal, docker run -i does not
     (The test image links only the applets scenarios use; `busybox tty` runs busybox's tty.)
+    Source: "docker container run" (https://docs.docker.com/reference/cli/docker/container/run/#tty):
+    -t allocates a pseudo-TTY; measured on Docker 20.10.24 and 26.1.5: /dev/pts/0 with -it, "not a
+    tty" with -i.
     Given a running engine
     And the image "dockspec/busybox"
     When I run "docker run -it --rm dockspec/busybox busybox tty" in a terminal
@@ -25,6 +28,8 @@ Feature: A container's terminal is held by its shim
   # terminal hung up before tty printed anything).
   @req:shim.tty-exec
   Scenario: docker exec -it gives the exec'd command a terminal of its own
+    Source: "docker container exec" (https://docs.docker.com/reference/cli/docker/container/exec/)
+    (-t allocates a pseudo-TTY); measured on Docker 20.10.24 and 26.1.5.
     Given a running engine
     And the image "dockspec/busybox"
     And I ran "docker run -d --name <box01> dockspec/busybox sleep 1000"
@@ -41,6 +46,9 @@ Feature: A container's terminal is held by its shim
   Scenario: The pty master is held by the shim, not by containerd or the engine daemon
     The common picture has dockerd own the container's terminal. It only writes to and reads from
     FIFOs; the master of the pts, made in the container, is open in the shim alone.
+    Source: "Container Lifecycle" (https://github.com/containerd/containerd/blob/main/docs/historical/design/lifecycle.md):
+    the shim keeps the container's pty master open; measured on Docker 20.10.24 and 26.1.5: no other
+    process holds it.
     Given a running engine
     And the image "dockspec/busybox"
     When I ran "docker run -dit --name <term01> dockspec/busybox sh"
@@ -54,6 +62,9 @@ Feature: A container's terminal is held by its shim
     The CLI sends its window size after the start (POST …/resize); the engine passes it to the shim
     (ResizePty), which sets it on the master it holds; the command waits a second for it to come.
     busybox's stty prints rows, then columns.
+    Source: "Container Lifecycle" (https://github.com/containerd/containerd/blob/main/docs/historical/design/lifecycle.md):
+    the shim owns the pty master and resizes it; measured on Docker 20.10.24 and 26.1.5: 45 rows,
+    123 columns.
     Given a running engine
     And the image "dockspec/busybox"
     When I run "stty rows 45 cols 123; docker run -it --rm dockspec/busybox sh -c 'sleep 1; busybox stty size'" in a terminal
@@ -68,6 +79,10 @@ Feature: A container's terminal is held by its shim
   Scenario: A shell on a terminal goes on across an outage of both daemons
     What was typed before the outage is still the shell's state afterwards, and what is typed after
     the daemons are back reaches the same shell through the terminal the shim kept.
+    Source: "Container Lifecycle" (https://github.com/containerd/containerd/blob/main/docs/historical/design/lifecycle.md):
+    the pty master stays open in the shim while containerd is gone;
+    "Live restore" (https://docs.docker.com/engine/daemon/live-restore/); measured on Docker
+    20.10.24 and 26.1.5.
     Given a running engine started with "--live-restore"
     And the image "dockspec/busybox"
     And I ran "docker run -dit --name <term01> dockspec/busybox sh"

@@ -13,6 +13,9 @@ Feature: The Engine API is plain HTTP over the daemon's socket
 
   @req:transports.http-ping
   Scenario: GET /_ping answers OK with Docker's headers and the version docker version shows
+    Source: "Docker Engine API" (https://docs.docker.com/reference/api/engine/): the API version is
+    the first part of the path; measured on Docker 20.10.24 and 26.1.5: the six headers and their
+    values.
     # seen failing: expecting "Pragma: no-store": "HTTP headers differ: Pragma: wanted \"no-store\", got \"no-cache\"".
     When I run "curl -sS -i --unix-socket <sock> http://localhost/_ping"
     Then the HTTP status is 200
@@ -28,6 +31,8 @@ Feature: The Engine API is plain HTTP over the daemon's socket
   @req:transports.http-ping-head
   Scenario: HEAD /_ping gives the same headers and no body
     Clients try HEAD first, because it is the cheapest request a daemon answers.
+    Source: measured on Docker 20.10.24 and 26.1.5: HEAD /_ping answers with GET's headers and no
+    body.
     # seen failing: expecting the body "OK" for HEAD: "HTTP body of: … expected '' to equal 'OK'".
     When I run "curl -sS -i --head --unix-socket <sock> http://localhost/_ping"
     Then the HTTP status is 200
@@ -42,6 +47,8 @@ Feature: The Engine API is plain HTTP over the daemon's socket
 
   @req:transports.http-version-too-new
   Scenario: A path with an API version the daemon does not have gets Docker's JSON error
+    Source: "Docker Engine API" (https://docs.docker.com/reference/api/engine/) (versions in the
+    path); measured on Docker 20.10.24 and 26.1.5: status 400 and the JSON text.
     # seen failing: expecting status 404: "HTTP/1.1 400 Bad Request … expected 400 to equal 404".
     When I run "curl -sS -i --unix-socket <sock> http://localhost/v1.99/version"
     Then the HTTP status is 400
