@@ -41,7 +41,7 @@ export function rssMb(pid: number): number {
 /** What an engine leaves once its containers are removed and its daemon stopped. */
 export function leftovers(engine: ManagedEngine): string[] {
   const out: string[] = [];
-  for (const p of engineProcesses(engine.record)) out.push(`process ${p.pid} ${p.argv.join(' ').slice(0, 100)}`);
+  for (const p of engineProcesses(engine.record)) out.push(`process ${p.pid} (state ${p.state}, parent ${p.ppid}) ${p.argv.join(' ').slice(0, 100)}`);
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .map((l) => l.split(' ')[4])

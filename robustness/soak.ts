@@ -21,6 +21,7 @@ import { pathToFileURL } from 'node:url';
 import { getTarget } from '../harness/targets/index.js';
 import type { ManagedEngine } from '../harness/targets/managed-engine.js';
 import { isAlive } from '../lib/proc.js';
+import { scaled } from '../lib/time-scale.js';
 import { importTestImage } from './corpus-run.js';
 import { IMAGE } from './corpus.js';
 import { leftovers, roleProcesses, Victim } from './engine-probe.js';
@@ -259,8 +260,11 @@ export async function soak(opts: SoakOptions): Promise<SoakFigures> {
       if (rm.code !== 0) figures.failures.push(`docker rm -f of the survivors failed: ${rm.stderr.split('\n')[0]}`);
     }
     await engine.stop();
-    await sleep(500);
-    for (const l of leftovers(engine)) figures.failures.push(`left after rm -f and daemon stop: ${l}`);
+    // A shim ends on its own after containerd's Shutdown, which may come after dockerd's answer
+    // to rm -f; under load that took over 500 ms. What is still there after 5 s is left behind.
+    let left = leftovers(engine);
+    for (const until = Date.now() + scaled(5000); left.length && Date.now() < until; left = leftovers(engine)) await sleep(250);
+    for (const l of left) figures.failures.push(`left after rm -f and daemon stop: ${l}`);
   } catch (err) {
     figures.failures.push(`soak aborted: ${(err as Error).message.split('\n')[0]}`);
   } finally {
