@@ -33,9 +33,8 @@
 //                     `docker exec X cat /proc/self/cgroup`: a cgroup namespace rooted at its cgroup
 // Cgroup directories are found as a person would: the lines of /proc/<pid>/cgroup, each mapped to
 // where that hierarchy is mounted (/proc/self/mountinfo). cgroup v2 (unified, when
-// /sys/fs/cgroup/cgroup.controllers exists) uses the unified file names.
-// Every @isolation scenario also removes its engine's --cgroup-parent directories wherever the
-// daemon made them (see the Before hook at the end): the engine sweep misses the relative ones.
+// /sys/fs/cgroup/cgroup.controllers exists) uses the unified file names. The engine's
+// --cgroup-parent directories are removed by the harness's sweeper (cgroupParentDirs), not here.
 import { Then } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
@@ -46,7 +45,8 @@ import { eventually } from '../harness/run-command.js';
 import { scaled } from '../lib/time-scale.js';
 import { isAlive, readProcess, ProcessInfo } from '../lib/proc.js';
 import { describeProcess, setSubject, subjectOf } from './support/processes.js';
-import { cgroupOf, controllerDir, readCgroupFile, unifiedMode, type ContainerCgroup } from './support/cgroups.js';
+import { cgroupOf, controllerDir, readCgroupFile, type ContainerCgroup } from './support/cgroups.js';
+import { unifiedOnly } from '../lib/cgroup-dirs.js';
 
 // --- namespaces ---------------------------------------------------------------------------------
 
@@ -255,7 +255,7 @@ Then('the cgroup of container {container} holds its PID 1 and is named after its
   const cg = await containerCgroup(this, name);
   const id = cg.id;
   expect(id, `id of ${name}`).to.match(/^[0-9a-f]{64}$/);
-  const wanted = unifiedMode() ? [''] : ['memory', 'pids', 'cpu'];
+  const wanted = unifiedOnly() ? [''] : ['memory', 'pids', 'cpu'];
   for (const c of wanted) {
     const dir = controllerDir(cg, c);
     // cgroupfs names it <id>, the systemd driver docker-<id>.scope: either way the full id.
@@ -268,7 +268,7 @@ Then('the cgroup of container {container} limits memory to {int} bytes', async f
   const skip = this.skipUnlessLocalHost('reads the container\'s cgroup files');
   if (skip) return skip;
   const dir = controllerDir(await containerCgroup(this, name), 'memory');
-  const file = unifiedMode() ? 'memory.max' : 'memory.limit_in_bytes';
+  const file = unifiedOnly() ? 'memory.max' : 'memory.limit_in_bytes';
   expect(readCgroupFile(dir, file), `${dir}/${file}`).to.equal(String(bytes));
 });
 
@@ -283,7 +283,7 @@ Then('the cgroup of container {container} allows {int} microseconds of CPU time 
   const skip = this.skipUnlessLocalHost('reads the container\'s cgroup files');
   if (skip) return skip;
   const dir = controllerDir(await containerCgroup(this, name), 'cpu');
-  if (unifiedMode()) {
+  if (unifiedOnly()) {
     expect(readCgroupFile(dir, 'cpu.max'), `${dir}/cpu.max`).to.equal(`${quota} ${period}`);
   } else {
     expect(readCgroupFile(dir, 'cpu.cfs_quota_us'), `${dir}/cpu.cfs_quota_us`).to.equal(String(quota));
@@ -298,7 +298,7 @@ Then('the cgroup of container {container} sets no memory, process or CPU limit',
   const mem = controllerDir(cg, 'memory');
   const pids = controllerDir(cg, 'pids');
   const cpu = controllerDir(cg, 'cpu');
-  if (unifiedMode()) {
+  if (unifiedOnly()) {
     expect(readCgroupFile(mem, 'memory.max'), `${mem}/memory.max`).to.equal('max');
     expect(readCgroupFile(cpu, 'cpu.max').split(' ')[0], `${cpu}/cpu.max`).to.equal('max');
   } else {
