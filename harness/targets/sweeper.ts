@@ -3,7 +3,7 @@
 import { existsSync, lstatSync, statSync, readFileSync, readdirSync, rmSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { descendantsOf, isAlive, listProcesses, processExists, ProcessInfo, socketInodes } from '../../lib/proc.js';
+import { descendantsOf, isAlive, listProcesses, ProcessInfo, socketInodes } from '../../lib/proc.js';
 import { CGROUP_ROOT, cgroupLines, removeCgroupTree, unifiedOnly } from '../../lib/cgroup-dirs.js';
 import { release, WORK_ROOT } from '../resources.js';
 
@@ -284,7 +284,13 @@ export async function sweepOrphanedEngines(): Promise<number> {
       if (!mountsUnder(root).length && ageMs(root) > 60000) rmSync(root, { recursive: true, force: true });
       continue;
     }
-    if (processExists(rec.ownerPid) && rec.ownerPid !== process.pid) continue;
+    let ownerAlive = true;
+    try {
+      process.kill(rec.ownerPid, 0);
+    } catch {
+      ownerAlive = false;
+    }
+    if (ownerAlive && rec.ownerPid !== process.pid) continue;
     await sweepEngine(rec);
     n++;
   }
