@@ -11,8 +11,9 @@
 // error — is handed to the TypeScript proxy (bin/ref-docker-proxy.js) unchanged, which prints
 // docker-proxy's usage and Go's texts; it is also a complete proxy on its own.
 //
-// One file (~430 lines) on purpose: TCP and UDP forwarding are driven by the one epoll loop in
-// main() and share its descriptors' tagging; the hand-over to Node.js is lib/native/front-door.h.
+// One file (~430 lines) on purpose: TCP and UDP forwarding are both driven by the one epoll loop
+// in main(), which tells their events apart by the data pointer, so each half needs the other's
+// types; the hand-over to Node.js is lib/native/front-door.h.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
