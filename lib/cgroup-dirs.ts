@@ -42,7 +42,7 @@ export function cgroupMounts(mountinfo?: string): CgroupMount[] {
     const f = left.split(' ');
     const [fsType, , superOpts] = right.split(' ');
     if (fsType === 'cgroup2') out.push({ mountPoint: f[4], root: f[3], version: 2, controllers: [] });
-    else if (fsType === 'cgroup') out.push({ mountPoint: f[4], root: f[3], version: 1, controllers: superOpts.split(',').filter((o) => o !== 'rw' && o !== 'ro') });
+    else if (fsType === 'cgroup') out.push({ mountPoint: f[4], root: f[3], version: 1, controllers: (superOpts ?? '').split(',').filter((o) => o !== 'rw' && o !== 'ro') });
   }
   return out;
 }
