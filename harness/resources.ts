@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { processExists } from '../lib/proc.js';
 
 export const WORK_ROOT = process.env.DOCKSPEC_WORKDIR ?? '/tmp/dsp';
 const LOCKS = join(WORK_ROOT, 'locks');
@@ -34,15 +35,6 @@ function staleClaim(kind: string, key: string | number): boolean {
     // no owner file: being created right now by someone else
   }
   return false;
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export function release(kind: string, key: string | number): void {

@@ -1,47 +1,118 @@
-// Where a process's cgroups are: one directory per controller on a cgroup v1 host, the one
-// cgroup2 directory on a v2 host. Read by ref-dockerd (docker stats, docker info) and by
-// ref-containerd-shim (Task.Stats), each from the container's PID 1.
+// Where cgroups are on this host: whether cgroup v2 is mounted alone, which hierarchy is mounted
+// where (/proc/self/mountinfo), which cgroup a process is in (/proc/<pid>/cgroup), and how a cgroup
+// goes with the cgroups made inside it. One home for these facts, because the engine (docker stats,
+// docker info), the runtime (ref-runc's cgroups, the shim's Task.Stats), the harness's sweeper and
+// the isolation steps must all read the host the same way.
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** "2" where the host mounts cgroup v2 alone (unified), else "1"; as `docker info` says it. */
-export function cgroupVersion(): '1' | '2' {
-  return fs.existsSync('/sys/fs/cgroup/cgroup.controllers') ? '2' : '1';
+export const CGROUP_ROOT = '/sys/fs/cgroup';
+
+/** True where the host mounts cgroup v2 alone (unified): only then does the root carry cgroup.controllers. */
+export function unifiedOnly(root = CGROUP_ROOT): boolean {
+  return fs.existsSync(path.join(root, 'cgroup.controllers'));
 }
 
-/**
- * Each controller's directory for a process, from /proc/<pid>/cgroup and where the hierarchies are
- * mounted here; the cgroup2 directory (the "0::" line) under the key "".
- */
-export function cgroupDirsOf(pid: number): Map<string, string> {
-  const dirs = new Map<string, string>();
-  let own: string;
-  let mountinfo: string;
+/** "2" where the host mounts cgroup v2 alone (unified), else "1"; as `docker info` says it. */
+export function cgroupVersion(): '1' | '2' {
+  return unifiedOnly() ? '2' : '1';
+}
+
+export interface CgroupMount {
+  mountPoint: string;
+  /** the path inside the hierarchy that is mounted there (not "/" inside a cgroup namespace) */
+  root: string;
+  version: 1 | 2;
+  /** controllers (and name=…) of a v1 hierarchy, from its super options */
+  controllers: string[];
+}
+
+/** The cgroup and cgroup2 mounts of /proc/self/mountinfo (or of the text given), in mount order. */
+export function cgroupMounts(mountinfo?: string): CgroupMount[] {
+  const out: CgroupMount[] = [];
   try {
-    own = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8');
-    mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+    mountinfo ??= fs.readFileSync('/proc/self/mountinfo', 'utf8');
   } catch {
-    return dirs;
+    return out;
   }
-  const mounts: Array<{ point: string; root: string; controllers: string[] }> = [];
   for (const line of mountinfo.split('\n')) {
+    // The optional fields before " - " vary in number; the file system type comes right after it.
     const [left, right] = line.split(' - ');
     if (!right) continue;
     const f = left.split(' ');
     const [fsType, , superOpts] = right.split(' ');
-    if (fsType === 'cgroup') mounts.push({ point: f[4], root: f[3], controllers: superOpts.split(',').filter((o) => o !== 'rw' && o !== 'ro') });
-    if (fsType === 'cgroup2') mounts.push({ point: f[4], root: f[3], controllers: [''] });
+    if (fsType === 'cgroup2') out.push({ mountPoint: f[4], root: f[3], version: 2, controllers: [] });
+    else if (fsType === 'cgroup') out.push({ mountPoint: f[4], root: f[3], version: 1, controllers: (superOpts ?? '').split(',').filter((o) => o !== 'rw' && o !== 'ro') });
   }
-  for (const line of own.split('\n')) {
-    const m = /^(\d+):([^:]*):(.*)$/.exec(line);
-    if (!m) continue;
-    const names = m[2].split(',');
-    const mount = mounts.find((x) => names.every((n) => x.controllers.includes(n)));
+  return out;
+}
+
+export interface CgroupLine {
+  hierarchyId: number;
+  /** "memory", "cpu,cpuacct", "name=systemd"; "" on v2's "0::" line */
+  controllers: string;
+  /** relative to the reader's cgroup namespace */
+  path: string;
+}
+
+/** The lines of a /proc/<pid>/cgroup text: "<hierarchy id>:<controllers>:<path>". */
+export function cgroupLines(text: string): CgroupLine[] {
+  const out: CgroupLine[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^(\d+):([^:]*):(.*)$/.exec(line.trim());
+    if (m) out.push({ hierarchyId: Number(m[1]), controllers: m[2], path: m[3] });
+  }
+  return out;
+}
+
+/**
+ * Each controller's directory for the process whose /proc/<pid>/cgroup text is given, where the
+ * hierarchies are mounted here; the cgroup2 directory (the "0::" line) under the key "".
+ */
+export function cgroupDirsFrom(procCgroup: string, mounts: CgroupMount[] = cgroupMounts()): Map<string, string> {
+  const dirs = new Map<string, string>();
+  for (const { controllers, path: p } of cgroupLines(procCgroup)) {
+    const names = controllers ? controllers.split(',') : [''];
+    const mount = controllers ? mounts.find((x) => x.version === 1 && names.every((n) => x.controllers.includes(n))) : mounts.find((x) => x.version === 2);
     if (!mount) continue;
     // Both /proc/<pid>/cgroup and the mount's root are relative to our cgroup namespace.
-    const rel = mount.root === '/' ? m[3] : m[3].startsWith(mount.root) ? m[3].slice(mount.root.length) : undefined;
+    const rel = mount.root === '/' ? p : p.startsWith(mount.root) ? p.slice(mount.root.length) : undefined;
     if (rel === undefined) continue;
-    for (const n of names) dirs.set(n, path.join(mount.point, rel));
+    for (const n of names) dirs.set(n, path.join(mount.mountPoint, rel));
   }
   return dirs;
+}
+
+/** cgroupDirsFrom for a live process; none when it is gone. */
+export function cgroupDirsOf(pid: number): Map<string, string> {
+  let own: string;
+  try {
+    own = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+  } catch {
+    return new Map();
+  }
+  return cgroupDirsFrom(own);
+}
+
+/**
+ * Removes a cgroup and the cgroups made inside it (a container with its own cgroup namespace may
+ * make some): children first, because rmdir takes only a cgroup without children. A child that
+ * will not go does not stop its siblings; the error thrown is that of `dir` itself (ENOENT when it
+ * was gone already, EBUSY or ENOTEMPTY while something is still charged to it).
+ */
+export function removeCgroupTree(dir: string): void {
+  let children: string[] = [];
+  try {
+    children = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  } catch {
+    // gone already: rmdir below says ENOENT
+  }
+  for (const child of children) {
+    try {
+      removeCgroupTree(path.join(dir, child));
+    } catch {
+      // the rmdir of `dir` below reports it
+    }
+  }
+  fs.rmdirSync(dir);
 }

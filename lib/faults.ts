@@ -87,7 +87,7 @@ export const FAULTS = [
     name: 'shims-not-reconnected',
     areas: ['daemons'],
     breaks: 'a restarted ref-containerd treats every live shim as dead and cleans up after it (its delete action kills the container) instead of reconnecting',
-    component: 'ref-containerd (engine/containerd/task-manager.ts)',
+    component: 'ref-containerd (engine/containerd/shim-load.ts)',
   },
   {
     name: 'pidfile-not-locked',

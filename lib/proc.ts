@@ -110,6 +110,19 @@ export function pidsInNamespaceOf(pid: number, type = 'pid'): Set<number> {
   return out;
 }
 
+/**
+ * Whether a process with this pid exists at all (a zombie counts): what a lock's owner file is
+ * checked with, where only a pid that is gone means the lock may be taken over.
+ */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function isAlive(pid: number, startTime?: number): boolean {
   const p = readProcess(pid);
   if (!p || p.state === 'Z' || p.state === 'X') return false;

@@ -1,11 +1,13 @@
 // Builds the reference engine's native pieces (see docs/design.md, "Why two small native pieces", and
 // docs/benchmarks.md for the front doors that keep Node off the hot path): every
 // runtime/<component>/*.c and engine/<component>/*.c becomes a static binary
-// dist/native/<file name without .c>.
+// dist/native/<file name without .c>. Headers are included by a path relative to the source
+// (lib/native/front-door.h, which the front doors share; runtime/runc/device-cgroup.h), so the same
+// build works in the repository and in an installed package, which ships them ("files").
 // Static, because the init runs inside minimal images that have no libc of their own.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, existsSync, chmodSync } from 'node:fs';
-import { join, basename } from 'node:path';
+import { join, basename, dirname, resolve } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const out = join(root, 'dist', 'native');
@@ -35,13 +37,24 @@ for (const source of sources) {
   }
 }
 
+/** The latest change to a source or to a header it includes by a quoted path: a changed header rebuilds. */
+function newestInput(source, seen = new Set()) {
+  if (seen.has(source)) return 0;
+  seen.add(source);
+  let newest = statSync(source).mtimeMs;
+  for (const m of readFileSync(source, 'utf8').matchAll(/^#include "([^"]+)"/gm)) {
+    newest = Math.max(newest, newestInput(resolve(dirname(source), m[1]), seen));
+  }
+  return newest;
+}
+
 const cc = process.env.CC ?? 'cc';
 // `npm ci` builds with --if-possible: on a machine without a compiler yet, it warns instead of
 // failing, and `npm start` builds again after `dockspec install-deps` has installed gcc.
 const ifPossible = process.argv.includes('--if-possible');
 let failed = false;
 for (const { source, target, defines } of builds) {
-  if (existsSync(target) && statSync(target).mtimeMs > statSync(source).mtimeMs) continue;
+  if (existsSync(target) && statSync(target).mtimeMs > newestInput(source)) continue;
   const args = ['-static', '-O2', '-Wall', '-Wextra', ...defines, '-o', target, source];
   process.stdout.write(`native: ${cc} ${args.join(' ')}\n`);
   try {

@@ -23,18 +23,13 @@ const RECONNECT_INTERVAL_MS = 1000;
 
 type ClientFactory = (address: string) => TaskService | Promise<TaskService>;
 
-/** engine/containerd/client.ts belongs to ref-containerd; accept the export names it may use. */
+/**
+ * The client loads on first use, not at import: grpc-js and the contract take a while to load, and
+ * connect() lets that happen while containerd starts.
+ */
 async function loadClientFactory(): Promise<ClientFactory> {
-  const mod = (await import('../containerd/client.js')) as Record<string, unknown>;
-  for (const name of ['createTaskService', 'connectTaskService', 'createTaskClient', 'connect', 'createClient']) {
-    const f = mod[name];
-    if (typeof f === 'function') return (a) => (f as ClientFactory)(a);
-  }
-  for (const name of ['TaskClient', 'ContainerdClient', 'GrpcTaskService', 'TaskServiceClient', 'default']) {
-    const C = mod[name];
-    if (typeof C === 'function') return (a) => new (C as new (a: string) => TaskService)(a);
-  }
-  throw new Error(`engine/containerd/client.js exports no task service factory (has: ${Object.keys(mod).join(', ')})`);
+  const { connectTaskService } = await import('../containerd/client.js');
+  return (a) => connectTaskService(a);
 }
 
 function canConnect(address: string): Promise<boolean> {

@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmdirSy
 import { join } from 'node:path';
 import { WORK_ROOT } from '../resources.js';
 import { runCommand } from '../run-command.js';
-import { descendantsOf, isAlive, listenersOnPort, ProcessInfo, processName } from '../../lib/proc.js';
+import { descendantsOf, isAlive, listenersOnPort, processExists, ProcessInfo, processName } from '../../lib/proc.js';
 import { listeningUnixSockets } from './sweeper.js';
 import { Role } from './types.js';
 import { HostView, hostViewFor } from './host-view.js';
@@ -35,15 +35,6 @@ interface EngineState {
   /** the test image's id, and whether this run imported it (then it goes when the run ends) */
   imageId?: string;
   imported?: boolean;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function docker(dockerHost: string, command: string, timeoutMs = 60000): Promise<{ exitCode: number; stdout: string; stderr: string }> {
@@ -75,7 +66,7 @@ export async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T>
       } catch {
         // being created right now
       }
-      if (owner && !pidAlive(owner)) rmSync(lock, { recursive: true, force: true });
+      if (owner && !processExists(owner)) rmSync(lock, { recursive: true, force: true });
       else if (Date.now() > until) throw new Error(`the lock ${lock} is still held by pid ${owner} after 120 s`);
       else await new Promise((r) => setTimeout(r, 50));
     }
@@ -114,7 +105,7 @@ function liveEntries(dir: string): string[] {
   try {
     return readdirSync(dir).filter((name) => {
       try {
-        return pidAlive(Number(readFileSync(join(dir, name), 'utf8')));
+        return processExists(Number(readFileSync(join(dir, name), 'utf8')));
       } catch {
         return false;
       }

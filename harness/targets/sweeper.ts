@@ -4,6 +4,7 @@ import { existsSync, lstatSync, statSync, readFileSync, readdirSync, rmSync, rmd
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { descendantsOf, isAlive, listProcesses, ProcessInfo, socketInodes } from '../../lib/proc.js';
+import { CGROUP_ROOT, cgroupLines, removeCgroupTree, unifiedOnly } from '../../lib/cgroup-dirs.js';
 import { release, WORK_ROOT } from '../resources.js';
 
 export interface EngineRecord {
@@ -125,28 +126,24 @@ function unmountAll(root: string): void {
  */
 export function cgroupParentDirs(parent: string, selfCgroup = readFileSync('/proc/self/cgroup', 'utf8')): string[] {
   const dirs = new Set<string>();
-  const unifiedOnly = existsSync('/sys/fs/cgroup/cgroup.controllers');
-  for (const line of selfCgroup.split('\n')) {
-    const m = /^(\d+):([^:]*):(.*)$/.exec(line.trim());
-    if (!m) continue;
-    const [, , controllers, path] = m;
+  const v2Only = unifiedOnly();
+  for (const { controllers, path } of cgroupLines(selfCgroup)) {
     let mount: string;
-    if (controllers === '') mount = unifiedOnly ? '/sys/fs/cgroup' : '/sys/fs/cgroup/unified';
-    else mount = join('/sys/fs/cgroup', controllers.replace(/^name=/, ''));
+    if (controllers === '') mount = v2Only ? CGROUP_ROOT : join(CGROUP_ROOT, 'unified');
+    else mount = join(CGROUP_ROOT, controllers.replace(/^name=/, ''));
     dirs.add(join(mount, path, parent));
     dirs.add(join(mount, parent));
     // On cgroup v2 runc (and ref-runc) put a relative path below the parent of their own cgroup,
     // which has processes and so cannot give controllers to children.
-    if (controllers === '' && unifiedOnly) dirs.add(join(mount, dirname(path), parent));
+    if (controllers === '' && v2Only) dirs.add(join(mount, dirname(path), parent));
   }
   return [...dirs];
 }
 
 async function removeCgroups(parent: string): Promise<string[]> {
   const rmTree = (d: string) => {
-    for (const entry of readdirSync(d, { withFileTypes: true })) if (entry.isDirectory()) rmTree(join(d, entry.name));
     try {
-      rmdirSync(d);
+      removeCgroupTree(d);
     } catch {
       // a process still in it; reported by the leak check
     }
@@ -164,7 +161,6 @@ async function removeCgroups(parent: string): Promise<string[]> {
   return left;
 }
 
-/** rmdir, which refuses a directory another engine still has something in. */
 /** Whether an engine other than the one at `root` has a directory under ENGINES_DIR. */
 function otherEnginesExist(root: string): boolean {
   try {
@@ -179,6 +175,7 @@ export function sweepSharedDirs(dirs: string[]): void {
   if (!otherEnginesExist('')) removeIfEmpty(dirs);
 }
 
+/** rmdir, which refuses a directory another engine still has something in. */
 export function removeIfEmpty(dirs: string[]): void {
   for (const d of dirs) {
     try {

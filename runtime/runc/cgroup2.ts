@@ -2,18 +2,14 @@
 // container's cgroup goes, how its ancestors get the controllers, and the v2 files runc writes
 // for linux.resources (runc 1.1's fs2 driver). Device rules are not files on v2: the native stage
 // attaches a BPF program to the directory (ref-runc-nsexec.c, "device cgroup").
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { OciResources } from './spec.js';
 import { RuntimeError } from './errors.js';
+import { cgroupLines } from '../../lib/cgroup-dirs.js';
 
 /** The key of the one v2 directory in a record's cgroupPaths, as runc's state.json has it. */
 export const UNIFIED = '';
-
-/** True when the host has cgroup v2 alone: the root itself carries cgroup.controllers. */
-export function isUnified(root: string): boolean {
-  return existsSync(join(root, 'cgroup.controllers'));
-}
 
 /** This process's cgroup in the unified hierarchy: the "0::" line of /proc/self/cgroup. */
 export function ownUnifiedCgroup(selfCgroup?: string): string {
@@ -22,8 +18,8 @@ export function ownUnifiedCgroup(selfCgroup?: string): string {
   } catch {
     return '/';
   }
-  const line = selfCgroup.split('\n').find((l) => l.startsWith('0::'));
-  return line ? line.slice(3).trim() || '/' : '/';
+  const line = cgroupLines(selfCgroup).find((l) => l.hierarchyId === 0 && l.controllers === '');
+  return line?.path || '/';
 }
 
 /**
@@ -175,16 +171,4 @@ export function isUnifiedFrozen(dir: string, from: 'cgroup.freeze' | 'cgroup.eve
   } catch {
     return false;
   }
-}
-
-/** Removes a cgroup and whatever cgroups the container made inside it (children first). */
-export function removeTree(dir: string): void {
-  let children: string[] = [];
-  try {
-    children = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
-  } catch {
-    // gone already: rmdir below says ENOENT
-  }
-  for (const child of children) removeTree(join(dir, child));
-  rmdirSync(dir);
 }

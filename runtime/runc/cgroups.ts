@@ -7,9 +7,8 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSy
 import { join, relative } from 'node:path';
 import type { OciDeviceRule, OciResources } from './spec.js';
 import { RuntimeError } from './errors.js';
-import { UNIFIED, applyUnifiedResources, createUnifiedPath, isUnified, isUnifiedFrozen, removeTree, setUnifiedFrozen, unifiedDir } from './cgroup2.js';
-
-export const CGROUP_ROOT = '/sys/fs/cgroup';
+import { UNIFIED, applyUnifiedResources, createUnifiedPath, isUnifiedFrozen, setUnifiedFrozen, unifiedDir } from './cgroup2.js';
+import { CGROUP_ROOT, cgroupLines, cgroupMounts, removeCgroupTree, unifiedOnly } from '../../lib/cgroup-dirs.js';
 
 export interface Hierarchy {
   /** Directory name under /sys/fs/cgroup, e.g. "memory", "cpu,cpuacct", "systemd". */
@@ -25,18 +24,9 @@ export interface Hierarchy {
  */
 export function discoverHierarchies(root = CGROUP_ROOT): Hierarchy[] {
   const hierarchies: Hierarchy[] = [];
-  let mountinfo = '';
-  try {
-    mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return hierarchies;
-  }
   const prefix = `${root}/`;
-  for (const line of mountinfo.split('\n')) {
-    const fields = line.split(' ');
-    const mountPoint = fields[4] ?? '';
-    const fsType = fields[fields.indexOf('-') + 1];
-    if (fsType !== 'cgroup' || !mountPoint.startsWith(prefix)) continue;
+  for (const { mountPoint, version } of cgroupMounts()) {
+    if (version !== 1 || !mountPoint.startsWith(prefix)) continue;
     const name = mountPoint.slice(prefix.length);
     if (!name.includes('/') && !hierarchies.some((h) => h.name === name)) hierarchies.push({ name });
   }
@@ -77,21 +67,13 @@ export function ownCgroups(selfCgroup?: string, mountinfo?: string, root = CGROU
   const out: Record<string, string> = {};
   try {
     selfCgroup ??= readFileSync('/proc/self/cgroup', 'utf8');
-    mountinfo ??= readFileSync('/proc/self/mountinfo', 'utf8');
   } catch {
     return out;
   }
   const mountRoots = new Map<string, string>();
-  for (const line of mountinfo.split('\n')) {
-    const fields = line.split(' ');
-    const fsType = fields[fields.indexOf('-') + 1];
-    if ((fsType === 'cgroup' || fsType === 'cgroup2') && fields[4]?.startsWith(`${root}/`)) mountRoots.set(fields[4].slice(root.length + 1), fields[3]);
-  }
+  for (const m of cgroupMounts(mountinfo)) if (m.mountPoint.startsWith(`${root}/`)) mountRoots.set(m.mountPoint.slice(root.length + 1), m.root);
   const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
-  for (const line of selfCgroup.split('\n')) {
-    const m = /^(\d+):([^:]*):(.*)$/.exec(line.trim());
-    if (!m) continue;
-    const [, , controllers, path] = m;
+  for (const { controllers, path } of cgroupLines(selfCgroup)) {
     const wanted = controllers === '' ? undefined : controllers.split(',').map((c) => c.replace(/^name=/, ''));
     const name = wanted ? [...mountRoots.keys()].find((n) => sameSet(n.split(','), wanted)) : 'unified';
     if (!name) continue;
@@ -154,7 +136,7 @@ function makeCpusetLevels(hierarchyRoot: string, target: string): void {
 
 /** Creates the container's cgroups and applies its limits; returns the directories by hierarchy. */
 export function setupCgroups(path: string, resources: OciResources | undefined, root = CGROUP_ROOT): Record<string, string> {
-  if (isUnified(root)) {
+  if (unifiedOnly(root)) {
     const dir = unifiedDir(path, root);
     const made = createUnifiedPath(dir, root);
     const dirs = { [UNIFIED]: dir };
@@ -181,7 +163,7 @@ export function setupCgroups(path: string, resources: OciResources | undefined, 
 
 function removeTreeQuietly(dir: string): void {
   try {
-    removeTree(dir);
+    removeCgroupTree(dir);
   } catch {
     // the caller's error says what went wrong first
   }
@@ -295,7 +277,7 @@ export function removeCgroups(dirs: Record<string, string>, deadlineMs = 2000): 
   while (pending.length > 0) {
     pending = pending.filter((dir) => {
       try {
-        removeTree(dir);
+        removeCgroupTree(dir);
         return false;
       } catch (err) {
         return (err as NodeJS.ErrnoException).code !== 'ENOENT';

@@ -9,6 +9,13 @@
 // The outcome goes to fd 3 (the Node parent reads it): "pid <host pid>\n" or "error <message>\n".
 // Messages use Go's lower-case errno texts, because dockerd maps "no such file or directory" and
 // "permission denied" in runc's messages to exit codes 127 and 126.
+//
+// Why one file of ~1350 lines: it is one program that runs once per container as one sequence
+// (plan, clone, mounts, pivot_root, process setup, the parent's hooks and sync, exec), and every
+// section below shares the plan and fail()'s channel to the parent (the sync socket before exec,
+// fd 3 after). scripts/build-native.mjs makes one static binary per .c file, so a split can only be
+// headers included into this one translation unit, as device-cgroup.h already is for the v2 device
+// cgroup; the "// ---" sections are where those headers would be cut.
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>

@@ -34,35 +34,9 @@ struct fastpath_note {
 	int cgroup_count;
 };
 
-static char **original_argv;
-
-// The TypeScript CLI lives at ../bin/ref-runc.js relative to this binary (dist/native/ref-runc).
-static void __attribute__((noreturn)) hand_to_node(void)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n < 0) {
-		perror("ref-runc: readlink /proc/self/exe");
-		exit(1);
-	}
-	self[n] = '\0';
-	char *slash = strrchr(self, '/');
-	if (slash)
-		*slash = '\0';
-	char script[PATH_MAX + 32];
-	snprintf(script, sizeof(script), "%s/../bin/ref-runc.js", self);
-	int argc = 0;
-	while (original_argv[argc])
-		argc++;
-	char **argv = calloc(argc + 2, sizeof(char *));
-	argv[0] = "node";
-	argv[1] = script;
-	for (int i = 1; i < argc; i++)
-		argv[i + 1] = original_argv[i];
-	execvp("node", argv);
-	perror("ref-runc: exec node");
-	exit(1);
-}
+// hand_to_node(): everything this front door does not do itself goes to bin/ref-runc.js.
+#define FRONT_DOOR_NAME "ref-runc"
+#include "../../lib/native/front-door.h"
 
 static int read_note(const char *dir, struct fastpath_note *note)
 {

@@ -35,40 +35,9 @@
 #define SERVE_NODE_FLAGS "--max-semi-space-size=1"
 #define LISTENER_FD 3
 
-static char **original_argv;
-
-// ../bin/ref-containerd-shim.js relative to this binary (dist/native/ref-containerd-shim).
-static void script_path(char *out, size_t size)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n < 0) {
-		perror("ref-containerd-shim: readlink /proc/self/exe");
-		exit(1);
-	}
-	self[n] = '\0';
-	char *slash = strrchr(self, '/');
-	if (slash)
-		*slash = '\0';
-	snprintf(out, size, "%s/../bin/ref-containerd-shim.js", self);
-}
-
-static void __attribute__((noreturn)) hand_to_node(void)
-{
-	char script[PATH_MAX + 32];
-	script_path(script, sizeof(script));
-	int argc = 0;
-	while (original_argv[argc])
-		argc++;
-	char **argv = calloc(argc + 2, sizeof(char *));
-	argv[0] = "node";
-	argv[1] = script;
-	for (int i = 1; i < argc; i++)
-		argv[i + 1] = original_argv[i];
-	execvp("node", argv);
-	perror("ref-containerd-shim: exec node");
-	exit(1);
-}
+// hand_to_node(): everything this front door does not do itself goes to bin/ref-containerd-shim.js.
+#define FRONT_DOOR_NAME "ref-containerd-shim"
+#include "../../lib/native/front-door.h"
 
 // SHA-256 (FIPS 180-4), for the socket name only.
 static const uint32_t K[64] = {

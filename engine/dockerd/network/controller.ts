@@ -9,26 +9,12 @@ import { deleteBridge, ensureBridge, type BridgeInfo } from './bridge.js';
 import { Ipam, macFromIp } from './ipam.js';
 import { attachVeth, createNetns, deleteNetns, deleteOrphanedNetns, deleteVeth, isNetnsMounted, loopbackUp, netnsDir, randomHex } from './sandbox.js';
 import { PortAllocatedError, PortAllocator, PortsExhaustedError } from './port-allocator.js';
+import { EPHEMERAL_ATTEMPTS, allocatePort, portMappings, type Mapping, type Unit } from './port-mapping.js';
 import { holdPort, ProxyStartError, ProxyTimeoutError, startUserlandProxy, type ProxySpec, type RunningProxy } from './proxy-launcher.js';
 import { readJson, removeFile, writeJson } from './state-file.js';
 import * as E from './errors.js';
 import { DockerError } from '../errors.js';
 import { faultEnabled } from '../../../lib/faults.js';
-
-/** libnetwork retries an ephemeral mapping whose proxy could not bind, with the next port. */
-const EPHEMERAL_ATTEMPTS = 10;
-
-/** One host address and port as allocated and proxied. */
-interface Mapping extends ProxySpec {
-  containerPortKey: string; // "80/tcp"
-  /** asked for no particular port: may be retried with another */
-  ephemeral: boolean;
-  rangeFrom?: number;
-  rangeTo?: number;
-}
-
-/** Mappings that share one host port: the 0.0.0.0 and :: pair of a binding without a host IP. */
-type Unit = Mapping[];
 
 /** What <data-root>/network/endpoints/<id>.json keeps: the endpoint and what it takes to undo it. */
 interface EndpointRecord extends Omit<Endpoint, 'sandboxKey'> {
@@ -45,25 +31,6 @@ export interface NetworkState {
 function toEndpoint(r: EndpointRecord): Endpoint {
   const { containerName: _name, hostVeth: _veth, published: _published, ...endpoint } = r;
   return { ...endpoint, sandboxKey: r.netnsPath };
-}
-
-/** "80/tcp" → [80, "tcp"], "80" → [80, "tcp"]; a range "8000-8010/tcp" is not a container port Docker accepts here. */
-function parsePortKey(key: string): [number, string] {
-  const [port, proto = 'tcp'] = key.split('/');
-  const n = Number(port);
-  if (!/^\d+$/.test(port ?? '') || n < 1 || n > 65535) throw E.invalidPort(key);
-  return [n, proto.toLowerCase()];
-}
-
-/** "" / "0" → ephemeral; "8080"; "8000-8010" → first free in the range. */
-function parseHostPort(text: string): { port: number; from?: number; to?: number } {
-  if (text === '' || text === '0') return { port: 0 };
-  const m = /^(\d+)(?:-(\d+))?$/.exec(text);
-  if (!m) throw E.invalidPort(text);
-  const from = Number(m[1]);
-  const to = m[2] === undefined ? from : Number(m[2]);
-  if (from > 65535 || to > 65535 || to < from) throw E.invalidPort(text);
-  return from === to ? { port: from } : { port: 0, from, to };
 }
 
 class BridgeNetworkController implements NetworkController {
@@ -181,58 +148,6 @@ class BridgeNetworkController implements NetworkController {
     return toEndpoint(r);
   }
 
-  private expand(ports: PortMap, containerIp: string): Unit[] {
-    const out: Unit[] = [];
-    for (const key of Object.keys(ports).sort()) {
-      const [containerPort, proto] = parsePortKey(key);
-      for (const raw of ports[key] ?? []) {
-        const hp = parseHostPort(raw?.HostPort ?? '');
-        // "" means every address; Docker then runs one proxy for 0.0.0.0 and one for ::.
-        const hostIps = raw?.HostIp ? [raw.HostIp] : ['0.0.0.0', '::'];
-        out.push(
-          hostIps.map((hostIp) => ({
-            proto,
-            hostIp,
-            hostPort: hp.port,
-            containerIp,
-            containerPort,
-            containerPortKey: `${containerPort}/${proto}`,
-            ephemeral: hp.port === 0,
-            rangeFrom: hp.from,
-            rangeTo: hp.to,
-          })),
-        );
-      }
-    }
-    return out;
-  }
-
-  /**
-   * The unit's members get one port: for an ephemeral one the first that is free on every member's
-   * address (Docker shows `0.0.0.0:32768` and `[::]:32768` for one `-p 80`).
-   */
-  private allocate(u: Unit): void {
-    const [first, ...rest] = u;
-    if (!first) return;
-    for (let tries = 0; ; tries++) {
-      const port = this.ports.request(first.proto, first.hostIp, first.hostPort, first.rangeFrom, first.rangeTo);
-      const taken: Mapping[] = [];
-      try {
-        for (const m of rest) {
-          this.ports.request(m.proto, m.hostIp, port);
-          taken.push(m);
-        }
-      } catch (err) {
-        for (const m of taken) this.ports.release(m.proto, m.hostIp, port);
-        this.ports.release(first.proto, first.hostIp, port);
-        if (!first.ephemeral || tries >= EPHEMERAL_ATTEMPTS) throw err;
-        continue;
-      }
-      for (const m of u) m.hostPort = port;
-      return;
-    }
-  }
-
   private async launch(m: ProxySpec): Promise<RunningProxy> {
     // Fault switch proxy-not-started (lib/faults.ts): the port is held as with --userland-proxy=false,
     // but nothing forwards it.
@@ -256,7 +171,7 @@ class BridgeNetworkController implements NetworkController {
     if (r.published.length && !this.proxies.has(r.containerId)) return this.restorePorts(r.containerId, containerName);
     if (this.proxies.has(r.containerId)) await this.unpublishPorts(r.containerId);
 
-    const units = this.expand(ports ?? {}, r.ipAddress);
+    const units = portMappings(ports ?? {}, r.ipAddress);
     const allocated: Unit[] = [];
     const release = (u: Unit): void => {
       for (const m of u) this.ports.release(m.proto, m.hostIp, m.hostPort);
@@ -264,7 +179,7 @@ class BridgeNetworkController implements NetworkController {
     // Allocate everything first: a duplicate is refused before any proxy starts, as in Docker.
     try {
       for (const u of units) {
-        this.allocate(u);
+        allocatePort(this.ports, u);
         allocated.push(u);
       }
     } catch (err) {
@@ -291,7 +206,7 @@ class BridgeNetworkController implements NetworkController {
           // this one back (so the allocator does not hand it out again at once).
           const old = u.map((m) => m.hostPort);
           for (const m of u) m.hostPort = 0;
-          this.allocate(u);
+          allocatePort(this.ports, u);
           u.forEach((m, i) => this.ports.release(m.proto, m.hostIp, old[i]!));
         }
       }),
