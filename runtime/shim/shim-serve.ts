@@ -31,21 +31,20 @@ export async function serve(flags: ShimFlags): Promise<void> {
   const log = createLogger((line) => fs.writeSync(logFd, line), flags.debug ? 'debug' : 'info', { id: flags.id, namespace: flags.namespace });
   const listenerFd = process.env[LISTENER_FD_ENV] ? Number(process.env[LISTENER_FD_ENV]) : undefined;
   delete process.env[LISTENER_FD_ENV];
-  const socketPath = shimSocketPath(flags.address, flags.namespace, flags.id);
   try {
     // Before any runtime runs: the container's PID 1 is re-parented to the nearest subreaper when
     // runc exits, and it must be us or we can never reap it nor learn its exit status.
     if (faultEnabled(FAULT_NOT_SUBREAPER)) log.warn('fault switch: not a child subreaper', { fault: FAULT_NOT_SUBREAPER });
     else setChildSubreaper();
     fs.writeFileSync(path.join(bundle, 'shim.pid'), String(process.pid));
-    await run(flags, bundle, socketPath, listenerFd, log);
+    await run(flags, bundle, listenerFd, log);
   } catch (err) {
     log.error('shim failed to start', { error: (err as Error).message });
     process.exit(1);
   }
 }
 
-async function run(flags: ShimFlags, bundle: string, socketPath: string, listenerFd: number | undefined, log: Logger): Promise<void> {
+async function run(flags: ShimFlags, bundle: string, listenerFd: number | undefined, log: Logger): Promise<void> {
   const reaper = new Reaper((msg, pid) => log.info(msg, { pid }));
   const ttrpcAddress = process.env[TTRPC_ADDRESS_ENV];
   const forwarder = ttrpcAddress ? new EventForwarder(ttrpcAddress, flags.namespace, log) : undefined;
@@ -53,13 +52,14 @@ async function run(flags: ShimFlags, bundle: string, socketPath: string, listene
   events?.watchOOM(new OomWatcher(() => events.oom(flags.id), log));
   const task = new ShimTask(flags.id, bundle, reaper, log, events);
   let listener: net.Server | undefined;
+  let socketPath = '';
   let ending = false;
   const done = () => {
     if (ending) return;
     ending = true;
     reaper.close();
     listener?.close();
-    fs.rmSync(socketPath, { force: true });
+    if (socketPath) fs.rmSync(socketPath, { force: true });
     fs.rmSync(path.join(bundle, 'shim.pid'), { force: true });
     // The events already queued (the init's exit and delete) still go out before the shim does.
     void (forwarder?.flush() ?? Promise.resolve()).finally(() => {
@@ -76,9 +76,15 @@ async function run(flags: ShimFlags, bundle: string, socketPath: string, listene
   await new Promise<void>((resolve, reject) => {
     listener!.once('error', reject);
     if (listenerFd !== undefined) {
-      listener!.listen({ fd: listenerFd }, resolve);
+      // The start step bound it: its path is the socket's own name, not worked out again here
+      // (shimSocketPath's sha256 would load node:crypto, ~1.2 MiB per shim, for one hash).
+      listener!.listen({ fd: listenerFd }, () => {
+        socketPath = String(listener!.address() ?? '');
+        resolve();
+      });
     } else {
       // started by hand, without a start step: bind the socket ourselves
+      socketPath = shimSocketPath(flags.address, flags.namespace, flags.id);
       fs.mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o711 });
       fs.rmSync(socketPath, { force: true });
       listener!.listen(socketPath, () => {
