@@ -9,6 +9,7 @@
 // few kilobytes of Node-API, where koffi costs ~14 ms of CPU to load and ~1.5 MiB of memory per
 // shim (docs/benchmarks.md).
 import type Koffi from 'koffi';
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import util from 'node:util';
 
@@ -54,8 +55,6 @@ interface Libc {
   unshare: (flags: number) => number;
   setsid: () => number;
   mkfifo: (path: string, mode: number) => number;
-  /** prctl with a string argument (PR_SET_NAME) */
-  prctlName: (option: number, name: string, arg3: number, arg4: number, arg5: number) => number;
   waitpid: (pid: number, status: number[], options: number) => number;
   pipe2: (fds: number[], flags: number) => number;
   fcntl: (fd: number, cmd: number, ...args: unknown[]) => number;
@@ -120,7 +119,6 @@ function load(): Libc {
     unshare: lib.func('int unshare(int)'),
     setsid: lib.func('int setsid()'),
     mkfifo: lib.func('int mkfifo(const char *, unsigned int)'),
-    prctlName: lib.func('int prctl(int, const char *, unsigned long, unsigned long, unsigned long)'),
     waitpid: lib.func('int waitpid(int, _Out_ int *, int)'),
     pipe2: lib.func('int pipe2(_Out_ int *fds, int)') as unknown as Libc['pipe2'],
     fcntl: lib.func('int fcntl(int, int, ...)'),
@@ -290,9 +288,13 @@ export function setWindowSize(fd: number, columns: number, rows: number): void {
   check('ioctl', load().ioctlWinsize(fd, TIOCSWINSZ, ws), 'TIOCSWINSZ');
 }
 
-/** Set the kernel's comm (what `ps -o comm` and /proc/<pid>/stat show) to `name`, cut to 15 bytes. */
+/**
+ * Set the kernel's comm (what `ps -o comm` and /proc/<pid>/stat show) to `name`, cut to 15 bytes.
+ * Written to /proc/self/comm, the main thread's (what prctl(PR_SET_NAME) from it sets): ref-containerd
+ * names itself while it starts, and loading koffi for this one call cost it ~14 ms of CPU there.
+ */
 export function setCommName(name: string): void {
-  check('prctl', load().prctlName(PR_SET_NAME, name.slice(0, TASK_COMM_LEN - 1), 0, 0, 0), 'PR_SET_NAME');
+  fs.writeFileSync('/proc/self/comm', Buffer.from(name).subarray(0, TASK_COMM_LEN - 1));
 }
 
 /** The kernel's wait status, decoded as containerd reports it: exit code, or 128 + signal. */
