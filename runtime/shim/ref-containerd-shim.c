@@ -31,9 +31,12 @@
 #define SUN_PATH_MAX 107
 // The serving shim lives as long as its container and allocates little once it serves: a young
 // generation of 1 MiB semi-spaces instead of V8's default keeps ~2 MiB less of it resident per
-// container (docs/benchmarks.md); --expose-gc lets it compact its heap once it is idle
-// (runtime/shim/shim-serve.ts). runtime/shim/shim-start.ts starts it the same way.
-#define SERVE_NODE_FLAGS "--max-semi-space-size=1", "--expose-gc"
+// container; --expose-gc lets it compact its heap once it is idle (runtime/shim/shim-serve.ts); no
+// V8 worker threads and no optimising compilers (--lite-mode: its per-request JavaScript is small,
+// its stdio bytes move in libuv) and one malloc arena keep ~1 MiB more of it off each container
+// (docs/benchmarks.md). runtime/shim/shim-start.ts starts it the same way.
+#define SERVE_NODE_FLAGS "--max-semi-space-size=1", "--expose-gc", "--single-threaded", "--v8-pool-size=1", "--lite-mode"
+#define SERVE_MALLOC_ARENA_MAX "1"
 #define LISTENER_FD 3
 
 static char **original_argv;
@@ -259,6 +262,7 @@ static pid_t launch(int listener, const char *socket_path, char *const serve_arg
 			close(listener);
 		setenv("REF_SHIM_LISTENER_FD", "3", 1);
 		setenv("REF_SHIM_SOCKET", socket_path, 1);
+		setenv("MALLOC_ARENA_MAX", SERVE_MALLOC_ARENA_MAX, 1);
 		execvp(serve_argv[0], serve_argv);
 failed:;
 		int err = errno;
