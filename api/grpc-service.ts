@@ -3,15 +3,14 @@
 // (camelCase fields) and one Any for both protocols, and no .proto parsing at start. Only grpc-js'
 // types are imported here: the shim, which never speaks gRPC, does not load grpc-js through api/.
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
-import type protobuf from 'protobufjs/light.js';
-import { TO_OBJECT, encodeMessage, protoRoot } from './protos.js';
+import { serviceMethods, type MessageType } from './protos.js';
 
 type Msg = Record<string, unknown>;
 
 const definitions = new Map<string, ServiceDefinition>();
 
-const serialize = (t: protobuf.Type) => (v: Msg) => Buffer.from(encodeMessage(t, v));
-const deserialize = (t: protobuf.Type) => (b: Buffer) => t.toObject(t.decode(b), TO_OBJECT) as Msg;
+const serialize = (t: MessageType) => (v: Msg) => t.encode(v);
+const deserialize = (t: MessageType) => (b: Buffer) => t.decode<Msg>(b);
 
 /**
  * The definition of a service by its full name (e.g. containerd.services.tasks.v1.Tasks), for
@@ -20,12 +19,10 @@ const deserialize = (t: protobuf.Type) => (b: Buffer) => t.toObject(t.decode(b),
 export function serviceDefinition(fullName: string): ServiceDefinition {
   const known = definitions.get(fullName);
   if (known) return known;
-  const svc = protoRoot().lookupService(fullName);
   const def: Record<string, MethodDefinition<Msg, Msg>> = {};
-  for (const m of svc.methodsArray) {
-    m.resolve();
-    const req = m.resolvedRequestType!;
-    const res = m.resolvedResponseType!;
+  for (const m of serviceMethods(fullName).values()) {
+    const req = m.requestType;
+    const res = m.responseType;
     def[m.name] = {
       path: `/${fullName}/${m.name}`,
       requestStream: Boolean(m.requestStream),

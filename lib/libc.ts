@@ -1,9 +1,17 @@
 // The few libc calls Node does not expose, through koffi: the one binding of libc in the project.
-// Loaded lazily, once per process, so that entry points that do not need it (the CLI, the proxy's
-// hot path) do not pay for loading it. errno is read with koffi.errno() straight after the failed
-// call: reading it through a second FFI call (__errno_location) ran more of koffi first, which may
-// itself set errno.
-import koffi from 'koffi';
+// koffi is required when first used, so that entry points that do not need it (the CLI, the
+// proxy's hot path) do not pay for loading it. errno is read with koffi.errno() straight after the
+// failed call: reading it through a second FFI call (__errno_location) ran more of koffi first,
+// which may itself set errno.
+//
+// The calls a serving shim makes for its container's whole life (prctl, waitpid, pipe2, fcntl,
+// eventfd) go through lib/libc-addon.c instead when it was built (dist/native/libc-addon.node): a
+// few kilobytes of Node-API, where koffi costs ~14 ms of CPU to load and ~1.5 MiB of memory per
+// shim (docs/benchmarks.md).
+import type Koffi from 'koffi';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import util from 'node:util';
 
 export const PR_SET_PDEATHSIG = 1;
 export const PR_SET_NAME = 15;
@@ -47,8 +55,6 @@ interface Libc {
   unshare: (flags: number) => number;
   setsid: () => number;
   mkfifo: (path: string, mode: number) => number;
-  /** prctl with a string argument (PR_SET_NAME) */
-  prctlName: (option: number, name: string, arg3: number, arg4: number, arg5: number) => number;
   waitpid: (pid: number, status: number[], options: number) => number;
   pipe2: (fds: number[], flags: number) => number;
   fcntl: (fd: number, cmd: number, ...args: unknown[]) => number;
@@ -60,13 +66,51 @@ interface Libc {
   recvmsg: (fd: number, msg: unknown, flags: number) => number;
   close: (fd: number) => number;
   ioctlWinsize: (fd: number, request: number, ws: Buffer) => number;
+  eventfd: (initval: number, flags: number) => number;
+}
+
+let koffi: typeof Koffi | undefined;
+
+/** koffi, required when first called: a process that never needs it never loads its addon. */
+function ffi(): typeof Koffi {
+  koffi ??= createRequire(import.meta.url)('koffi') as typeof Koffi;
+  return koffi;
 }
 
 let libc: Libc | undefined;
 
+/** lib/libc-addon.c: each call returns the system call's result or -errno; pairs for two results. */
+interface Addon {
+  waitpid: (pid: number, options: number) => [number, number];
+  prctl: (option: number, arg2: number) => number;
+  fcntl: (fd: number, cmd: number, arg: number) => number;
+  pipe2: (flags: number) => [number, number];
+  eventfd: (initval: number, flags: number) => number;
+}
+
+let addon: Addon | null | undefined;
+
+function loadAddon(): Addon | null {
+  if (addon !== undefined) return addon;
+  const m = { exports: {} as Addon };
+  try {
+    process.dlopen(m, new URL('../native/libc-addon.node', import.meta.url).pathname);
+    addon = m.exports;
+  } catch {
+    addon = null; // not built here: koffi does these calls
+  }
+  return addon;
+}
+
+/** -errno from the addon as the same SyscallError koffi's path throws. */
+function checkAddon(syscall: string, rc: number, detail = ''): number {
+  if (rc < 0) throw new SyscallError(syscall, -rc, detail);
+  return rc;
+}
+
 function load(): Libc {
   if (libc) return libc;
-  const lib = koffi.load('libc.so.6');
+  const lib = ffi().load('libc.so.6');
   libc = {
     prctl: lib.func('int prctl(int, unsigned long, unsigned long, unsigned long, unsigned long)'),
     mount: lib.func('int mount(const char *, const char *, const char *, unsigned long, const char *)'),
@@ -75,7 +119,6 @@ function load(): Libc {
     unshare: lib.func('int unshare(int)'),
     setsid: lib.func('int setsid()'),
     mkfifo: lib.func('int mkfifo(const char *, unsigned int)'),
-    prctlName: lib.func('int prctl(int, const char *, unsigned long, unsigned long, unsigned long)'),
     waitpid: lib.func('int waitpid(int, _Out_ int *, int)'),
     pipe2: lib.func('int pipe2(_Out_ int *fds, int)') as unknown as Libc['pipe2'],
     fcntl: lib.func('int fcntl(int, int, ...)'),
@@ -87,6 +130,7 @@ function load(): Libc {
     recvmsg: lib.func('long recvmsg(int, void *, int)'),
     close: lib.func('int close(int)'),
     ioctlWinsize: lib.func('int ioctl(int, unsigned long, void *)'),
+    eventfd: lib.func('int eventfd(unsigned int, int)'),
   };
   return libc;
 }
@@ -98,15 +142,26 @@ export class SyscallError extends Error {
     readonly errno: number,
     detail: string,
   ) {
-    super(`${syscall} ${detail}: ${load().strerror(errno)}`);
+    super(`${syscall} ${detail}: ${strerror(errno)}`);
   }
 }
 
+function strerror(errno: number): string {
+  if (loadAddon()) {
+    // libuv's numbers are -errno on Linux; Node's own text for them saves loading koffi for an error
+    const getMessage = (util as { getSystemErrorMessage?: (n: number) => string }).getSystemErrorMessage;
+    return getMessage ? getMessage(-errno) : util.getSystemErrorName(-errno);
+  }
+  return load().strerror(errno);
+}
+
 function check(syscall: string, rc: number, detail = ''): void {
-  if (rc < 0) throw new SyscallError(syscall, koffi.errno(), detail);
+  if (rc < 0) throw new SyscallError(syscall, ffi().errno(), detail);
 }
 
 export function prctl(option: number, arg2 = 0): number {
+  const a = loadAddon();
+  if (a) return checkAddon('prctl', a.prctl(option, arg2), String(option));
   const rc = load().prctl(option, arg2, 0, 0, 0);
   check('prctl', rc, String(option));
   return rc;
@@ -166,8 +221,8 @@ export function acceptNow(listener: number): number | undefined {
   const l = load();
   const fd = l.accept4(listener, null, null, SOCK_CLOEXEC);
   if (fd >= 0) return fd;
-  if (koffi.errno() === EAGAIN) return undefined;
-  throw new SyscallError('accept4', koffi.errno(), '');
+  if (ffi().errno() === EAGAIN) return undefined;
+  throw new SyscallError('accept4', ffi().errno(), '');
 }
 
 /**
@@ -178,38 +233,38 @@ export function receiveFd(sock: number): { fd: number; data: string } | undefine
   const l = load();
   // struct iovec { void *base; size_t len } and struct msghdr on x86-64/arm64 (56 bytes):
   // name(8) namelen(4)+pad(4) iov(8) iovlen(8) control(8) controllen(8) flags(4)+pad(4)
-  const data = koffi.alloc('uint8_t', 256);
-  const control = koffi.alloc('uint8_t', 64);
-  const iov = koffi.alloc('uint8_t', 16);
-  const msg = koffi.alloc('uint8_t', 56);
+  const data = ffi().alloc('uint8_t', 256);
+  const control = ffi().alloc('uint8_t', 64);
+  const iov = ffi().alloc('uint8_t', 16);
+  const msg = ffi().alloc('uint8_t', 56);
   try {
-    const addr = (p: unknown) => koffi.address(p) as bigint;
+    const addr = (p: unknown) => ffi().address(p) as bigint;
     const iovBuf = Buffer.alloc(16);
     iovBuf.writeBigUInt64LE(addr(data), 0);
     iovBuf.writeBigUInt64LE(256n, 8);
-    koffi.encode(iov, koffi.array('uint8_t', 16), [...iovBuf]);
+    ffi().encode(iov, ffi().array('uint8_t', 16), [...iovBuf]);
     const msgBuf = Buffer.alloc(56);
     msgBuf.writeBigUInt64LE(addr(iov), 16);
     msgBuf.writeBigUInt64LE(1n, 24);
     msgBuf.writeBigUInt64LE(addr(control), 32);
     msgBuf.writeBigUInt64LE(64n, 40);
-    koffi.encode(msg, koffi.array('uint8_t', 56), [...msgBuf]);
+    ffi().encode(msg, ffi().array('uint8_t', 56), [...msgBuf]);
     const n = Number(l.recvmsg(sock, msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC));
     if (n < 0) {
-      if (koffi.errno() === EAGAIN) return undefined;
-      throw new SyscallError('recvmsg', koffi.errno(), '');
+      if (ffi().errno() === EAGAIN) return undefined;
+      throw new SyscallError('recvmsg', ffi().errno(), '');
     }
-    const back = Buffer.from(koffi.decode(msg, koffi.array('uint8_t', 56)) as number[]);
+    const back = Buffer.from(ffi().decode(msg, ffi().array('uint8_t', 56)) as number[]);
     const controlLen = Number(back.readBigUInt64LE(40));
-    const ctl = Buffer.from(koffi.decode(control, koffi.array('uint8_t', 64)) as number[]);
+    const ctl = Buffer.from(ffi().decode(control, ffi().array('uint8_t', 64)) as number[]);
     // struct cmsghdr { size_t len; int level; int type; unsigned char data[] }
     if (controlLen < 20 || ctl.readInt32LE(8) !== SOL_SOCKET || ctl.readInt32LE(12) !== SCM_RIGHTS) {
       throw new Error(`the message on the socket carried no file descriptor (${n} bytes, ${controlLen} bytes of control data)`);
     }
-    const text = Buffer.from(koffi.decode(data, koffi.array('uint8_t', 256)) as number[]).subarray(0, n).toString();
+    const text = Buffer.from(ffi().decode(data, ffi().array('uint8_t', 256)) as number[]).subarray(0, n).toString();
     return { fd: ctl.readInt32LE(16), data: text };
   } finally {
-    for (const p of [data, control, iov, msg]) koffi.free(p);
+    for (const p of [data, control, iov, msg]) ffi().free(p);
   }
 }
 
@@ -233,9 +288,13 @@ export function setWindowSize(fd: number, columns: number, rows: number): void {
   check('ioctl', load().ioctlWinsize(fd, TIOCSWINSZ, ws), 'TIOCSWINSZ');
 }
 
-/** Set the kernel's comm (what `ps -o comm` and /proc/<pid>/stat show) to `name`, cut to 15 bytes. */
+/**
+ * Set the kernel's comm (what `ps -o comm` and /proc/<pid>/stat show) to `name`, cut to 15 bytes.
+ * Written to /proc/self/comm, the main thread's (what prctl(PR_SET_NAME) from it sets): ref-containerd
+ * names itself while it starts, and loading koffi for this one call cost it ~14 ms of CPU there.
+ */
 export function setCommName(name: string): void {
-  check('prctl', load().prctlName(PR_SET_NAME, name.slice(0, TASK_COMM_LEN - 1), 0, 0, 0), 'PR_SET_NAME');
+  fs.writeFileSync('/proc/self/comm', Buffer.from(name).subarray(0, TASK_COMM_LEN - 1));
 }
 
 /** The kernel's wait status, decoded as containerd reports it: exit code, or 128 + signal. */
@@ -250,6 +309,12 @@ export function exitStatusOf(waitStatus: number): number {
  * or 'gone' when it is not our child (already reaped, or never re-parented to us).
  */
 export function tryReap(pid: number): number | null | 'gone' {
+  const a = loadAddon();
+  if (a) {
+    const [rc, waitStatus] = a.waitpid(pid, WNOHANG);
+    if (rc === 0) return null;
+    return rc < 0 ? 'gone' : exitStatusOf(waitStatus);
+  }
   const status = [0];
   const rc = load().waitpid(pid, status, WNOHANG);
   if (rc === 0) return null;
@@ -259,6 +324,12 @@ export function tryReap(pid: number): number | null | 'gone' {
 
 /** A pipe whose ends are closed on exec; the end given to a child is dup2'ed by spawn anyway. */
 export function pipe(): { read: number; write: number } {
+  const a = loadAddon();
+  if (a) {
+    const [read, write] = a.pipe2(O_CLOEXEC);
+    checkAddon('pipe2', read);
+    return { read, write };
+  }
   const fds = [0, 0];
   check('pipe2', load().pipe2(fds, O_CLOEXEC));
   return { read: fds[0]!, write: fds[1]! };
@@ -266,6 +337,17 @@ export function pipe(): { read: number; write: number } {
 
 /** Best effort: a bigger pipe holds more of a container's output while no daemon reads it. */
 export function setPipeSize(fd: number, bytes: number): number {
+  const a = loadAddon();
+  if (a) return Math.max(a.fcntl(fd, F_SETPIPE_SZ, bytes), -1);
   const rc = load().fcntl(fd, F_SETPIPE_SZ, 'int', bytes);
   return rc < 0 ? -1 : rc;
+}
+
+/** An eventfd (closed on exec), for the cgroup v1 OOM notification of the shim's container. */
+export function eventfd(flags = O_CLOEXEC): number {
+  const a = loadAddon();
+  if (a) return checkAddon('eventfd', a.eventfd(0, flags));
+  const rc = load().eventfd(0, flags);
+  check('eventfd', rc);
+  return rc;
 }

@@ -66,6 +66,26 @@ for (const { source, target, defines } of builds) {
   }
 }
 
+// lib/libc-addon.c: a Node-API addon for the system calls of the serving shim (lib/libc.ts), built
+// against the headers of the Node.js that runs this script. Without them (a Node.js installed without
+// its include/ directory), lib/libc.ts falls back to koffi: a warning, not a failure.
+if (!failed) {
+  const source = join(root, 'lib', 'libc-addon.c');
+  const target = join(out, 'libc-addon.node');
+  const include = [join(dirname(process.execPath), '..', 'include', 'node'), '/usr/include/nodejs/src', '/usr/include/node'].find((d) => existsSync(join(d, 'node_api.h')));
+  if (!include) {
+    console.error('native: no node_api.h beside this Node.js; the shim uses koffi for its system calls');
+  } else if (!(existsSync(target) && statSync(target).mtimeMs > statSync(source).mtimeMs)) {
+    const args = ['-shared', '-fPIC', '-O2', '-Wall', '-Wextra', '-I', include, '-o', target, source];
+    process.stdout.write(`native: ${cc} ${args.join(' ')}\n`);
+    try {
+      execFileSync(cc, args, { stdio: 'inherit' });
+    } catch {
+      console.error(`native: building ${source} failed; the shim uses koffi for its system calls`);
+    }
+  }
+}
+
 // tsc does not keep the executable bit; the entry points are run directly (npx, --add-runtime).
 const binDir = join(root, 'dist', 'bin');
 if (existsSync(binDir)) for (const f of readdirSync(binDir)) if (f.endsWith('.js')) chmodSync(join(binDir, f), 0o755);

@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { encodeFrame, FrameReader, MessageType, type Frame } from './frame.js';
 import { decodeResponse, encodeRequest, metadataToPairs } from './messages.js';
 import { CLOSED_MESSAGE, Code, TtrpcError } from './status.js';
-import { encodeMessage, messageType, TO_OBJECT } from '../protos.js';
+import { serviceMethods } from '../protos.js';
 
 export interface CallOptions {
   metadata?: Record<string, string | string[]>;
@@ -90,14 +90,11 @@ export class TtrpcClient extends EventEmitter {
 
   /** A call with one of api/proto's services: plain objects in and out. */
   async callTyped<T = Record<string, unknown>>(serviceFullName: string, method: string, request: object, opts?: CallOptions): Promise<T> {
-    const svc = messageType('ttrpc.Request').root.lookupService(serviceFullName);
-    const m = svc.methods[method];
+    const m = serviceMethods(serviceFullName).get(method);
     if (!m) throw new Error(`${serviceFullName} has no method ${method}`);
-    const reqType = (m.resolve(), m.resolvedRequestType!);
-    const resType = m.resolvedResponseType!;
-    const payload = encodeMessage(reqType, request);
+    const payload = m.requestType.encode(request);
     const answer = await this.call(serviceFullName, method, payload, opts);
-    return resType.toObject(resType.decode(answer), TO_OBJECT) as T;
+    return m.responseType.decode<T>(answer);
   }
 
   close(): void {

@@ -6,7 +6,7 @@ import net from 'node:net';
 import { encodeFrame, FrameReader, MessageType, oversizedMessage, type Frame } from './frame.js';
 import { decodeRequest, encodeResponse, metadataFromPairs, type Metadata } from './messages.js';
 import { Code, TtrpcError, type StatusValue } from './status.js';
-import { encodeMessage, messageType, TO_OBJECT } from '../protos.js';
+import { serviceMethods } from '../protos.js';
 
 export interface CallContext {
   service: string;
@@ -42,20 +42,20 @@ export class TtrpcServer {
    * with the method's message types, so handlers see plain objects (camelCase fields).
    */
   registerService<I extends Record<string, (req: never, ctx: CallContext) => Promise<object> | object>>(fullName: string, impl: I): void {
-    const svc = messageType('ttrpc.Request').root.lookupService(fullName);
+    const svc = serviceMethods(fullName);
     const methods: Record<string, RawHandler> = {};
     for (const [name, fn] of Object.entries(impl)) {
-      const m = svc.methods[name];
+      const m = svc.get(name);
       if (!m) throw new Error(`${fullName} has no method ${name}`);
-      const reqType = (m.resolve(), m.resolvedRequestType!);
-      const resType = m.resolvedResponseType!;
+      const reqType = m.requestType;
+      const resType = m.responseType;
       methods[name] = async (payload, ctx) => {
-        const req = reqType.toObject(reqType.decode(payload), TO_OBJECT);
+        const req = reqType.decode(payload);
         const res = await fn(req as never, ctx);
-        return encodeMessage(resType, res);
+        return resType.encode(res);
       };
     }
-    this.register(svc.fullName.replace(/^\./, ''), methods);
+    this.register(fullName, methods);
   }
 
   /** Serves on a listening socket: a path, or an inherited descriptor ({ fd: 3 }). */

@@ -63,6 +63,7 @@ export class ConsoleSocket {
 
 /** The stdio of a process that has a terminal: the master, copied to and from the FIFOs. */
 export class ConsoleIo {
+  readonly terminal = true;
   /** the runtime passes no stdio of ours to a process with a terminal */
   readonly stdio: 'ignore'[] = ['ignore', 'ignore', 'ignore'];
   readonly socket = new ConsoleSocket();

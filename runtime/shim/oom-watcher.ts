@@ -8,20 +8,10 @@
 // whose wake-up has not been read yet: subscribers see the oom before the exit, as dockerd needs.
 import fs from 'node:fs';
 import path from 'node:path';
-import koffi from 'koffi';
+import { eventfd } from '../../lib/libc.js';
 import type { Logger } from '../../api/logrus.js';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
-const EFD_CLOEXEC = 0o2000000;
-
-let eventfdFn: ((initval: number, flags: number) => number) | undefined;
-
-function eventfd(): number {
-  eventfdFn ??= koffi.load('libc.so.6').func('int eventfd(unsigned int, int)') as (a: number, b: number) => number;
-  const fd = eventfdFn(0, EFD_CLOEXEC);
-  if (fd < 0) throw new Error('eventfd failed');
-  return fd;
-}
 
 interface MemoryCgroup {
   version: 1 | 2;

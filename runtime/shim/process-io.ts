@@ -24,6 +24,7 @@ export interface StdioPaths {
 const PIPE_BYTES = 1 << 20;
 
 export class ProcessIo {
+  readonly terminal = false;
   /** for spawn's `stdio` */
   readonly stdio: (number | 'ignore')[];
   private readonly held: number[] = [];

@@ -31,8 +31,12 @@
 #define SUN_PATH_MAX 107
 // The serving shim lives as long as its container and allocates little once it serves: a young
 // generation of 1 MiB semi-spaces instead of V8's default keeps ~2 MiB less of it resident per
-// container (docs/benchmarks.md). runtime/shim/shim-start.ts starts it the same way.
-#define SERVE_NODE_FLAGS "--max-semi-space-size=1"
+// container; --expose-gc lets it compact its heap once it is idle (runtime/shim/shim-serve.ts); no
+// V8 worker threads and no optimising compilers (--lite-mode: its per-request JavaScript is small,
+// its stdio bytes move in libuv) and one malloc arena keep ~1 MiB more of it off each container
+// (docs/benchmarks.md). runtime/shim/shim-start.ts starts it the same way.
+#define SERVE_NODE_FLAGS "--max-semi-space-size=1", "--expose-gc", "--single-threaded", "--v8-pool-size=1", "--lite-mode"
+#define SERVE_MALLOC_ARENA_MAX "1"
 #define LISTENER_FD 3
 
 // hand_to_node(): everything this front door does not do itself goes to bin/ref-containerd-shim.js.
@@ -200,7 +204,7 @@ static int bind_listener(const char *path)
 }
 
 // Launches the serving shim; returns its pid, or -1 with errno from the failed exec.
-static pid_t launch(int listener, char *const serve_argv[])
+static pid_t launch(int listener, const char *socket_path, char *const serve_argv[])
 {
 	int report[2];
 	if (pipe2(report, O_CLOEXEC) < 0)
@@ -226,6 +230,8 @@ static pid_t launch(int listener, char *const serve_argv[])
 		if (listener > LISTENER_FD)
 			close(listener);
 		setenv("REF_SHIM_LISTENER_FD", "3", 1);
+		setenv("REF_SHIM_SOCKET", socket_path, 1);
+		setenv("MALLOC_ARENA_MAX", SERVE_MALLOC_ARENA_MAX, 1);
 		execvp(serve_argv[0], serve_argv);
 failed:;
 		int err = errno;
@@ -331,7 +337,7 @@ int main(int argc, char **argv)
 	char script[PATH_MAX + 32];
 	script_path(script, sizeof(script));
 	char *serve_argv[] = { "node", SERVE_NODE_FLAGS, script, "-namespace", (char *)ns, "-id", (char *)id, "-address", (char *)address, NULL };
-	pid_t pid = launch(listener, serve_argv);
+	pid_t pid = launch(listener, socket_path, serve_argv);
 	if (pid < 0) {
 		int err = errno;
 		unlink(socket_path);

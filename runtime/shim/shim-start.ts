@@ -17,12 +17,19 @@ import { shimSocketPath, toAddress } from '../../api/shim-address.js';
 /** The serving shim finds its listening socket here (as the runc shim's does). */
 export const LISTENER_FD = 3;
 export const LISTENER_FD_ENV = 'REF_SHIM_LISTENER_FD';
+/** the path of the listener's socket, so the serving shim can remove it without hashing it again */
+export const SOCKET_PATH_ENV = 'REF_SHIM_SOCKET';
 /**
  * Node's flags for the serving shim, as the native start step (ref-containerd-shim.c) has them: it
  * lives as long as its container and allocates little once it serves, so small semi-spaces keep
- * ~2 MiB less of its young generation resident.
+ * ~2 MiB less of its young generation resident, --expose-gc lets it compact its heap once it is
+ * idle (shim-serve.ts), and no V8 worker threads, no optimising compilers (its per-request
+ * JavaScript is small; its stdio bytes move in libuv) and one malloc arena keep ~1 MiB more off
+ * each container (docs/benchmarks.md).
  */
-export const SERVE_NODE_FLAGS = ['--max-semi-space-size=1'];
+export const SERVE_NODE_FLAGS = ['--max-semi-space-size=1', '--expose-gc', '--single-threaded', '--v8-pool-size=1', '--lite-mode'];
+/** glibc's malloc arenas for the serving shim, as the native start step sets them. */
+export const SERVE_MALLOC_ARENA_MAX = '1';
 /** The file in the bundle that holds the shim's address, read by containerd when it reconnects. */
 export const ADDRESS_FILE = 'address';
 
@@ -45,7 +52,7 @@ export async function startStep(flags: ShimFlags, script: string): Promise<numbe
     detached: true,
     cwd: bundle,
     stdio: ['ignore', 'ignore', 'ignore', fd],
-    env: { ...process.env, [LISTENER_FD_ENV]: String(LISTENER_FD) },
+    env: { ...process.env, [LISTENER_FD_ENV]: String(LISTENER_FD), [SOCKET_PATH_ENV]: socketPath, MALLOC_ARENA_MAX: SERVE_MALLOC_ARENA_MAX },
   });
   child.unref();
   const spawned = await new Promise<string | undefined>((resolve) => {

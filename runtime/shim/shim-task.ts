@@ -9,7 +9,7 @@ import type { TaskEvents } from './task-events.js';
 import { rfc3339Nano } from '../../api/clock.js';
 import type { Logger } from '../../api/logrus.js';
 import { ProcessIo } from './process-io.js';
-import { ConsoleIo } from './console.js';
+import type { ConsoleIo } from './console.js';
 import type { Reaper } from './reaper.js';
 import { RuntimeError, run, type RuntimeContext } from './runtime-command.js';
 import { writeExit } from '../../api/exit-store.js';
@@ -119,7 +119,7 @@ export class ShimTask {
   async resizePty(execId: string, width: number, height: number): Promise<void> {
     if (!execId) await this.settled();
     const io = this.find(execId).io;
-    if (io instanceof ConsoleIo) io.resize(width, height);
+    if (io?.terminal) io.resize(width, height);
   }
 
   /** Whether the process was given a terminal, for StateResponse. */
@@ -166,8 +166,8 @@ export class ShimTask {
     const pidFile = path.join(this.bundle, 'init.pid');
     const release = this.reaper.hold();
     try {
-      const io = (proc.io = stdioFor(p));
-      const consoleSocket = io instanceof ConsoleIo ? ['--console-socket', io.socket.path] : [];
+      const io = (proc.io = await stdioFor(p));
+      const consoleSocket = io.terminal ? ['--console-socket', io.socket.path] : [];
       await run(this.ctx, ['create', '--bundle', this.bundle, '--pid-file', pidFile, ...consoleSocket, this.id], {
         stdio: io.stdio,
         cwd: this.bundle,
@@ -215,8 +215,8 @@ export class ShimTask {
     fs.writeFileSync(processFile, JSON.stringify(proc.spec));
     const release = this.reaper.hold();
     try {
-      const io = (proc.io = stdioFor(proc.stdio!));
-      const consoleSocket = io instanceof ConsoleIo ? ['--console-socket', io.socket.path] : [];
+      const io = (proc.io = await stdioFor(proc.stdio!));
+      const consoleSocket = io.terminal ? ['--console-socket', io.socket.path] : [];
       await run(this.ctxOrThrow(), ['exec', '--process', processFile, '--detach', '--pid-file', pidFile, ...consoleSocket, this.id], {
         stdio: io.stdio,
         cwd: this.bundle,
@@ -374,8 +374,14 @@ export class ShimTask {
   }
 }
 
-function stdioFor(p: { stdin?: string; stdout: string; stderr: string; terminal?: boolean }): ProcessIo | ConsoleIo {
-  return p.terminal ? new ConsoleIo(p) : new ProcessIo(p);
+/**
+ * The terminal's module (node:tty, node:os, the console socket) is loaded by the first process that
+ * asks for a terminal: a shim whose container has none never holds it (docs/benchmarks.md).
+ */
+async function stdioFor(p: { stdin?: string; stdout: string; stderr: string; terminal?: boolean }): Promise<ProcessIo | ConsoleIo> {
+  if (!p.terminal) return new ProcessIo(p);
+  const { ConsoleIo } = await import('./console.js');
+  return new ConsoleIo(p);
 }
 
 function readPid(file: string): number {
