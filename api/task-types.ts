@@ -19,6 +19,16 @@ export interface TaskState {
   stdio?: { stdin: string; stdout: string; stderr: string; terminal: boolean };
 }
 
+/** An exec's process and stdio as containerd.task.v2 ExecProcessRequest carries them (spec decoded). */
+export interface ExecParams {
+  execId: string;
+  spec: Record<string, unknown>;
+  terminal?: boolean;
+  stdin?: string;
+  stdout: string;
+  stderr: string;
+}
+
 export interface ExitResult {
   pid: number;
   exitStatus: number;

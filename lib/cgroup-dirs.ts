@@ -94,6 +94,16 @@ export function cgroupDirsOf(pid: number): Map<string, string> {
   return cgroupDirsFrom(own);
 }
 
+/** A cgroup file's text, trimmed; undefined without the directory or the file (a controller not enabled). */
+export function readCgroupFile(dir: string | undefined, file: string): string | undefined {
+  if (!dir) return undefined;
+  try {
+    return fs.readFileSync(path.join(dir, file), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Removes a cgroup and the cgroups made inside it (a container with its own cgroup namespace may
  * make some): children first, because rmdir takes only a cgroup without children. A child that

@@ -8,7 +8,7 @@ import { scaled } from '../../lib/time-scale.js';
 import { PROCESS_TYPE, packJson, type AnyValue } from '../../api/any.js';
 import { fromTimestamp } from '../../api/timestamp.js';
 import { TaskError, type TaskErrorCode } from '../../api/errors.js';
-import type { ExitResult, TaskState, TaskStatus } from '../../api/task-types.js';
+import type { ExecParams, ExitResult, TaskState, TaskStatus } from '../../api/task-types.js';
 
 const TASK = 'containerd.task.v2.Task';
 // only a guard against a hung shim: it measures the host's speed (lib/time-scale.ts)
@@ -46,14 +46,6 @@ export interface CreateParams {
   options: AnyValue | null;
 }
 
-export interface ExecParams {
-  execId: string;
-  spec: Record<string, unknown>;
-  terminal?: boolean;
-  stdin?: string;
-  stdout: string;
-  stderr: string;
-}
 
 export class ShimClient {
   private readonly closeHandlers: (() => void)[] = [];

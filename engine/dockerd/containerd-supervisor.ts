@@ -5,7 +5,6 @@
 // restarting; we wait RESTART_DELAY_MS (1 s) because nothing is gained by waiting longer.
 // With --containerd the daemon starts none and reconnects when that one comes back.
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { TaskEvent, TaskService } from '../containerd/task-service.js';
@@ -13,6 +12,7 @@ import type { DaemonConfig } from './daemon-config.js';
 import { distDir } from './daemon-config.js';
 import { logger } from './log.js';
 import { faultEnabled } from '../../lib/faults.js';
+import { socketAnswers } from '../../lib/unix-socket.js';
 import { scaled } from '../../lib/time-scale.js';
 import * as E from './errors.js';
 
@@ -32,16 +32,6 @@ async function loadClientFactory(): Promise<ClientFactory> {
   return (a) => connectTaskService(a);
 }
 
-function canConnect(address: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(address);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -89,7 +79,7 @@ export class ContainerdSupervisor {
     } catch {
       /* first start */
     }
-    if (old > 0 && fs.existsSync(`/proc/${old}`) && (await canConnect(this.address))) {
+    if (old > 0 && fs.existsSync(`/proc/${old}`) && (await socketAnswers(this.address))) {
       logger.warn('libcontainerd: containerd is still running', { pid: old });
       return;
     }
@@ -143,7 +133,7 @@ export class ContainerdSupervisor {
       // The client (grpc-js and the contract) loads while containerd starts, not after it listens.
       const factory = this.factory ? Promise.resolve(this.factory) : loadClientFactory();
       factory.catch(() => undefined);
-      while (!(await canConnect(this.address))) {
+      while (!(await socketAnswers(this.address))) {
         if (this.closing) return;
         if (Date.now() > until) throw new Error(`timeout waiting for containerd to listen on ${this.address}`);
         await sleep(20);
@@ -167,7 +157,7 @@ export class ContainerdSupervisor {
   private reconnectLoop(): void {
     const tick = async () => {
       if (this.closing || this.client) return;
-      if (await canConnect(this.address)) {
+      if (await socketAnswers(this.address)) {
         await this.connect(5000).catch(() => undefined);
         if (this.client) return;
       }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { nowRfc3339Nano } from './container.js';
-import { cgroupDirsOf, cgroupVersion } from '../../lib/cgroup-dirs.js';
+import { cgroupDirsOf, cgroupVersion, readCgroupFile as readText } from '../../lib/cgroup-dirs.js';
 
 export { cgroupDirsOf, cgroupVersion };
 
@@ -53,15 +53,6 @@ export interface Sample {
   cpu_stats: CpuStats;
   memory_stats: Record<string, unknown>;
   networks?: Record<string, Record<string, number>>;
-}
-
-function readText(dir: string | undefined, file: string): string | undefined {
-  if (!dir) return undefined;
-  try {
-    return fs.readFileSync(path.join(dir, file), 'utf8').trim();
-  } catch {
-    return undefined;
-  }
 }
 
 function readNumber(dir: string | undefined, file: string): number | undefined {

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CGROUPS_V1_METRICS_TYPE, CGROUPS_V2_METRICS_TYPE, packMessage, type AnyValue } from '../../api/any.js';
-import { cgroupDirsOf, cgroupVersion } from '../../lib/cgroup-dirs.js';
+import { cgroupDirsOf, cgroupVersion, readCgroupFile as read } from '../../lib/cgroup-dirs.js';
 
 type Counter = string;
 type Msg = Record<string, unknown>;
@@ -17,15 +17,6 @@ type Msg = Record<string, unknown>;
 const MAX_UINT64 = '18446744073709551615';
 /** cpuacct.stat counts USER_HZ ticks (1/100 s); containerd reports nanoseconds. */
 const NS_PER_TICK = 10_000_000n;
-
-function read(dir: string | undefined, file: string): string | undefined {
-  if (!dir) return undefined;
-  try {
-    return fs.readFileSync(path.join(dir, file), 'utf8').trim();
-  } catch {
-    return undefined;
-  }
-}
 
 function counter(dir: string | undefined, file: string, max?: Counter): Counter | undefined {
   const text = read(dir, file);

@@ -9,9 +9,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { eventfd } from '../../lib/libc.js';
+import { cgroupDirsOf, unifiedOnly } from '../../lib/cgroup-dirs.js';
 import type { Logger } from '../../api/logrus.js';
-
-const CGROUP_ROOT = '/sys/fs/cgroup';
 
 interface MemoryCgroup {
   version: 1 | 2;
@@ -19,20 +18,11 @@ interface MemoryCgroup {
 }
 
 /** The memory cgroup of `pid` as the host sees it (the shim is in the host's cgroup namespace). */
-export function memoryCgroupOf(pid: number, root = CGROUP_ROOT): MemoryCgroup | undefined {
-  let lines: string[];
-  try {
-    lines = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n');
-  } catch {
-    return undefined;
-  }
-  for (const l of lines) {
-    const [, controllers, p] = l.split(':', 3) as [string, string | undefined, string | undefined];
-    if (controllers?.split(',').includes('memory') && p !== undefined) return { version: 1, dir: path.join(root, 'memory', p) };
-  }
-  const unified = lines.find((l) => l.startsWith('0::'));
-  if (unified && fs.existsSync(path.join(root, 'cgroup.controllers'))) return { version: 2, dir: path.join(root, unified.slice(3)) };
-  return undefined;
+export function memoryCgroupOf(pid: number): MemoryCgroup | undefined {
+  const dirs = cgroupDirsOf(pid);
+  const version = unifiedOnly() ? 2 : 1;
+  const dir = dirs.get(version === 2 ? '' : 'memory');
+  return dir ? { version, dir } : undefined;
 }
 
 /** The oom_kill count of a memory.oom_control (v1) or memory.events (v2) text; undefined without one. */

@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { ShimFlags } from './shim-flags.js';
 import { serveArgs } from './shim-flags.js';
 import { shimSocketPath, toAddress } from '../../api/shim-address.js';
+import { socketAnswers } from '../../lib/unix-socket.js';
 
 /** The serving shim finds its listening socket here (as the runc shim's does). */
 export const LISTENER_FD = 3;
@@ -39,7 +40,7 @@ export async function startStep(flags: ShimFlags, script: string): Promise<numbe
   const socketPath = shimSocketPath(flags.address, flags.namespace, flags.id);
   // containerd retries `start` after a crash between start and recording the address: answer with
   // the shim that already serves this id instead of launching a second one.
-  if (await answers(socketPath)) return announce(bundle, socketPath);
+  if (await socketAnswers(socketPath)) return announce(bundle, socketPath);
   let listener: net.Server;
   try {
     listener = await bind(socketPath);
@@ -107,13 +108,4 @@ function bind(socketPath: string): Promise<net.Server> {
   });
 }
 
-function answers(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = net.connect(socketPath);
-    c.once('connect', () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.once('error', () => resolve(false));
-  });
-}
+

@@ -3,7 +3,7 @@
 // created → running → stopped that containerd's runc shim keeps, with the same refusals.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ExitResult, TaskState, TaskStatus } from '../../api/task-types.js';
+import type { ExecParams, ExitResult, TaskState, TaskStatus } from '../../api/task-types.js';
 import { TaskError, alreadyExists, failedPrecondition, notFound } from '../../api/errors.js';
 import type { TaskEvents } from './task-events.js';
 import { rfc3339Nano } from '../../api/clock.js';
@@ -29,14 +29,6 @@ export interface ShimCreateParams {
 }
 
 /** What Exec gives the task (ExecProcessRequest: the process spec and its stdio). */
-export interface ShimExecParams {
-  execId: string;
-  spec: Record<string, unknown>;
-  stdin?: string;
-  stdout: string;
-  stderr: string;
-  terminal?: boolean;
-}
 
 interface ShimProcess {
   execId: string;
@@ -46,7 +38,7 @@ interface ShimProcess {
   io?: ProcessIo | ConsoleIo;
   waiters: ((exit: ExitResult) => void)[];
   spec?: Record<string, unknown>;
-  stdio?: ShimExecParams;
+  stdio?: ExecParams;
   /**
    * The init's start is in flight: an exit that comes now (a command that ends at once) is
    * announced after the start, so subscribers see /tasks/start before /tasks/exit.
@@ -166,14 +158,7 @@ export class ShimTask {
     const pidFile = path.join(this.bundle, 'init.pid');
     const release = this.reaper.hold();
     try {
-      const io = (proc.io = await stdioFor(p));
-      const consoleSocket = io.terminal ? ['--console-socket', io.socket.path] : [];
-      await run(this.ctx, ['create', '--bundle', this.bundle, '--pid-file', pidFile, ...consoleSocket, this.id], {
-        stdio: io.stdio,
-        cwd: this.bundle,
-      });
-      await io.afterRuntime();
-      proc.pid = readPid(pidFile);
+      await this.runWithIo(proc, p, pidFile, (consoleSocket) => ['create', '--bundle', this.bundle, '--pid-file', pidFile, ...consoleSocket, this.id]);
     } catch (err) {
       proc.io?.close();
       this.init = undefined;
@@ -215,14 +200,7 @@ export class ShimTask {
     fs.writeFileSync(processFile, JSON.stringify(proc.spec));
     const release = this.reaper.hold();
     try {
-      const io = (proc.io = await stdioFor(proc.stdio!));
-      const consoleSocket = io.terminal ? ['--console-socket', io.socket.path] : [];
-      await run(this.ctxOrThrow(), ['exec', '--process', processFile, '--detach', '--pid-file', pidFile, ...consoleSocket, this.id], {
-        stdio: io.stdio,
-        cwd: this.bundle,
-      });
-      await io.afterRuntime();
-      proc.pid = readPid(pidFile);
+      await this.runWithIo(proc, proc.stdio!, pidFile, (consoleSocket) => ['exec', '--process', processFile, '--detach', '--pid-file', pidFile, ...consoleSocket, this.id]);
     } catch (err) {
       proc.io?.close();
       proc.io = undefined;
@@ -240,7 +218,7 @@ export class ShimTask {
     return { pid: proc.pid };
   }
 
-  exec(p: ShimExecParams): Record<string, never> {
+  exec(p: ExecParams): Record<string, never> {
     if (!this.init) throw notFound(`task ${this.id}`);
     if (this.init.status === 'stopped') throw failedPrecondition(`container ${this.id} is not running`);
     if (this.execs.has(p.execId)) throw alreadyExists(`exec ${p.execId}`);
@@ -359,6 +337,18 @@ export class ShimTask {
     const proc = execId ? this.execs.get(execId) : this.init;
     if (!proc) throw notFound(execId ? `exec ${execId} in task ${this.id}` : `task ${this.id}`);
     return proc;
+  }
+
+  /**
+   * The runtime's create or exec with the process's stdio: FIFOs, or a console socket on which the
+   * runtime hands back the terminal's master. The pid is the one the runtime wrote to `pidFile`.
+   */
+  private async runWithIo(proc: ShimProcess, stdio: Parameters<typeof stdioFor>[0], pidFile: string, args: (consoleSocket: string[]) => string[]): Promise<void> {
+    const io = (proc.io = await stdioFor(stdio));
+    const consoleSocket = io.terminal ? ['--console-socket', io.socket.path] : [];
+    await run(this.ctxOrThrow(), args(consoleSocket), { stdio: io.stdio, cwd: this.bundle });
+    await io.afterRuntime();
+    proc.pid = readPid(pidFile);
   }
 
   private ctxOrThrow(): RuntimeContext {
