@@ -5,6 +5,8 @@
 //                                               (containerd included) is its ancestor
 //   the containers "A" and "B" have different shims   each PID 1 has its own shim parent
 //   the PID 1 that container "X" had before the outage is still running, a child of the same shim
+//   the PID 1 that container "X" had before the outage is sent SIGNAL from the host
+//                     kill(2) on its host pid (same process: start time checked), while the daemons are down
 //   the PID 1 that container "X" had before the outage exits within N seconds; its shim does not
 //   the PID 1 that container "X" had before the outage is gone within N seconds, and so is its shim
 //   container "X" runs the same PID 1 as before the outage      `docker inspect` State.Pid, same process
@@ -106,6 +108,12 @@ Then('the PID 1 that container {container} had before the outage is still runnin
   const shim = readProcess(c.shimPid);
   expect(shim && this.roleOf(shim), `shim of ${name}: ${shim ? describeProcess(shim) : 'gone'}`).to.equal('containerd-shim');
   this.snapshot(`${name} and its shim while the daemons are down`);
+});
+
+When('the PID 1 that container {container} had before the outage is sent {word} from the host', function (this: DockspecWorld, name: string, signal: string) {
+  const c = noted(this, name);
+  if (!isAlive(c.pid, c.pidStartTime)) throw new Error(`PID 1 of ${name} (host pid ${c.pid}) is gone already: nothing to send ${signal} to`);
+  process.kill(c.pid, signal as NodeJS.Signals);
 });
 
 Then('the PID 1 that container {container} had before the outage exits within {int} seconds; its shim does not', async function (this: DockspecWorld, name: string, seconds: number) {

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readFileSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { freeSubnet, shortId, Subnet } from '../resources.js';
 import { isAlive, readProcess } from '../../lib/proc.js';
 import { EngineOptions } from './types.js';
@@ -64,6 +65,7 @@ export class ManagedEngine {
       subnetIndex: this.subnet.index,
       cgroupParent: `dockspec-${this.id}`,
       ownerPid: process.pid,
+      ownerThread: threadId,
       daemons: [],
       helpers: [],
       paths: [],

@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { removeIfEmpty } from './sweeper.js';
+import { spawnSync } from 'node:child_process';
+import { threadId } from 'node:worker_threads';
+import { orphaned, removeIfEmpty } from './sweeper.js';
 
 test('shared directories are removed when empty, deepest first, and kept while another engine uses them', () => {
   const root = mkdtempSync(join(tmpdir(), 'dsp-shared-'));
@@ -20,4 +22,14 @@ test('shared directories are removed when empty, deepest first, and kept while a
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('an engine is orphaned when its owner process is gone or is this worker, not when a sibling worker thread of this process owns it', () => {
+  const gone = spawnSync('true').pid!;
+  assert.equal(orphaned({ ownerPid: gone }), true);
+  assert.equal(orphaned({ ownerPid: process.pid, ownerThread: threadId }), true);
+  assert.equal(orphaned({ ownerPid: process.pid, ownerThread: threadId + 1 }), false);
+  // a record written before owners named their thread
+  assert.equal(orphaned({ ownerPid: process.pid }), true);
+  assert.equal(orphaned({ ownerPid: process.ppid, ownerThread: threadId }), false);
 });

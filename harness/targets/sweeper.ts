@@ -3,6 +3,7 @@
 import { existsSync, lstatSync, statSync, readFileSync, readdirSync, rmSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { descendantsOf, isAlive, listProcesses, ProcessInfo, socketInodes } from '../../lib/proc.js';
 import { CGROUP_ROOT, cgroupLines, removeCgroupTree, unifiedOnly } from '../../lib/cgroup-dirs.js';
 import { release, WORK_ROOT } from '../resources.js';
@@ -15,6 +16,8 @@ export interface EngineRecord {
   subnetIndex: number;
   cgroupParent?: string;
   ownerPid: number;
+  /** the worker thread that owns it: cucumber's parallel workers are threads of one process */
+  ownerThread?: number;
   /** every daemon pid this engine ever had, with start times (restarts add entries) */
   daemons: { pid: number; startTime: number }[];
   /** external processes started for the engine (sshd, an external containerd, …) */
@@ -266,6 +269,21 @@ function ageMs(path: string): number {
   }
 }
 
+/**
+ * An engine is orphaned when its owner's process is gone, or when its owner is this very worker
+ * (its own debris, from before a BeforeAll). Workers are threads of one process, so a record of
+ * this pid from another thread belongs to a sibling worker that is still running: a worker that
+ * starts late must not sweep the engine under a sibling's scenario.
+ */
+export function orphaned(rec: Pick<EngineRecord, 'ownerPid' | 'ownerThread'>, pid = process.pid, thread = threadId): boolean {
+  try {
+    process.kill(rec.ownerPid, 0);
+  } catch {
+    return true;
+  }
+  return rec.ownerPid === pid && (rec.ownerThread ?? thread) === thread;
+}
+
 /** Clean up engines whose owning worker is gone (killed, interrupted). Returns how many. */
 export async function sweepOrphanedEngines(): Promise<number> {
   let roots: string[];
@@ -284,13 +302,7 @@ export async function sweepOrphanedEngines(): Promise<number> {
       if (!mountsUnder(root).length && ageMs(root) > 60000) rmSync(root, { recursive: true, force: true });
       continue;
     }
-    let ownerAlive = true;
-    try {
-      process.kill(rec.ownerPid, 0);
-    } catch {
-      ownerAlive = false;
-    }
-    if (ownerAlive && rec.ownerPid !== process.pid) continue;
+    if (!orphaned(rec)) continue;
     await sweepEngine(rec);
     n++;
   }
