@@ -4,7 +4,7 @@ import { existsSync, lstatSync, statSync, readFileSync, readdirSync, rmSync, rmd
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { descendantsOf, isAlive, listProcesses, ProcessInfo, socketInodes } from '../../lib/proc.js';
+import { descendantsOf, isAlive, listProcesses, processExists, ProcessInfo, socketInodes } from '../../lib/proc.js';
 import { CGROUP_ROOT, cgroupLines, removeCgroupTree, unifiedOnly } from '../../lib/cgroup-dirs.js';
 import { release, WORK_ROOT } from '../resources.js';
 
@@ -276,11 +276,7 @@ function ageMs(path: string): number {
  * starts late must not sweep the engine under a sibling's scenario.
  */
 export function orphaned(rec: Pick<EngineRecord, 'ownerPid' | 'ownerThread'>, pid = process.pid, thread = threadId): boolean {
-  try {
-    process.kill(rec.ownerPid, 0);
-  } catch {
-    return true;
-  }
+  if (!processExists(rec.ownerPid)) return true;
   return rec.ownerPid === pid && (rec.ownerThread ?? thread) === thread;
 }
 
