@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Compiles the contract (every .proto under api/proto) into one protobufjs JSON descriptor,
 // dist/api/contract.json, so that no process parses .proto text when it starts: the daemons and
-// the shim load the descriptor with protobufjs' light build (api/protos.ts). Field names are
+// the shim read the descriptor with the project's own codec (api/protos.ts). Field names are
 // camelCase, as protobufjs names them by default; the wire is the field numbers.
 //
 //   node scripts/build-protos.mjs            (part of npm run build)
