@@ -28,8 +28,6 @@ export interface ShimCreateParams {
   terminal?: boolean;
 }
 
-/** What Exec gives the task (ExecProcessRequest: the process spec and its stdio). */
-
 interface ShimProcess {
   execId: string;
   pid: number;
