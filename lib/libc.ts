@@ -231,40 +231,41 @@ export function acceptNow(listener: number): number | undefined {
  */
 export function receiveFd(sock: number): { fd: number; data: string } | undefined {
   const l = load();
+  const k = ffi();
   // struct iovec { void *base; size_t len } and struct msghdr on x86-64/arm64 (56 bytes):
   // name(8) namelen(4)+pad(4) iov(8) iovlen(8) control(8) controllen(8) flags(4)+pad(4)
-  const data = ffi().alloc('uint8_t', 256);
-  const control = ffi().alloc('uint8_t', 64);
-  const iov = ffi().alloc('uint8_t', 16);
-  const msg = ffi().alloc('uint8_t', 56);
+  const data = k.alloc('uint8_t', 256);
+  const control = k.alloc('uint8_t', 64);
+  const iov = k.alloc('uint8_t', 16);
+  const msg = k.alloc('uint8_t', 56);
   try {
-    const addr = (p: unknown) => ffi().address(p) as bigint;
+    const addr = (p: unknown) => k.address(p) as bigint;
     const iovBuf = Buffer.alloc(16);
     iovBuf.writeBigUInt64LE(addr(data), 0);
     iovBuf.writeBigUInt64LE(256n, 8);
-    ffi().encode(iov, ffi().array('uint8_t', 16), [...iovBuf]);
+    k.encode(iov, k.array('uint8_t', 16), [...iovBuf]);
     const msgBuf = Buffer.alloc(56);
     msgBuf.writeBigUInt64LE(addr(iov), 16);
     msgBuf.writeBigUInt64LE(1n, 24);
     msgBuf.writeBigUInt64LE(addr(control), 32);
     msgBuf.writeBigUInt64LE(64n, 40);
-    ffi().encode(msg, ffi().array('uint8_t', 56), [...msgBuf]);
+    k.encode(msg, k.array('uint8_t', 56), [...msgBuf]);
     const n = Number(l.recvmsg(sock, msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC));
     if (n < 0) {
-      if (ffi().errno() === EAGAIN) return undefined;
-      throw new SyscallError('recvmsg', ffi().errno(), '');
+      if (k.errno() === EAGAIN) return undefined;
+      throw new SyscallError('recvmsg', k.errno(), '');
     }
-    const back = Buffer.from(ffi().decode(msg, ffi().array('uint8_t', 56)) as number[]);
+    const back = Buffer.from(k.decode(msg, k.array('uint8_t', 56)) as number[]);
     const controlLen = Number(back.readBigUInt64LE(40));
-    const ctl = Buffer.from(ffi().decode(control, ffi().array('uint8_t', 64)) as number[]);
+    const ctl = Buffer.from(k.decode(control, k.array('uint8_t', 64)) as number[]);
     // struct cmsghdr { size_t len; int level; int type; unsigned char data[] }
     if (controlLen < 20 || ctl.readInt32LE(8) !== SOL_SOCKET || ctl.readInt32LE(12) !== SCM_RIGHTS) {
       throw new Error(`the message on the socket carried no file descriptor (${n} bytes, ${controlLen} bytes of control data)`);
     }
-    const text = Buffer.from(ffi().decode(data, ffi().array('uint8_t', 256)) as number[]).subarray(0, n).toString();
+    const text = Buffer.from(k.decode(data, k.array('uint8_t', 256)) as number[]).subarray(0, n).toString();
     return { fd: ctl.readInt32LE(16), data: text };
   } finally {
-    for (const p of [data, control, iov, msg]) ffi().free(p);
+    for (const p of [data, control, iov, msg]) k.free(p);
   }
 }
 
