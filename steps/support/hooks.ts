@@ -48,7 +48,7 @@ After({ timeout: scaled(120000) }, async function (this: DockspecWorld, { result
     // (shim sockets, proxies, netns); then stop it and sweep whatever is left.
     if (e.running) {
       await this.run('ids=$(docker ps -aq); [ -z "$ids" ] || docker rm -f $ids >/dev/null', 60000, { DOCKER_HOST: e.dockerHost }).catch(() => undefined);
-      await e.stop(20000).catch(() => undefined);
+      await e.stop(scaled(20000)).catch(() => undefined);
     }
     problems.push(...(await e.cleanup()));
   }
