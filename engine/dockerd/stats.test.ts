@@ -1,8 +1,9 @@
 // containerd's Metrics → types.StatsJSON, as dockerd 20.10 maps them (daemon_unix.go, statsV1 and
 // statsV2). The messages go through the wire codec, as Tasks.Metrics brings them: v1 as a runc
 // shim on a cgroup v1 host answers Task.Stats (this host's case), v2 as containerd's cgroup2 stats
-// fill it (memory.max and pids.max of "max" as the largest uint64), which this cgroup v1 host
-// cannot produce for real. The shim's own files-to-message side is in
+// fill it (memory.max and pids.max of "max" as the largest uint64; dockerd 20.10 on containerd 1.6
+// printed pids_stats.limit 18446744073709551615 in the cgroup v2 guest, docs/internals.md), which
+// this cgroup v1 host cannot produce for real. The shim's own files-to-message side is in
 // runtime/shim/cgroup-metrics.test.ts, and both sides together in tests/stats-metrics.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -108,7 +108,10 @@ function nullBlkio(): BlkioStats {
   return Object.fromEntries(BLKIO_KEYS.map((k) => [k, null])) as BlkioStats;
 }
 
-/** PidsStats; both fields omitempty, so a pids.max of "max" (0 in the message) is left out. */
+/**
+ * PidsStats, both fields omitempty: a v1 pids.max of "max" (0 in v1's message) is left out, v2's
+ * message has the largest uint64 for it, which shows.
+ */
 function pidsStats(pids: Msg | null): Sample['pids_stats'] {
   const out: Sample['pids_stats'] = {};
   if (pids?.current) out.current = uint64(pids.current);
