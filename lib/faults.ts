@@ -174,6 +174,12 @@ export const FAULTS = [
     component: 'ref-dockerd (engine/dockerd/bundle.ts)',
   },
   {
+    name: 'stats-memory-pids-dropped',
+    areas: ['isolation'],
+    breaks: "docker stats leaves out the memory and pids parts of containerd's Metrics (MEM USAGE 0B / 0B, PIDS 0)",
+    component: 'ref-dockerd (engine/dockerd/stats.ts)',
+  },
+  {
     name: 'die-event-without-exit-code',
     areas: ['events'],
     breaks: "the engine's die event lacks the exitCode attribute",

@@ -9,13 +9,14 @@
 //   await tasks.start(id);
 //   const exit = await tasks.wait(id);          // { pid, exitStatus, exitedAt }
 //   await tasks.delete(id);                     // the task, then the container
+//   const { timestamp, data } = await tasks.metrics(id);   // data: an Any of the cgroups Metrics
 import { existsSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { scaled } from '../../lib/time-scale.js';
-import type { CreateTaskRequest, ExecProcessRequest, ExitResult, TaskEvent, TaskService, TaskState, TaskStatus } from './task-service.js';
+import type { CreateTaskRequest, ExecProcessRequest, ExitResult, TaskEvent, TaskMetric, TaskService, TaskState, TaskStatus } from './task-service.js';
 import { TaskError, type TaskErrorCode, unavailable } from '../../api/errors.js';
 import { serviceDefinition } from '../../api/grpc-service.js';
-import { PROCESS_TYPE, RUNC_OPTIONS_TYPE, SPEC_TYPE, packJson, packMessage, unpackMessage } from '../../api/any.js';
+import { PROCESS_TYPE, RUNC_OPTIONS_TYPE, SPEC_TYPE, copyAny, packJson, packMessage, unpackMessage } from '../../api/any.js';
 import { fromTimestamp } from '../../api/timestamp.js';
 
 type Msg = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -244,6 +245,22 @@ export class TaskClient implements TaskService {
 
   async closeStdin(containerId: string, execId?: string): Promise<void> {
     await this.call('tasks', 'CloseIO', { containerId, execId: execId ?? '', stdin: true });
+  }
+
+  /**
+   * containerd's own client leaves out a task whose shim could not answer; it then tells a task
+   * that is gone (not found, from Get) from one that gave nothing ("no metrics received").
+   */
+  async metrics(containerId: string): Promise<TaskMetric> {
+    const res = await this.call('tasks', 'Metrics', { filters: [`id==${containerId}`] });
+    const m = (res.metrics as Msg[] | undefined)?.[0];
+    const data = copyAny(m?.data);
+    if (m && data) return { timestamp: fromTimestamp(m.timestamp), data };
+    const gone = await this.state(containerId).then(
+      () => undefined,
+      (err: TaskError) => (err.code === 'not-found' ? err : undefined),
+    );
+    throw gone ?? new TaskError('unknown', 'no metrics received');
   }
 
   /** dockerd's subscription: this namespace's task events; exits and OOM kills matter here. */

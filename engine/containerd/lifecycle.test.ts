@@ -1,7 +1,8 @@
 // End to end without ref-dockerd: ref-containerd + ref-containerd-shim + real runc on hand-made
 // busybox bundles. Needs root, /usr/sbin/runc and busybox; skipped otherwise. Checks the process
-// tree Docker has (shim re-parented to PID 1, container child of the shim, no runc left), the
-// survival of shims across a SIGKILLed containerd, and exits reported after its restart.
+// tree Docker has (shim re-parented to PID 1, container child of the shim, no runc left), a task's
+// metrics as docker stats asks them, the survival of shims across a SIGKILLed containerd, and
+// exits reported after its restart.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
@@ -13,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { connectTaskService, checkHealth } from './client.js';
 import type { TaskExitEvent, TaskService } from './task-service.js';
 import { eventually } from '../../lib/eventually.js';
+import { cgroupVersion } from '../../lib/cgroup-dirs.js';
+import { CGROUPS_V1_METRICS_TYPE, CGROUPS_V2_METRICS_TYPE, unpackMessage } from '../../api/any.js';
 import { childrenOf, readProcess } from '../../lib/proc.js';
 import { BUSYBOX, RUNC, makeBundle, makeRootfs, shimFirstInPath, processSpec, type Bundle } from './dev/bundle-fixture.js';
 
@@ -100,6 +103,15 @@ test('ref-containerd runs containers with real runc through ref-containerd-shim'
     assert.equal(execExit.exitStatus, 0);
     await until('exec output', () => eOut.text() === 'from exec\n');
     await tasks.delete(a.id, 'e1');
+
+    // --- metrics: Tasks.Metrics filtered to the task's id, the shim's Stats inside, as docker stats asks
+    const metric = await tasks.metrics(a.id);
+    assert.match(metric.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    assert.equal(metric.data.typeUrl, cgroupVersion() === '2' ? CGROUPS_V2_METRICS_TYPE : CGROUPS_V1_METRICS_TYPE);
+    const metrics = unpackMessage<{ pids: { current: number } | null }>(metric.data, metric.data.typeUrl);
+    assert.equal(metrics?.pids?.current, 1, 'sleep alone in its pids cgroup');
+    const noTask = await tasks.metrics('no-such-task').then(() => undefined, (e: Error & { code: string }) => e);
+    assert.equal(noTask?.code, 'not-found', `metrics of a task that does not exist: ${noTask?.message}`);
 
     // --- a container that exits while containerd is down
     const b = makeBundle(state, rootfs, ['sh', '-c', 'sleep 0.5; exit 3']);

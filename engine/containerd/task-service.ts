@@ -2,6 +2,7 @@
 // exit events). ref-dockerd codes against this interface only; engine/containerd/client.ts
 // implements it over gRPC.
 
+import type { AnyValue } from '../../api/any.js';
 import type { TaskErrorCode } from '../../api/errors.js';
 import type { ExitResult, TaskState } from '../../api/task-types.js';
 
@@ -56,6 +57,14 @@ export interface TaskOOMEvent {
   containerId: string;
 }
 
+/** A task's resource use, as containerd's Tasks.Metrics answers for it (containerd.types.Metric). */
+export interface TaskMetric {
+  /** when containerd took it (RFC 3339 with nanoseconds, UTC) */
+  timestamp: string;
+  /** the shim's Stats answer: io.containerd.cgroups.v1.Metrics or io.containerd.cgroups.v2.Metrics */
+  data: AnyValue;
+}
+
 /** The task events ref-dockerd acts on. */
 export type TaskEvent = TaskExitEvent | TaskOOMEvent;
 
@@ -81,6 +90,8 @@ export interface TaskService {
    * runc shim holds a write end of its own so that a detaching client does not end the input.
    */
   closeStdin(containerId: string, execId?: string): Promise<void>;
+  /** The container's metrics: Tasks.Metrics filtered to its id, as containerd's Task.Metrics asks. */
+  metrics(containerId: string): Promise<TaskMetric>;
   /** Subscribe to exit and OOM events; returns an unsubscribe function. Reconnects are the caller's job. */
   subscribe(onEvent: (e: TaskEvent) => void, onError: (err: Error) => void): () => void;
   close(): void;

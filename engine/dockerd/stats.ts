@@ -1,44 +1,17 @@
-// `GET /containers/{id}/stats`: one sample of a running container's resource use, read from the
-// cgroup files of its PID 1 (cgroup v1: memory, cpuacct, cpu, pids; cgroup v2: memory.current,
-// memory.max, memory.stat, memory.events, cpu.stat, pids.current, pids.max) and from /proc/<pid>/net/dev,
-// which lists the interfaces of the container's net namespace. The JSON follows dockerd 20.10.24's
-// types.StatsJSON (field order, omitempty fields, Go's zero time), captured with curl against it.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { nowRfc3339Nano } from './container.js';
-import { cgroupDirsOf, cgroupVersion, readCgroupFile as readText } from '../../lib/cgroup-dirs.js';
-
-export { cgroupDirsOf, cgroupVersion };
+// `GET /containers/{id}/stats` as dockerd 20.10 builds it: containerd's Tasks.Metrics answers with
+// the shim's Stats, an Any of io.containerd.cgroups.v1.Metrics (cgroup v1 host) or
+// io.containerd.cgroups.v2.Metrics (cgroup v2 host), and dockerd maps that message into
+// types.StatsJSON (daemon/daemon_unix.go, statsV1 and statsV2). Nothing here reads a cgroup file:
+// the shim does that. The JSON keeps StatsJSON's field order, its omitempty fields and Go's zero
+// time, as captured with curl against dockerd 20.10.24. What the engine adds from the host (the
+// host's CPU time, the online CPUs, the network counters) is in stats-collector.ts; what the CLI
+// computes from it (CPU %, memory use without the page cache) stays with the CLI.
+import { CGROUPS_V1_METRICS_TYPE, CGROUPS_V2_METRICS_TYPE, unpackMessage, type AnyValue } from '../../api/any.js';
+import { faultEnabled } from '../../lib/faults.js';
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
-/** Nanoseconds per USER_HZ tick: Linux reports cpuacct.stat and /proc/stat in 1/100 s. */
-const NS_PER_TICK = 1e7;
-
-/**
- * The keys of memory_stats.stats that dockerd 20.10 shows for a v1 memory cgroup (containerd's
- * MemoryStat, named as in memory.stat), printed by Go in sorted order.
- */
-const MEMORY_STAT_KEYS = [
-  'active_anon', 'active_file', 'cache', 'dirty', 'hierarchical_memory_limit', 'hierarchical_memsw_limit',
-  'inactive_anon', 'inactive_file', 'mapped_file', 'pgfault', 'pgmajfault', 'pgpgin', 'pgpgout', 'rss', 'rss_huge',
-  'total_active_anon', 'total_active_file', 'total_cache', 'total_dirty', 'total_inactive_anon', 'total_inactive_file',
-  'total_mapped_file', 'total_pgfault', 'total_pgmajfault', 'total_pgpgin', 'total_pgpgout', 'total_rss',
-  'total_rss_huge', 'total_unevictable', 'total_writeback', 'unevictable', 'writeback',
-];
-
-/**
- * The keys of memory_stats.stats on cgroup v2: dockerd 20.10 fills them from containerd's v2
- * MemoryStat, every key present (0 when memory.stat lacks it), named as in memory.stat.
- */
-const MEMORY_STAT_KEYS_V2 = [
-  'active_anon', 'active_file', 'anon', 'anon_thp', 'file', 'file_dirty', 'file_mapped', 'file_writeback',
-  'inactive_anon', 'inactive_file', 'kernel_stack', 'pgactivate', 'pgdeactivate', 'pgfault', 'pglazyfree',
-  'pglazyfreed', 'pgmajfault', 'pgrefill', 'pgscan', 'pgsteal', 'shmem', 'slab', 'slab_reclaimable',
-  'slab_unreclaimable', 'sock', 'thp_collapse_alloc', 'thp_fault_alloc', 'unevictable', 'workingset_activate',
-  'workingset_nodereclaim', 'workingset_refault',
-];
+type Msg = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export interface CpuStats {
   cpu_usage: { total_usage: number; percpu_usage?: number[]; usage_in_kernelmode: number; usage_in_usermode: number };
@@ -47,178 +20,195 @@ export interface CpuStats {
   throttling_data: { periods: number; throttled_periods: number; throttled_time: number };
 }
 
+interface BlkioEntry {
+  major: number;
+  minor: number;
+  op: string;
+  value: number;
+}
+
+/** types.BlkioStats: a nil slice is JSON null, an empty one []. */
+type BlkioStats = Record<(typeof BLKIO_KEYS)[number], BlkioEntry[] | null>;
+
+/** One sample of a running container: StatsJSON without the previous sample, name and id. */
 export interface Sample {
   read: string;
-  pids_stats: { current?: number; limit?: number };
+  pids_stats: { current?: number | object; limit?: number | object };
+  blkio_stats: BlkioStats;
   cpu_stats: CpuStats;
   memory_stats: Record<string, unknown>;
   networks?: Record<string, Record<string, number>>;
 }
 
-function readNumber(dir: string | undefined, file: string): number | undefined {
-  const text = readText(dir, file);
-  if (text === undefined || !/^\d+$/.test(text)) return undefined;
-  return Number(text);
+const BLKIO_KEYS = [
+  'io_service_bytes_recursive', 'io_serviced_recursive', 'io_queue_recursive', 'io_service_time_recursive',
+  'io_wait_time_recursive', 'io_merged_recursive', 'io_time_recursive', 'sectors_recursive',
+] as const;
+
+/** The fields of the v1 BlkIOStat, in the order of BLKIO_KEYS (io_queue… is io_queued… there). */
+const V1_BLKIO_FIELDS = [
+  'ioServiceBytesRecursive', 'ioServicedRecursive', 'ioQueuedRecursive', 'ioServiceTimeRecursive',
+  'ioWaitTimeRecursive', 'ioMergedRecursive', 'ioTimeRecursive', 'sectorsRecursive',
+] as const;
+
+/**
+ * memory_stats.stats on cgroup v1: the key dockerd shows for each field of the v1 MemoryStat. Every
+ * key is there, 0 included (a Go map filled field by field); Go prints a map's keys sorted.
+ */
+const V1_MEMORY_STATS: [key: string, field: string][] = [
+  ['cache', 'cache'], ['rss', 'rss'], ['rss_huge', 'rssHuge'], ['mapped_file', 'mappedFile'], ['dirty', 'dirty'],
+  ['writeback', 'writeback'], ['pgpgin', 'pgPgIn'], ['pgpgout', 'pgPgOut'], ['pgfault', 'pgFault'],
+  ['pgmajfault', 'pgMajFault'], ['inactive_anon', 'inactiveAnon'], ['active_anon', 'activeAnon'],
+  ['inactive_file', 'inactiveFile'], ['active_file', 'activeFile'], ['unevictable', 'unevictable'],
+  ['hierarchical_memory_limit', 'hierarchicalMemoryLimit'], ['hierarchical_memsw_limit', 'hierarchicalSwapLimit'],
+  ['total_cache', 'totalCache'], ['total_rss', 'totalRss'], ['total_rss_huge', 'totalRssHuge'],
+  ['total_mapped_file', 'totalMappedFile'], ['total_dirty', 'totalDirty'], ['total_writeback', 'totalWriteback'],
+  ['total_pgpgin', 'totalPgPgIn'], ['total_pgpgout', 'totalPgPgOut'], ['total_pgfault', 'totalPgFault'],
+  ['total_pgmajfault', 'totalPgMajFault'], ['total_inactive_anon', 'totalInactiveAnon'],
+  ['total_active_anon', 'totalActiveAnon'], ['total_inactive_file', 'totalInactiveFile'],
+  ['total_active_file', 'totalActiveFile'], ['total_unevictable', 'totalUnevictable'],
+];
+
+/** memory_stats.stats on cgroup v2: the v2 MemoryStat's counters under memory.stat's names, every one present. */
+const V2_MEMORY_STATS = [
+  'anon', 'file', 'kernel_stack', 'slab', 'sock', 'shmem', 'file_mapped', 'file_dirty', 'file_writeback', 'anon_thp',
+  'inactive_anon', 'active_anon', 'inactive_file', 'active_file', 'unevictable', 'slab_reclaimable', 'slab_unreclaimable',
+  'pgfault', 'pgmajfault', 'workingset_refault', 'workingset_activate', 'workingset_nodereclaim', 'pgrefill', 'pgscan',
+  'pgsteal', 'pgactivate', 'pgdeactivate', 'pglazyfree', 'pglazyfreed', 'thp_fault_alloc', 'thp_collapse_alloc',
+];
+
+const camel = (s: string) => s.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+const rawJSON = (JSON as unknown as { rawJSON(text: string): object }).rawJSON;
+/** 2^64 as a double: what the largest uint64 (a "max" limit) decodes to. */
+const TWO_TO_64 = 2 ** 64;
+
+/**
+ * A uint64 counter as Go prints it. The codec decodes 64-bit fields to numbers, exact below 2^53;
+ * above, JSON.stringify would print the double's shortest form (9223372036854772000 for a v1
+ * hierarchical_memory_limit of 2^63 - 4096), and 2^64 - 1 (cgroup v2's "max") would come out as
+ * 2^64, which the CLI's decoder refuses as out of range for uint64. The kernel's large values are
+ * page multiples, which a double holds exactly, so the double's exact decimal is Go's number.
+ */
+export function uint64(n: number): number | object {
+  if (n <= Number.MAX_SAFE_INTEGER) return n;
+  return rawJSON(n >= TWO_TO_64 ? '18446744073709551615' : BigInt(n).toString());
 }
 
-function keyValues(text: string | undefined): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of (text ?? '').split('\n')) {
-    const [k, v] = line.split(/\s+/);
-    if (k && v !== undefined) out.set(k, Number(v));
-  }
-  return out;
-}
-
-/** The host's CPU time so far in nanoseconds: the first seven fields of /proc/stat's cpu line, as dockerd sums them. */
-function systemCpuUsage(): number | undefined {
-  try {
-    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith('cpu '));
-    if (!line) return undefined;
-    const ticks = line.trim().split(/\s+/).slice(1, 8).reduce((s, x) => s + Number(x), 0);
-    return ticks * NS_PER_TICK;
-  } catch {
-    return undefined;
-  }
-}
-
-/** dockerd caps an unlimited memory cgroup's limit at the machine's memory. */
-function machineMemory(): number {
-  return os.totalmem();
-}
-
-function networksOf(pid: number): Record<string, Record<string, number>> | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(`/proc/${pid}/net/dev`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const out: Record<string, Record<string, number>> = {};
-  for (const line of text.split('\n').slice(2)) {
-    const m = /^\s*([^:]+):\s*(.*)$/.exec(line);
-    if (!m || m[1] === 'lo') continue;
-    const f = m[2].trim().split(/\s+/).map(Number);
-    out[m[1]] = {
-      rx_bytes: f[0], rx_packets: f[1], rx_errors: f[2], rx_dropped: f[3],
-      tx_bytes: f[8], tx_packets: f[9], tx_errors: f[10], tx_dropped: f[11],
-    };
-  }
-  // dockerd leaves "networks" out when the container has no interface but lo (--network none)
-  return Object.keys(out).length ? out : undefined;
+/** The counters as Go's encoding/json prints a map[string]uint64: keys sorted. */
+function sortedMap(entries: [string, number][]): Record<string, number | object> {
+  return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, uint64(v)]));
 }
 
 export function emptyCpuStats(): CpuStats {
   return { cpu_usage: { total_usage: 0, usage_in_kernelmode: 0, usage_in_usermode: 0 }, throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 } };
 }
 
-/** One sample of the container whose PID 1 is `pid`. */
-export function sampleContainer(pid: number): Sample {
-  const dirs = cgroupDirsOf(pid);
-  if (cgroupVersion() === '2') return sampleUnified(pid, dirs.get(''));
-  const read = nowRfc3339Nano();
-  const pids: Sample['pids_stats'] = {};
-  const current = readNumber(dirs.get('pids'), 'pids.current');
-  if (current) pids.current = current;
-  const pidsMax = readNumber(dirs.get('pids'), 'pids.max');
-  if (pidsMax) pids.limit = pidsMax;
-
-  const cpuacct = dirs.get('cpuacct');
-  const percpu = (readText(cpuacct, 'cpuacct.usage_percpu') ?? '').split(/\s+/).filter(Boolean).map(Number);
-  const times = keyValues(readText(cpuacct, 'cpuacct.stat'));
-  const throttling = keyValues(readText(dirs.get('cpu'), 'cpu.stat'));
-  const cpu: CpuStats = {
-    cpu_usage: {
-      total_usage: readNumber(cpuacct, 'cpuacct.usage') ?? 0,
-      ...(percpu.length ? { percpu_usage: percpu } : {}),
-      usage_in_kernelmode: (times.get('system') ?? 0) * NS_PER_TICK,
-      usage_in_usermode: (times.get('user') ?? 0) * NS_PER_TICK,
-    },
-    system_cpu_usage: systemCpuUsage(),
-    online_cpus: percpu.length || os.cpus().length,
-    throttling_data: {
-      periods: throttling.get('nr_periods') ?? 0,
-      throttled_periods: throttling.get('nr_throttled') ?? 0,
-      throttled_time: throttling.get('throttled_time') ?? 0,
-    },
-  };
-
-  const memDir = dirs.get('memory');
-  const memory: Record<string, unknown> = {};
-  if (memDir) {
-    const stat = keyValues(readText(memDir, 'memory.stat'));
-    const stats: Record<string, number> = {};
-    for (const k of MEMORY_STAT_KEYS) if (stat.has(k)) stats[k] = stat.get(k)!;
-    const usage = readNumber(memDir, 'memory.usage_in_bytes');
-    const maxUsage = readNumber(memDir, 'memory.max_usage_in_bytes');
-    const failcnt = readNumber(memDir, 'memory.failcnt');
-    let limit = readNumber(memDir, 'memory.limit_in_bytes');
-    if (limit !== undefined && limit > machineMemory()) limit = machineMemory();
-    if (usage) memory.usage = usage;
-    if (maxUsage) memory.max_usage = maxUsage;
-    memory.stats = stats;
-    if (failcnt) memory.failcnt = failcnt;
-    if (limit) memory.limit = limit;
-  }
-  return { read, pids_stats: pids, cpu_stats: cpu, memory_stats: memory, networks: networksOf(pid) };
+function nullBlkio(): BlkioStats {
+  return Object.fromEntries(BLKIO_KEYS.map((k) => [k, null])) as BlkioStats;
 }
 
 /**
- * A sample from the container's cgroup v2 directory, as dockerd 20.10 builds it from containerd's
- * v2 metrics: CPU times from cpu.stat in microseconds (no per-CPU usage), no max_usage, and
- * failcnt from the "oom" count of memory.events.
+ * PidsStats, both fields omitempty: a v1 pids.max of "max" (0 in v1's message) is left out, v2's
+ * message has the largest uint64 for it, which shows.
  */
-function sampleUnified(pid: number, dir: string | undefined): Sample {
-  const read = nowRfc3339Nano();
-  const pids: Sample['pids_stats'] = {};
-  const current = readNumber(dir, 'pids.current');
-  if (current) pids.current = current;
-  const pidsMax = readNumber(dir, 'pids.max');
-  if (pidsMax) pids.limit = pidsMax;
+function pidsStats(pids: Msg | null): Sample['pids_stats'] {
+  const out: Sample['pids_stats'] = {};
+  if (pids?.current) out.current = uint64(pids.current);
+  if (pids?.limit) out.limit = uint64(pids.limit);
+  return out;
+}
 
-  const cpuStat = keyValues(readText(dir, 'cpu.stat'));
-  const cpu: CpuStats = {
-    cpu_usage: {
-      total_usage: (cpuStat.get('usage_usec') ?? 0) * 1000,
-      usage_in_kernelmode: (cpuStat.get('system_usec') ?? 0) * 1000,
-      usage_in_usermode: (cpuStat.get('user_usec') ?? 0) * 1000,
-    },
-    system_cpu_usage: systemCpuUsage(),
-    online_cpus: os.cpus().length,
-    throttling_data: {
-      periods: cpuStat.get('nr_periods') ?? 0,
-      throttled_periods: cpuStat.get('nr_throttled') ?? 0,
-      throttled_time: (cpuStat.get('throttled_usec') ?? 0) * 1000,
-    },
-  };
+/**
+ * MemoryStats in its JSON order (usage, max_usage, stats, failcnt, limit; each omitempty). A limit
+ * above the machine's memory ("no limit") is shown as the machine's memory.
+ */
+function memoryStats(m: { usage?: number; max_usage?: number; stats: Record<string, unknown>; failcnt?: number; limit?: number }, machineMemory: number): Record<string, unknown> {
+  const limit = m.limit && machineMemory > 0 && m.limit > machineMemory ? machineMemory : m.limit;
+  const out: Record<string, unknown> = {};
+  if (m.usage) out.usage = uint64(m.usage);
+  if (m.max_usage) out.max_usage = uint64(m.max_usage);
+  out.stats = m.stats;
+  if (m.failcnt) out.failcnt = uint64(m.failcnt);
+  if (limit) out.limit = uint64(limit);
+  return out;
+}
 
-  const memory: Record<string, unknown> = {};
-  if (dir && fs.existsSync(path.join(dir, 'memory.current'))) {
-    const stat = keyValues(readText(dir, 'memory.stat'));
-    const usage = readNumber(dir, 'memory.current');
-    // "max" (no limit) is not a number: dockerd then shows the machine's memory
-    let limit = readNumber(dir, 'memory.max') ?? Number.MAX_SAFE_INTEGER;
-    if (limit > machineMemory()) limit = machineMemory();
-    const oom = keyValues(readText(dir, 'memory.events')).get('oom');
-    if (usage) memory.usage = usage;
-    memory.stats = Object.fromEntries(MEMORY_STAT_KEYS_V2.map((k) => [k, stat.get(k) ?? 0]));
-    if (oom) memory.failcnt = oom;
-    if (limit) memory.limit = limit;
+function fromV1(read: string, m: Msg, machineMemory: number): Sample {
+  const blkio = m.blkio
+    ? (Object.fromEntries(BLKIO_KEYS.map((k, i) => [k, (m.blkio[V1_BLKIO_FIELDS[i]] as Msg[]).map((e) => ({ major: e.major, minor: e.minor, op: e.op, value: e.value }))])) as BlkioStats)
+    : nullBlkio();
+  let cpu = emptyCpuStats();
+  if (m.cpu) {
+    const usage = m.cpu.usage ?? {};
+    const throttling = m.cpu.throttling ?? {};
+    cpu = {
+      cpu_usage: {
+        total_usage: usage.total ?? 0,
+        ...(usage.perCpu?.length ? { percpu_usage: usage.perCpu as number[] } : {}),
+        usage_in_kernelmode: usage.kernel ?? 0,
+        usage_in_usermode: usage.user ?? 0,
+      },
+      throttling_data: { periods: throttling.periods ?? 0, throttled_periods: throttling.throttledPeriods ?? 0, throttled_time: throttling.throttledTime ?? 0 },
+    };
   }
-  return { read, pids_stats: pids, cpu_stats: cpu, memory_stats: memory, networks: networksOf(pid) };
+  let memory: Record<string, unknown> = {};
+  if (m.memory) {
+    const stats = sortedMap(V1_MEMORY_STATS.map(([key, field]) => [key, Number(m.memory[field] ?? 0)]));
+    const u = m.memory.usage as Msg | null;
+    memory = memoryStats(u ? { usage: u.usage, max_usage: u.max, stats, failcnt: u.failcnt, limit: u.limit } : { stats }, machineMemory);
+  }
+  return { read, pids_stats: pidsStats(m.pids), blkio_stats: blkio, cpu_stats: cpu, memory_stats: memory };
+}
+
+function fromV2(read: string, m: Msg, machineMemory: number): Sample {
+  const blkio = nullBlkio();
+  if (m.io) {
+    // only bytes read and written per device: the other BlkioStats lists stay null
+    const entries = (m.io.usage as Msg[]).flatMap((e) => [
+      { major: e.major, minor: e.minor, op: 'read', value: e.rbytes },
+      { major: e.major, minor: e.minor, op: 'write', value: e.wbytes },
+    ]);
+    blkio.io_service_bytes_recursive = entries.length ? entries : null;
+  }
+  let cpu = emptyCpuStats();
+  if (m.cpu) {
+    // microseconds in cgroup2's cpu.stat, nanoseconds in StatsJSON; no per-CPU usage on v2
+    cpu = {
+      cpu_usage: { total_usage: m.cpu.usageUsec * 1000, usage_in_kernelmode: m.cpu.systemUsec * 1000, usage_in_usermode: m.cpu.userUsec * 1000 },
+      throttling_data: { periods: m.cpu.nrPeriods, throttled_periods: m.cpu.nrThrottled, throttled_time: m.cpu.throttledUsec * 1000 },
+    };
+  }
+  let memory: Record<string, unknown> = {};
+  if (m.memory) {
+    const stats = sortedMap(V2_MEMORY_STATS.map((key) => [key, Number(m.memory[camel(key)] ?? 0)]));
+    // no max_usage on v2; failcnt is the "oom" count of memory.events
+    memory = memoryStats({ usage: m.memory.usage, stats, failcnt: m.memoryEvents?.oom, limit: m.memory.usageLimit }, machineMemory);
+  }
+  return { read, pids_stats: pidsStats(m.pids), blkio_stats: blkio, cpu_stats: cpu, memory_stats: memory };
+}
+
+/**
+ * A sample from containerd's Metric of the container: `data` decoded by its type URL, `read` the
+ * time containerd took it. Any other type is an error, as dockerd's "unexpected type of metrics".
+ */
+export function sampleFromMetrics(data: AnyValue, read: string, machineMemory: number): Sample {
+  let sample: Sample;
+  if (data.typeUrl === CGROUPS_V1_METRICS_TYPE) sample = fromV1(read, unpackMessage<Msg>(data, CGROUPS_V1_METRICS_TYPE)!, machineMemory);
+  else if (data.typeUrl === CGROUPS_V2_METRICS_TYPE) sample = fromV2(read, unpackMessage<Msg>(data, CGROUPS_V2_METRICS_TYPE)!, machineMemory);
+  else throw new Error(`unexpected type of metrics ${data.typeUrl}`);
+  // lib/faults.ts: stats-memory-pids-dropped
+  if (faultEnabled('stats-memory-pids-dropped')) return { ...sample, pids_stats: {}, memory_stats: {} };
+  return sample;
 }
 
 /** types.StatsJSON of a running container: this sample against the previous one (or none). */
 export function statsJson(name: string, id: string, now: Sample, prev: Sample | undefined): Record<string, unknown> {
-  const blkio = Object.fromEntries(
-    ['io_service_bytes_recursive', 'io_serviced_recursive', 'io_queue_recursive', 'io_service_time_recursive',
-      'io_wait_time_recursive', 'io_merged_recursive', 'io_time_recursive', 'sectors_recursive'].map((k) => [k, []]),
-  );
   return {
     read: now.read,
     preread: prev?.read ?? ZERO_TIME,
     pids_stats: now.pids_stats,
-    blkio_stats: blkio,
+    blkio_stats: now.blkio_stats,
     num_procs: 0,
     storage_stats: {},
     cpu_stats: now.cpu_stats,
@@ -230,17 +220,16 @@ export function statsJson(name: string, id: string, now: Sample, prev: Sample | 
   };
 }
 
-/** What dockerd answers for a container that is not running: only its name and id, all else zero. */
+/**
+ * What dockerd answers for a container that is not running, or whose sample failed: only its name
+ * and id, all else zero.
+ */
 export function notRunningStatsJson(name: string, id: string): Record<string, unknown> {
-  const blkio = Object.fromEntries(
-    ['io_service_bytes_recursive', 'io_serviced_recursive', 'io_queue_recursive', 'io_service_time_recursive',
-      'io_wait_time_recursive', 'io_merged_recursive', 'io_time_recursive', 'sectors_recursive'].map((k) => [k, null]),
-  );
   return {
     read: ZERO_TIME,
     preread: ZERO_TIME,
     pids_stats: {},
-    blkio_stats: blkio,
+    blkio_stats: nullBlkio(),
     num_procs: 0,
     storage_stats: {},
     cpu_stats: emptyCpuStats(),

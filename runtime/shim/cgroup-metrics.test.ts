@@ -59,10 +59,10 @@ test('cgroup v1: pids, cpuacct (ticks to ns), throttling, memory.stat by key, th
   assert.equal(m.blkio.ioServicedRecursive.length, 1);
 });
 
-test('cgroup v2: one directory; "max" reads as the largest uint64, pids.max "max" as 0', (t) => {
+test('cgroup v2: one directory; "max" reads as the largest uint64 (memory.max and pids.max alike)', (t) => {
   const root = tree({
     'pids.current': '2\n',
-    'pids.max': '30\n',
+    'pids.max': 'max\n',
     'cpu.stat': 'usage_usec 500\nuser_usec 300\nsystem_usec 200\nnr_periods 0\nnr_throttled 0\nthrottled_usec 0\n',
     'memory.stat': 'anon 4096\nfile 8192\nkernel_stack 16384\npgfault 7\n',
     'memory.current': '335872\n',
@@ -74,7 +74,7 @@ test('cgroup v2: one directory; "max" reads as the largest uint64, pids.max "max
   });
   t.after(() => fs.rmSync(root, { recursive: true, force: true }));
   const m = unpackMessage<Msg>(packMessage(CGROUPS_V2_METRICS_TYPE, v2Metrics(root)), CGROUPS_V2_METRICS_TYPE)!;
-  assert.deepEqual(m.pids, { current: 2, limit: 30 });
+  assert.deepEqual(m.pids, { current: 2, limit: 18446744073709551615 });
   assert.equal(m.cpu.usageUsec, 500);
   assert.equal(m.cpu.systemUsec, 200);
   assert.equal(m.memory.anon, 4096);

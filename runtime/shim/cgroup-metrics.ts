@@ -1,7 +1,8 @@
 // Task.Stats as containerd's runc shim answers it: the container's cgroup files read into
 // containerd's cgroups Metrics, io.containerd.cgroups.v1.Metrics on a cgroup v1 host and
 // io.containerd.cgroups.v2.Metrics on a v2 host, packed in an Any with that bare type URL. dockerd
-// turns it into `docker stats`; ref-containerd's Tasks.Metrics passes it on unchanged.
+// maps it into `docker stats` (engine/dockerd/stats.ts); ref-containerd's Tasks.Metrics passes it on
+// unchanged.
 //
 // Counters are kept as decimal strings: uint64 on the wire, and a v1 limit of "no limit" is
 // 2^63 - 4096, past what a JS number holds exactly.
@@ -178,7 +179,8 @@ export function v2Metrics(dir: string): Msg {
     swapMaxUsage: counter(dir, 'memory.swap.peak'),
   });
   return {
-    pids: { current: counter(dir, 'pids.current'), limit: counter(dir, 'pids.max', '0') },
+    // unlike v1's pids controller, containerd's cgroup2 stats read a pids.max of "max" as the largest uint64
+    pids: { current: counter(dir, 'pids.current'), limit: counter(dir, 'pids.max', MAX_UINT64) },
     cpu: {
       usageUsec: cpu.get('usage_usec'),
       userUsec: cpu.get('user_usec'),

@@ -5,7 +5,7 @@ import type { Daemon, ExecInstance } from '../daemon.js';
 import type { Container } from '../container-store.js';
 import { shownDefaults } from '../host-config.js';
 import { parseBinds } from '../bundle.js';
-import { cgroupVersion } from '../stats.js';
+import { cgroupVersion } from '../../../lib/cgroup-dirs.js';
 import { humanDuration } from './human.js';
 
 function endpointJson(c: Container) {

@@ -7,7 +7,9 @@ import type { Ctx } from './http.js';
 import type { Daemon, WaitCondition } from '../daemon.js';
 import { DockerError } from '../errors.js';
 import { parseSignal } from '../signals.js';
-import { notRunningStatsJson, sampleContainer, statsJson, type Sample } from '../stats.js';
+import { notRunningStatsJson, statsJson, type Sample } from '../stats.js';
+import { sampleContainer } from '../stats-collector.js';
+import { logger } from '../log.js';
 import { pidsInNamespaceOf } from '../../../lib/proc.js';
 import { checkForJson, checkPortBindings, checkReferenceCase, CONTAINER_CONFIG_WRAPPER, decodeFirst, typeError } from './go-json.js';
 import { parseFilters } from './filters.js';
@@ -125,37 +127,52 @@ export function containerRoutes(r: Router, d: Daemon): void {
 
   // dockerd samples every container once a second; without stream it waits for a second sample
   // so that precpu_stats is filled (the CLI's CPU % needs two), unless one-shot asks for the first.
+  // A sample that fails (containerd down, the task gone) is sent as the not-running answer, and
+  // the next one starts again from no previous sample, as dockerd's collector publishes it.
   r.add('GET', '/containers/{id}/stats', async (ctx) => {
     const c = d.containers.get(ctx.params.id);
     const stream = ctx.query.get('stream') === null || ctx.bool('stream');
     const name = c.rec.Name;
     const id = c.rec.ID;
     let prev: Sample | undefined;
-    const next = (): Record<string, unknown> => {
+    const next = async (): Promise<Record<string, unknown>> => {
       if (!c.rec.State.Running || !c.rec.State.Pid) {
         prev = undefined;
         return notRunningStatsJson(name, id);
       }
-      const now = sampleContainer(c.rec.State.Pid);
+      let now: Sample;
+      try {
+        now = await sampleContainer(d.containerd.tasks(), id, c.rec.State.Pid);
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'not-found') logger.error(`collecting stats for ${id}: ${(err as Error).message}`);
+        prev = undefined;
+        return notRunningStatsJson(name, id);
+      }
       const out = statsJson(name, id, now, prev);
       prev = now;
       return out;
     };
     if (!stream) {
       if (c.rec.State.Running && !ctx.bool('one-shot')) {
-        next();
+        await next();
         await new Promise((r) => setTimeout(r, 1000));
       }
-      ctx.sendJson(200, next());
+      ctx.sendJson(200, await next());
       return;
     }
     const res = ctx.stream(200, 'application/json');
-    const write = () => res.write(JSON.stringify(next()) + '\n');
-    write();
-    const timer = setInterval(write, 1000);
-    const stop = () => clearInterval(timer);
+    let closed = false;
+    const stop = () => {
+      closed = true;
+    };
     ctx.req.on('close', stop);
     res.on('close', stop);
+    while (!closed) {
+      const frame = await next();
+      if (closed) break;
+      res.write(JSON.stringify(frame) + '\n');
+      await new Promise((r) => setTimeout(r, 1000));
+    }
   });
 
   outputRoutes(r, d);

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import type { Router } from './router.js';
 import type { Daemon } from '../daemon.js';
 import { API_VERSION, ENGINE_VERSION, GIT_COMMIT, MIN_API_VERSION } from '../version.js';
-import { cgroupDirsOf, cgroupVersion } from '../stats.js';
+import { cgroupDirsOf, cgroupVersion } from '../../../lib/cgroup-dirs.js';
 
 function run(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve) => {

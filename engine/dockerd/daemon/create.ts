@@ -7,7 +7,7 @@ import { initialState, nowRfc3339Nano, type ContainerConfig, type ContainerRecor
 import { newHostConfig } from '../host-config.js';
 import { generateName, validateName } from '../names.js';
 import { mergeEnv, parseBinds } from '../bundle.js';
-import { cgroupVersion } from '../stats.js';
+import { cgroupVersion } from '../../../lib/cgroup-dirs.js';
 import { DockerError } from '../errors.js';
 import * as E from '../errors.js';
 import { logger } from '../log.js';
