@@ -49,6 +49,7 @@
 #include <unistd.h>
 
 #include "device-cgroup.h"
+#include "../../lib/native/mkdir-all.h"
 
 #define RESULT_FD 3
 #define MAX_ITEMS 128
@@ -387,20 +388,12 @@ static int write_file(const char *path, const char *text)
 	return n < 0 ? -1 : 0;
 }
 
-static void mkdir_all(const char *path, mode_t mode)
+// A mount point's directories, or the failure as runc words it ("mkdir <the part that failed>: …").
+static void make_dirs(const char *path, mode_t mode)
 {
-	char buf[PATH_MAX];
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *s = buf + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			fail("mkdir %s: %s", buf, go_strerror(errno));
-		*s = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		fail("mkdir %s: %s", buf, go_strerror(errno));
+	char failed[PATH_MAX];
+	if (mkdir_all(path, mode, failed) < 0)
+		fail("mkdir %s: %s", failed, go_strerror(errno));
 }
 
 static void ensure_file(const char *path)
@@ -410,7 +403,7 @@ static void ensure_file(const char *path)
 	char *slash = strrchr(parent, '/');
 	if (slash && slash != parent) {
 		*slash = '\0';
-		mkdir_all(parent, 0755);
+		make_dirs(parent, 0755);
 	}
 	int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
 	if (fd < 0 && errno != EISDIR)
@@ -488,7 +481,7 @@ static void mount_cgroup_tree(const struct plan *p, const struct mount_entry *m,
 	// As runc without a cgroup namespace: a tmpfs with each hierarchy's container directory
 	// bound under it, so the container sees its own cgroups at /sys/fs/cgroup/<controller>.
 	// The tmpfs itself stays writable, as runc leaves it; the hierarchies carry the ro.
-	mkdir_all(dest, 0755);
+	make_dirs(dest, 0755);
 	unsigned long tmpfs_flags = m->flags & ~MS_RDONLY;
 	do_mount("tmpfs", dest, "tmpfs", tmpfs_flags, "mode=755", m->destination);
 	for (int k = 0; k < p->cgroup_mount_count; k++) {
@@ -499,7 +492,7 @@ static void mount_cgroup_tree(const struct plan *p, const struct mount_entry *m,
 				fail("symlink %s: %s", sub, go_strerror(errno));
 			continue;
 		}
-		mkdir_all(sub, 0755);
+		make_dirs(sub, 0755);
 		do_mount(p->cgroup_mounts[k].host_dir, sub, NULL, MS_BIND | MS_REC, NULL, m->destination);
 		unsigned long bind_flags = m->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
 		do_mount(NULL, sub, NULL, MS_BIND | MS_REMOUNT | bind_flags, NULL, m->destination);
@@ -511,7 +504,7 @@ static void mount_cgroup2(const struct plan *p, const struct mount_entry *m, con
 	// As runc on cgroup v2: a cgroup2 mount of its own, whose root is the container's cgroup when
 	// it has a cgroup namespace (unshared by now). Where the kernel refuses that mount, the
 	// container's directory is bound there instead.
-	mkdir_all(dest, 0755);
+	make_dirs(dest, 0755);
 	unsigned long flags = m->flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME);
 	if (mount("cgroup2", dest, "cgroup2", flags, NULL) == 0)
 		return;
@@ -536,7 +529,7 @@ static void mount_one(const struct plan *p, const struct mount_entry *m)
 			fail("error mounting \"%s\" to rootfs at \"%s\": stat %s: %s", m->source, m->destination,
 			     m->source, go_strerror(errno));
 		if (S_ISDIR(st.st_mode))
-			mkdir_all(dest, 0755);
+			make_dirs(dest, 0755);
 		else
 			ensure_file(dest);
 		do_mount(m->source, dest, NULL, MS_BIND | (m->flags & MS_REC), NULL, m->destination);
@@ -545,7 +538,7 @@ static void mount_one(const struct plan *p, const struct mount_entry *m)
 		if (rest)
 			do_mount(NULL, dest, NULL, MS_BIND | MS_REMOUNT | rest, NULL, m->destination);
 	} else {
-		mkdir_all(dest, 0755);
+		make_dirs(dest, 0755);
 		const char *data = m->data[0] ? m->data : NULL;
 		do_mount(m->source, dest, m->type, m->flags, data, m->destination);
 	}
@@ -564,7 +557,7 @@ static void create_devices(const struct plan *p)
 		char *slash = strrchr(parent, '/');
 		if (slash) {
 			*slash = '\0';
-			mkdir_all(parent, 0755);
+			make_dirs(parent, 0755);
 		}
 		mode_t kind = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
 		unlink(path);
