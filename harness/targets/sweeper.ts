@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { descendantsOf, isAlive, listProcesses, processExists, ProcessInfo, socketInodes } from '../../lib/proc.js';
-import { CGROUP_ROOT, cgroupLines, removeCgroupTree, unifiedOnly } from '../../lib/cgroup-dirs.js';
+import { cgroupLines, cgroupMounts, placeCgroupLine, removeCgroupTree, type CgroupMount } from '../../lib/cgroup-dirs.js';
 import { release, WORK_ROOT } from '../resources.js';
 
 export interface EngineRecord {
@@ -124,21 +124,21 @@ function unmountAll(root: string): void {
 /**
  * Where a relative cgroup parent lands: dockerd (and ref-dockerd) create it below their own cgroup
  * in each hierarchy, which they inherited from the harness. So look below this process's cgroup in
- * every hierarchy of /proc/self/cgroup, and at each hierarchy's root; with cgroup v2 the single
- * hierarchy is /sys/fs/cgroup itself, and the runtime's placement one level up counts too.
+ * every hierarchy of /proc/self/cgroup, and at each hierarchy's root, where the host mounts them
+ * (mountinfo, through lib/cgroup-dirs.ts); with cgroup v2 alone, the runtime's placement one level
+ * up counts too.
  */
-export function cgroupParentDirs(parent: string, selfCgroup = readFileSync('/proc/self/cgroup', 'utf8')): string[] {
+export function cgroupParentDirs(parent: string, selfCgroup = readFileSync('/proc/self/cgroup', 'utf8'), mounts: CgroupMount[] = cgroupMounts()): string[] {
   const dirs = new Set<string>();
-  const v2Only = unifiedOnly();
-  for (const { controllers, path } of cgroupLines(selfCgroup)) {
-    let mount: string;
-    if (controllers === '') mount = v2Only ? CGROUP_ROOT : join(CGROUP_ROOT, 'unified');
-    else mount = join(CGROUP_ROOT, controllers.replace(/^name=/, ''));
-    dirs.add(join(mount, path, parent));
-    dirs.add(join(mount, parent));
+  const v2Only = !mounts.some((m) => m.version === 1);
+  for (const line of cgroupLines(selfCgroup)) {
+    const placed = placeCgroupLine(line, mounts);
+    if (!placed) continue;
+    dirs.add(join(placed.dir, parent));
+    dirs.add(join(placed.mount.mountPoint, parent));
     // On cgroup v2 runc (and ref-runc) put a relative path below the parent of their own cgroup,
     // which has processes and so cannot give controllers to children.
-    if (controllers === '' && v2Only) dirs.add(join(mount, dirname(path), parent));
+    if (line.controllers === '' && v2Only && placed.dir !== placed.mount.mountPoint) dirs.add(join(dirname(placed.dir), parent));
   }
   return [...dirs];
 }
