@@ -5,6 +5,7 @@
 // the isolation steps must all read the host the same way.
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseMountinfo, readMounts } from './mountinfo.js';
 
 export const CGROUP_ROOT = '/sys/fs/cgroup';
 
@@ -30,19 +31,9 @@ export interface CgroupMount {
 /** The cgroup and cgroup2 mounts of /proc/self/mountinfo (or of the text given), in mount order. */
 export function cgroupMounts(mountinfo?: string): CgroupMount[] {
   const out: CgroupMount[] = [];
-  try {
-    mountinfo ??= fs.readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return out;
-  }
-  for (const line of mountinfo.split('\n')) {
-    // The optional fields before " - " vary in number; the file system type comes right after it.
-    const [left, right] = line.split(' - ');
-    if (!right) continue;
-    const f = left.split(' ');
-    const [fsType, , superOpts] = right.split(' ');
-    if (fsType === 'cgroup2') out.push({ mountPoint: f[4], root: f[3], version: 2, controllers: [] });
-    else if (fsType === 'cgroup') out.push({ mountPoint: f[4], root: f[3], version: 1, controllers: (superOpts ?? '').split(',').filter((o) => o !== 'rw' && o !== 'ro') });
+  for (const m of mountinfo === undefined ? readMounts() : parseMountinfo(mountinfo)) {
+    if (m.fsType === 'cgroup2') out.push({ mountPoint: m.mountPoint, root: m.root, version: 2, controllers: [] });
+    else if (m.fsType === 'cgroup') out.push({ mountPoint: m.mountPoint, root: m.root, version: 1, controllers: m.superOptions.filter((o) => o !== 'rw' && o !== 'ro' && o !== '') });
   }
   return out;
 }

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { descendantsOf, isAlive, listProcesses, processExists, ProcessInfo, socketInodes } from '../../lib/proc.js';
 import { cgroupLines, cgroupMounts, placeCgroupLine, removeCgroupTree, type CgroupMount } from '../../lib/cgroup-dirs.js';
+import { mountPointsUnder } from '../../lib/mountinfo.js';
 import { release, WORK_ROOT } from '../resources.js';
 
 export interface EngineRecord {
@@ -97,19 +98,10 @@ async function waitGone(pids: number[], ms: number): Promise<number[]> {
   return left;
 }
 
-function mountsUnder(root: string): string[] {
-  const out: string[] = [];
-  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const mountPoint = line.split(' ')[4];
-    if (mountPoint && (mountPoint === root || mountPoint.startsWith(root + '/'))) out.push(mountPoint.replace(/\\040/g, ' '));
-  }
-  return out;
-}
-
 function unmountAll(root: string): void {
   // Deepest first; lazy unmount so a busy mount does not stop the rest.
   for (let pass = 0; pass < 3; pass++) {
-    const mounts = mountsUnder(root).sort((a, b) => b.length - a.length);
+    const mounts = mountPointsUnder(root).sort((a, b) => b.length - a.length);
     if (!mounts.length) return;
     for (const m of mounts) {
       try {
@@ -254,7 +246,7 @@ export async function sweepEngine(rec: EngineRecord): Promise<string[]> {
   }
   deleteLink(rec.bridge);
   for (const p of rec.paths) rmSync(p, { recursive: true, force: true });
-  const stillMounted = mountsUnder(rec.root);
+  const stillMounted = mountPointsUnder(rec.root);
   if (stillMounted.length) problems.push(`still mounted: ${stillMounted.join(', ')}`);
   else rmSync(rec.root, { recursive: true, force: true });
   release('subnet', rec.subnetIndex);
@@ -295,7 +287,7 @@ export async function sweepOrphanedEngines(): Promise<number> {
       // A directory without a record may be an engine another worker is constructing right now
       // (mkdir, then picking a subnet, then the record): only one left over for a while is debris.
       // Seen: worker 2's BeforeAll sweep removed worker 1's first engine ("ENOENT … engine.json.tmp").
-      if (!mountsUnder(root).length && ageMs(root) > 60000) rmSync(root, { recursive: true, force: true });
+      if (!mountPointsUnder(root).length && ageMs(root) > 60000) rmSync(root, { recursive: true, force: true });
       continue;
     }
     if (!orphaned(rec)) continue;
