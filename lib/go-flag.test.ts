@@ -9,7 +9,7 @@ test("Go's flag syntax: one or two dashes, -name value and -name=value, booleans
   assert.deepEqual(Object.fromEntries(f.values), { id: 'a', address: '/s' });
   assert.equal(f.bools.get('debug'), true);
   assert.deepEqual(f.args, ['start', '-id', 'b'], 'parsing stops at the first non-flag');
-  assert.deepEqual(parseGoFlags(['-debug=F', '--', '-id'], spec), { values: new Map(), bools: new Map([['debug', false]]), args: ['-id'] });
+  assert.deepEqual(parseGoFlags(['-debug=F', '--', '-id'], spec), { values: new Map(), bools: new Map([['debug', false]]), args: ['-id'], ordered: [['debug', 'F']] });
 });
 
 test("Go's flag errors", () => {
@@ -19,4 +19,11 @@ test("Go's flag errors", () => {
   fails(['-id'], 'flag needs an argument: -id');
   fails(['-debug=maybe'], 'invalid boolean value "maybe" for -debug: parse error');
   fails(['-help'], 'flag: help requested', true);
+});
+
+test("runc's mode: undeclared flags are taken, and a repeated flag keeps every value in order", () => {
+  const f = parseGoFlags(['--systemd-cgroup', '--log-format=json', '-id', 'a', '-id', 'b', 'create'], { valued: ['id'], undeclared: 'accept' });
+  assert.deepEqual(f.ordered, [['systemd-cgroup', true], ['log-format', 'json'], ['id', 'a'], ['id', 'b']]);
+  assert.equal(f.values.get('id'), 'b');
+  assert.deepEqual(f.args, ['create']);
 });

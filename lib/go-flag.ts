@@ -3,6 +3,8 @@
 // boolean flag takes no separate value (`-debug`, `-debug=false`); parsing stops at the first
 // argument that is not a flag, or after a bare "--", and the rest are the arguments; -h and -help
 // ask for the usage unless the program defines them. The error texts are the flag package's.
+// runc's command line (urfave/cli, on the same package) is read with it too, in the mode that
+// accepts flags it does not declare: ref-runc takes runc's flags that it does not model.
 
 export class GoFlagError extends Error {
   constructor(
@@ -18,6 +20,8 @@ export interface GoFlagSpec {
   /** flags that take a value (string or number: the program converts it) */
   valued: readonly string[];
   bools?: readonly string[];
+  /** 'accept': a flag not declared is taken, with its `=value` or as true, instead of refused */
+  undeclared?: 'refuse' | 'accept';
 }
 
 export interface GoFlags {
@@ -25,6 +29,8 @@ export interface GoFlags {
   bools: Map<string, boolean>;
   /** what follows the flags (flag.Args()) */
   args: string[];
+  /** every flag as given, in order: a flag given twice (runc exec's -e) appears twice */
+  ordered: Array<[string, string | true]>;
 }
 
 /** strconv.ParseBool's spellings. */
@@ -33,7 +39,7 @@ const BOOL: Record<string, boolean> = { 1: true, t: true, T: true, TRUE: true, t
 export function parseGoFlags(argv: readonly string[], spec: GoFlagSpec): GoFlags {
   const valued = new Set(spec.valued);
   const bools = new Set(spec.bools ?? []);
-  const out: GoFlags = { values: new Map(), bools: new Map(), args: [] };
+  const out: GoFlags = { values: new Map(), bools: new Map(), args: [], ordered: [] };
   let i = 0;
   for (; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -50,15 +56,23 @@ export function parseGoFlags(argv: readonly string[], spec: GoFlagSpec): GoFlags
       const v = inline === undefined ? true : BOOL[inline];
       if (v === undefined) throw new GoFlagError(`invalid boolean value "${inline}" for -${name}: parse error`);
       out.bools.set(name, v);
+      out.ordered.push([name, inline ?? true]);
       continue;
     }
     if (!valued.has(name)) {
+      if (spec.undeclared === 'accept') {
+        out.ordered.push([name, inline ?? true]);
+        continue;
+      }
       if (name === 'h' || name === 'help') throw new GoFlagError('flag: help requested', true);
       throw new GoFlagError(`flag provided but not defined: -${name}`);
     }
-    if (inline !== undefined) out.values.set(name, inline);
-    else if (i + 1 < argv.length) out.values.set(name, argv[++i]!);
+    let value: string;
+    if (inline !== undefined) value = inline;
+    else if (i + 1 < argv.length) value = argv[++i]!;
     else throw new GoFlagError(`flag needs an argument: -${name}`);
+    out.values.set(name, value);
+    out.ordered.push([name, value]);
   }
   out.args = argv.slice(i);
   return out;
