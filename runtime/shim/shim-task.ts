@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ExecParams, ExitResult, TaskState, TaskStatus } from '../../api/task-types.js';
-import { TaskError, alreadyExists, failedPrecondition, notFound } from '../../api/errors.js';
+import { TaskError, alreadyExists, failedPrecondition, notFound, processFinished } from '../../api/errors.js';
 import type { TaskEvents } from './task-events.js';
 import { rfc3339Nano } from '../../api/clock.js';
 import type { Logger } from '../../api/logrus.js';
@@ -228,13 +228,13 @@ export class ShimTask {
   async kill(execId = '', signal: number, all = false): Promise<Record<string, never>> {
     if (!execId) await this.settled();
     const proc = this.find(execId);
-    if (proc.status === 'stopped') throw notFound(`process already finished`);
+    if (proc.status === 'stopped') throw processFinished();
     if (execId) {
       if (proc.status === 'created') throw failedPrecondition(`exec ${execId} has not started`);
       try {
         process.kill(proc.pid, signal);
       } catch {
-        throw notFound('process already finished');
+        throw processFinished();
       }
       return {};
     }
@@ -243,7 +243,7 @@ export class ShimTask {
     } catch (err) {
       // The container exited between our check and runc's: containerd answers the same.
       if ((proc.status as string) === 'stopped' || /not running|does not exist|process already finished/.test((err as Error).message)) {
-        throw notFound('process already finished');
+        throw processFinished();
       }
       throw asShimError(err);
     }
