@@ -2,7 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { parseStat, parseCmdline, parseNSpid, parseTcpListeners, readProcess, descendantsOf, listenersOnPort, isAlive, processName, pidFileHolderAlive } from './proc.js';
+import { parseStat, parseCmdline, parseNSpid, parseTcpListeners, readProcess, descendantsOf, listenersOnPort, isAlive, processName, pidFileHolderAlive, readPidFile } from './proc.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 test('parseStat keeps a comm that holds spaces and parentheses', () => {
   const s = parseStat('4242 (my (odd) name) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 98765 1000 200');
@@ -81,6 +84,21 @@ test('pidFileHolderAlive: a live process holds a pid file; a zombie, our own pid
     assert.equal(pidFileHolderAlive(2 ** 22 + 1), false); // above the kernel's largest pid_max
   } finally {
     child.kill('SIGKILL');
+  }
+});
+
+test('readPidFile: the pid, or 0 for a missing file or one without a pid', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pidfile-'));
+  try {
+    writeFileSync(join(dir, 'ok'), '4242\n');
+    writeFileSync(join(dir, 'bad'), 'x');
+    writeFileSync(join(dir, 'empty'), '');
+    assert.equal(readPidFile(join(dir, 'ok')), 4242);
+    assert.equal(readPidFile(join(dir, 'bad')), 0);
+    assert.equal(readPidFile(join(dir, 'empty')), 0);
+    assert.equal(readPidFile(join(dir, 'missing')), 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -130,6 +130,12 @@ export function processExists(pid: number): boolean {
   }
 }
 
+/** The pid a pid file holds (runc's --pid-file, a shim's init.pid, a daemon's --pidfile); 0 when it is missing or holds no pid. */
+export function readPidFile(file: string): number {
+  const pid = Number(readText(file)?.trim() || NaN);
+  return Number.isInteger(pid) && pid > 0 ? pid : 0;
+}
+
 /** Running and not yet exited: a zombie (Z) or a dying process (X) is not; with startTime, the same process too. */
 export function isAlive(pid: number, startTime?: number): boolean {
   const p = readStat(pid);

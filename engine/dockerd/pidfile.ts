@@ -4,21 +4,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DockerError } from './errors.js';
 import { faultEnabled } from '../../lib/faults.js';
-import { pidFileHolderAlive } from '../../lib/proc.js';
+import { pidFileHolderAlive, readPidFile } from '../../lib/proc.js';
 
 export function createPidFile(file: string): void {
-  let old: string | undefined;
-  try {
-    old = fs.readFileSync(file, 'utf8').trim();
-  } catch {
-    /* absent */
-  }
-  if (old) {
-    // Which holder counts as live (not a zombie, not our own pid): lib/proc.ts, pidFileHolderAlive.
-    // Fault switch pidfile-not-locked (lib/faults.ts): a live owner no longer stops us.
-    if (pidFileHolderAlive(Number(old)) && !faultEnabled('pidfile-not-locked')) {
-      throw new DockerError(500, `pid file found, ensure docker is not running or delete ${file}`);
-    }
+  // Which holder counts as live (not a zombie, not our own pid): lib/proc.ts, pidFileHolderAlive.
+  // Fault switch pidfile-not-locked (lib/faults.ts): a live owner no longer stops us.
+  if (pidFileHolderAlive(readPidFile(file)) && !faultEnabled('pidfile-not-locked')) {
+    throw new DockerError(500, `pid file found, ensure docker is not running or delete ${file}`);
   }
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, String(process.pid), { mode: 0o644 });

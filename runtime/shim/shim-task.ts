@@ -2,6 +2,7 @@
 // pid, and its exit once reaped. The runtime does the namespace work; this keeps the state machine
 // created → running → stopped that containerd's runc shim keeps, with the same refusals.
 import fs from 'node:fs';
+import { readPidFile } from '../../lib/proc.js';
 import path from 'node:path';
 import type { ExecParams, ExitResult, TaskState, TaskStatus } from '../../api/task-types.js';
 import { TaskError, alreadyExists, failedPrecondition, notFound, processFinished } from '../../api/errors.js';
@@ -373,8 +374,8 @@ async function stdioFor(p: { stdin?: string; stdout: string; stderr: string; ter
 }
 
 function readPid(file: string): number {
-  const pid = Number(fs.readFileSync(file, 'utf8').trim());
-  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`bad pid in ${file}`);
+  const pid = readPidFile(file);
+  if (!pid) throw new Error(`no pid in ${file}`);
   return pid;
 }
 
