@@ -50,6 +50,8 @@ export const alreadyExists = (what: string) => new TaskError('already-exists', w
 export const failedPrecondition = (what: string) => new TaskError('failed-precondition', what);
 export const invalidArgument = (what: string) => new TaskError('invalid-argument', what);
 export const notImplemented = (what: string) => new TaskError('not-implemented', what);
+/** A kill of a process that has exited: containerd and the shim both say it so, and dockerd takes it for done. */
+export const processFinished = () => notFound('process already finished');
 
 export function asTaskError(err: unknown): TaskError {
   if (err instanceof TaskError) return err;

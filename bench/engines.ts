@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { getTarget } from '../harness/targets/index.js';
 import { ManagedEngine } from '../harness/targets/managed-engine.js';
 import { imageTarball, TEST_IMAGE } from '../harness/test-image.js';
-import { ping } from '../harness/targets/ping.js';
+import { waitForPing } from '../harness/targets/ping.js';
 
 export { TEST_IMAGE };
 
@@ -104,21 +104,20 @@ export class BenchEngine {
 
   /**
    * Starts the daemon and returns the milliseconds from spawn until /_ping answers. The harness's
-   * own wait polls every 50 ms, too coarse against Docker's sub-second start, so this polls every
-   * 5 ms. The bridge is created beforehand: it is the harness's setup, not the daemon's start.
+   * wait (waitForPing) polls every 50 ms by default, too coarse against Docker's sub-second start,
+   * so this asks it to poll every 5 ms. The bridge is created beforehand: it is the harness's setup, not the daemon's start.
    */
   async timedStart(deadlineMs = 30000): Promise<number> {
     // ensureBridge is private to the harness; calling it here keeps `ip link` out of the timing.
     (this.engine as unknown as { ensureBridge(): void }).ensureBridge();
     const t0 = process.hrtime.bigint();
     await this.engine.start({ noWait: true });
-    const until = Date.now() + deadlineMs;
-    while (Date.now() < until) {
-      if (await ping(this.host, 1000)) return Number(process.hrtime.bigint() - t0) / 1e6;
-      if (!this.engine.running) throw new Error(`the daemon exited before /_ping answered: ${lastLogLine(this.engine)}`);
-      await new Promise((r) => setTimeout(r, 5));
+    try {
+      await waitForPing(this.host, deadlineMs, () => this.engine.running, 5);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}: ${lastLogLine(this.engine)}`);
     }
-    throw new Error(`/_ping did not answer within ${deadlineMs} ms: ${lastLogLine(this.engine)}`);
+    return Number(process.hrtime.bigint() - t0) / 1e6;
   }
 
   /** Graceful stop, then the harness's sweep (processes by pid, mounts, bridge, claims). */

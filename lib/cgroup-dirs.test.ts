@@ -26,8 +26,7 @@ test('cgroup mounts and /proc/<pid>/cgroup lines give each controller its direct
     memory: '/sys/fs/cgroup/memory/p/c1',
     cpu: '/sys/fs/cgroup/cpu,cpuacct/p/c1',
     cpuacct: '/sys/fs/cgroup/cpu,cpuacct/p/c1',
-    // path.join keeps the root's slash; callers join file names onto it
-    'name=systemd': '/sys/fs/cgroup/systemd/',
+    'name=systemd': '/sys/fs/cgroup/systemd',
     '': '/sys/fs/cgroup/unified/p/c1',
   });
 });

@@ -5,6 +5,7 @@
 // the isolation steps must all read the host the same way.
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseMountinfo, readMounts } from './mountinfo.js';
 
 export const CGROUP_ROOT = '/sys/fs/cgroup';
 
@@ -30,19 +31,9 @@ export interface CgroupMount {
 /** The cgroup and cgroup2 mounts of /proc/self/mountinfo (or of the text given), in mount order. */
 export function cgroupMounts(mountinfo?: string): CgroupMount[] {
   const out: CgroupMount[] = [];
-  try {
-    mountinfo ??= fs.readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return out;
-  }
-  for (const line of mountinfo.split('\n')) {
-    // The optional fields before " - " vary in number; the file system type comes right after it.
-    const [left, right] = line.split(' - ');
-    if (!right) continue;
-    const f = left.split(' ');
-    const [fsType, , superOpts] = right.split(' ');
-    if (fsType === 'cgroup2') out.push({ mountPoint: f[4], root: f[3], version: 2, controllers: [] });
-    else if (fsType === 'cgroup') out.push({ mountPoint: f[4], root: f[3], version: 1, controllers: (superOpts ?? '').split(',').filter((o) => o !== 'rw' && o !== 'ro') });
+  for (const m of mountinfo === undefined ? readMounts() : parseMountinfo(mountinfo)) {
+    if (m.fsType === 'cgroup2') out.push({ mountPoint: m.mountPoint, root: m.root, version: 2, controllers: [] });
+    else if (m.fsType === 'cgroup') out.push({ mountPoint: m.mountPoint, root: m.root, version: 1, controllers: m.superOptions.filter((o) => o !== 'rw' && o !== 'ro' && o !== '') });
   }
   return out;
 }
@@ -71,16 +62,29 @@ export function cgroupLines(text: string): CgroupLine[] {
  */
 export function cgroupDirsFrom(procCgroup: string, mounts: CgroupMount[] = cgroupMounts()): Map<string, string> {
   const dirs = new Map<string, string>();
-  for (const { controllers, path: p } of cgroupLines(procCgroup)) {
-    const names = controllers ? controllers.split(',') : [''];
-    const mount = controllers ? mounts.find((x) => x.version === 1 && names.every((n) => x.controllers.includes(n))) : mounts.find((x) => x.version === 2);
-    if (!mount) continue;
-    // Both /proc/<pid>/cgroup and the mount's root are relative to our cgroup namespace.
-    const rel = mount.root === '/' ? p : p.startsWith(mount.root) ? p.slice(mount.root.length) : undefined;
-    if (rel === undefined) continue;
-    for (const n of names) dirs.set(n, path.join(mount.mountPoint, rel));
+  for (const line of cgroupLines(procCgroup)) {
+    const placed = placeCgroupLine(line, mounts);
+    if (!placed) continue;
+    for (const n of line.controllers ? line.controllers.split(',') : ['']) dirs.set(n, placed.dir);
   }
   return dirs;
+}
+
+/**
+ * Where one line of /proc/<pid>/cgroup is on this host: the mount of its hierarchy (v1: the one
+ * whose controllers include the line's; v2, the "0::" line: the cgroup2 mount) and the cgroup's
+ * directory under it. Undefined when that hierarchy is not mounted here, or when the cgroup lies
+ * outside the part of the hierarchy that is mounted.
+ */
+export function placeCgroupLine(line: CgroupLine, mounts: CgroupMount[] = cgroupMounts()): { mount: CgroupMount; dir: string } | undefined {
+  const names = line.controllers ? line.controllers.split(',') : [];
+  const mount = line.controllers ? mounts.find((x) => x.version === 1 && names.every((n) => x.controllers.includes(n))) : mounts.find((x) => x.version === 2);
+  if (!mount) return undefined;
+  // Both /proc/<pid>/cgroup and the mount's root are relative to our cgroup namespace.
+  const p = line.path;
+  const rel = mount.root === '/' ? p : p.startsWith(mount.root) ? p.slice(mount.root.length) : undefined;
+  // (path.join keeps the slash of a cgroup at the hierarchy's root: "/" joins to "<mount>/")
+  return rel === undefined ? undefined : { mount, dir: path.join(mount.mountPoint, rel).replace(/(.)\/+$/, '$1') };
 }
 
 /** cgroupDirsFrom for a live process; none when it is gone. */

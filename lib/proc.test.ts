@@ -2,7 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { parseStat, parseCmdline, parseNSpid, parseTcpListeners, readProcess, descendantsOf, listenersOnPort, isAlive, processName } from './proc.js';
+import { parseStat, parseCmdline, parseNSpid, parseTcpListeners, readProcess, descendantsOf, listenersOnPort, isAlive, processName, pidFileHolderAlive, readPidFile } from './proc.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 test('parseStat keeps a comm that holds spaces and parentheses', () => {
   const s = parseStat('4242 (my (odd) name) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 98765 1000 200');
@@ -60,6 +63,42 @@ test('readProcess and descendantsOf see a real child and grandchild', async () =
     // Grandchildren first: once sh is gone its sleep would be re-parented out of our reach.
     for (const p of descendantsOf(child.pid!)) process.kill(p.pid, 'SIGKILL');
     child.kill('SIGKILL');
+  }
+});
+
+test('pidFileHolderAlive: a live process holds a pid file; a zombie, our own pid and no pid do not', async () => {
+  // The background sleep exits under a parent that never waits (sh execs sleep 30): a zombie.
+  const child = spawn('sh', ['-c', 'sleep 0.1 & exec sleep 30'], { stdio: 'ignore' });
+  try {
+    let zombie: number | undefined;
+    for (let i = 0; i < 50 && zombie === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      zombie = descendantsOf(child.pid!).find((p) => p.state === 'Z')?.pid;
+    }
+    assert.ok(zombie, 'no zombie below the child');
+    assert.equal(pidFileHolderAlive(child.pid!), true);
+    assert.equal(pidFileHolderAlive(zombie), false);
+    assert.equal(pidFileHolderAlive(process.pid), false);
+    assert.equal(pidFileHolderAlive(0), false);
+    assert.equal(pidFileHolderAlive(Number('not a pid')), false);
+    assert.equal(pidFileHolderAlive(2 ** 22 + 1), false); // above the kernel's largest pid_max
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
+test('readPidFile: the pid, or 0 for a missing file or one without a pid', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pidfile-'));
+  try {
+    writeFileSync(join(dir, 'ok'), '4242\n');
+    writeFileSync(join(dir, 'bad'), 'x');
+    writeFileSync(join(dir, 'empty'), '');
+    assert.equal(readPidFile(join(dir, 'ok')), 4242);
+    assert.equal(readPidFile(join(dir, 'bad')), 0);
+    assert.equal(readPidFile(join(dir, 'empty')), 0);
+    assert.equal(readPidFile(join(dir, 'missing')), 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -70,6 +70,12 @@ export function parseNSpid(status: string): number[] {
   return line.slice('NSpid:'.length).trim().split(/\s+/).map(Number);
 }
 
+/** /proc/<pid>/stat alone (one read, for the frequent questions: alive? zombie?); undefined once it is gone. */
+export function readStat(pid: number): ReturnType<typeof parseStat> | undefined {
+  const stat = readText(`/proc/${pid}/stat`);
+  return stat === undefined ? undefined : parseStat(stat);
+}
+
 export function readProcess(pid: number): ProcessInfo | undefined {
   const stat = readText(`/proc/${pid}/stat`);
   if (stat === undefined) return undefined;
@@ -112,21 +118,51 @@ export function pidsInNamespaceOf(pid: number, type = 'pid'): Set<number> {
 
 /**
  * Whether a process with this pid exists at all (a zombie counts): what a lock's owner file is
- * checked with, where only a pid that is gone means the lock may be taken over.
+ * checked with, where only a pid that is gone means the lock may be taken over. EPERM is an
+ * answer too: the process is there, we may only not signal it.
  */
 export function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
+/** The pid a pid file holds (runc's --pid-file, a shim's init.pid, a daemon's --pidfile); 0 when it is missing or holds no pid. */
+export function readPidFile(file: string): number {
+  const pid = Number(readText(file)?.trim() || NaN);
+  return Number.isInteger(pid) && pid > 0 ? pid : 0;
+}
+
+/** Running and not yet exited: a zombie (Z) or a dying process (X) is not; with startTime, the same process too. */
 export function isAlive(pid: number, startTime?: number): boolean {
-  const p = readProcess(pid);
+  const p = readStat(pid);
   if (!p || p.state === 'Z' || p.state === 'X') return false;
   return startTime === undefined || p.startTime === startTime;
+}
+
+/**
+ * Whether the pid a daemon's pid file names still holds it, so that a second daemon must refuse
+ * to start (ref-dockerd's --pidfile, ref-containerd's --pidfile). The file is stale, and is
+ * overwritten, when:
+ * - it names no valid pid, or no process has that pid;
+ * - that process is a zombie: the daemon has exited and holds no socket or lock any more, only its
+ *   parent has not collected it yet (a daemon killed a moment ago and started again at once);
+ * - it is our own pid: an earlier holder of our pid wrote it (pids start over after a reboot or in
+ *   a new pid namespace), and no other daemon can have our pid.
+ * A pid recycled by an unrelated live process still counts as alive, as dockerd counts it: it
+ * cannot be told from the owner without trusting the wall clock (process start after the file's
+ * mtime), which an NTP step after boot makes lie, and the wrong answer there would let two daemons
+ * share one data root. Refusing is the safe side of a lock; the error tells the person which file
+ * to delete. A process that /proc hides from us (hidepid) is asked with kill(pid, 0).
+ */
+export function pidFileHolderAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  const stat = readStat(pid);
+  if (stat === undefined) return processExists(pid);
+  return stat.state !== 'Z' && stat.state !== 'X';
 }
 
 export function childrenOf(pid: number, all: ProcessInfo[] = listProcesses()): ProcessInfo[] {

@@ -2,6 +2,7 @@
 // pid and command line, never by a broad name), the daemon's RSS, and what it leaves behind.
 import { readFileSync, readdirSync } from 'node:fs';
 import { listProcesses, ProcessInfo } from '../lib/proc.js';
+import { mountPointsUnder } from '../lib/mountinfo.js';
 import { engineProcesses } from '../harness/targets/sweeper.js';
 import type { ManagedEngine } from '../harness/targets/managed-engine.js';
 
@@ -42,11 +43,7 @@ export function rssMb(pid: number): number {
 export function leftovers(engine: ManagedEngine): string[] {
   const out: string[] = [];
   for (const p of engineProcesses(engine.record)) out.push(`process ${p.pid} (state ${p.state}, parent ${p.ppid}) ${p.argv.join(' ').slice(0, 100)}`);
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[4])
-    .filter((m) => m && m.startsWith(engine.root));
-  for (const m of mounts) out.push(`mount ${m}`);
+  for (const m of mountPointsUnder(engine.root)) out.push(`mount ${m}`);
   try {
     for (const veth of readdirSync(`/sys/class/net/${engine.bridge}/brif`)) out.push(`veth ${veth} on ${engine.bridge}`);
   } catch {

@@ -2,8 +2,10 @@
 // docs/benchmarks.md for the front doors that keep Node off the hot path): every
 // runtime/<component>/*.c and engine/<component>/*.c becomes a static binary
 // dist/native/<file name without .c>. Headers are included by a path relative to the source
-// (lib/native/front-door.h, which the front doors share; runtime/runc/device-cgroup.h), so the same
-// build works in the repository and in an installed package, which ships them ("files").
+// (lib/native/front-door.h, which the front doors share; lib/native/mkdir-all.h, mkdir -p for
+// ref-runc-nsexec and the shim's front door; runtime/runc/device-cgroup.h and nsexec-*.h, the parts
+// of ref-runc-nsexec), so the same build works in the repository and in an installed package,
+// which ships them ("files").
 // Static, because the init runs inside minimal images that have no libc of their own.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, existsSync, chmodSync } from 'node:fs';

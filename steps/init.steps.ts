@@ -15,6 +15,7 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { DockspecWorld } from './support/world.js';
+import { parseMountinfo } from '../lib/mountinfo.js';
 import { shortId, WORK_ROOT } from '../harness/resources.js';
 
 const INIT_PATH_IN_CONTAINER = '/sbin/docker-init';
@@ -59,8 +60,7 @@ Then('\\/sbin\\/docker-init in container {container} is the host file {word}', a
 
 Then('\\/sbin\\/docker-init in container {container} is mounted read-only', async function (this: DockspecWorld, name: string) {
   const table = await this.must(`docker exec ${name} cat /proc/1/mountinfo`);
-  // mountinfo: id parent major:minor root mount-point mount-options …
-  const line = table.split('\n').find((l) => l.split(' ')[4] === INIT_PATH_IN_CONTAINER);
-  expect(line, `a mount at ${INIT_PATH_IN_CONTAINER} in ${name}:\n${table}`).to.be.a('string');
-  expect(line!.split(' ')[5].split(','), `mount options of ${INIT_PATH_IN_CONTAINER}: ${line}`).to.include('ro');
+  const mount = parseMountinfo(table).find((m) => m.mountPoint === INIT_PATH_IN_CONTAINER);
+  expect(mount, `a mount at ${INIT_PATH_IN_CONTAINER} in ${name}:\n${table}`).to.not.equal(undefined);
+  expect(mount!.options, `mount options of ${INIT_PATH_IN_CONTAINER}: ${mount!.options.join(',')}`).to.include('ro');
 });

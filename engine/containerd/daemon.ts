@@ -10,6 +10,7 @@ import path from 'node:path';
 import net from 'node:net';
 import os from 'node:os';
 import { setParentDeathSignal } from '../../lib/libc.js';
+import { pidFileHolderAlive } from '../../lib/proc.js';
 import { setProcessName } from './process-name.js';
 import * as grpc from '@grpc/grpc-js';
 import { createLogger, parseLogLevel, type Logger } from '../../api/logrus.js';
@@ -60,19 +61,10 @@ export function parseFlags(argv: string[]): ContainerdFlags {
   return f;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function takePidfile(file: string): void {
   try {
     const pid = Number(fs.readFileSync(file, 'utf8').trim());
-    if (pid > 0 && pid !== process.pid && alive(pid)) throw new Error(`pid file found, ensure ref-containerd is not running or delete ${file}`);
+    if (pidFileHolderAlive(pid)) throw new Error(`pid file found, ensure ref-containerd is not running or delete ${file}`);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }

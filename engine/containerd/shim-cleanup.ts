@@ -10,6 +10,7 @@ import type { ShimClient } from './shim-client.js';
 import { readAddress, shimDeleteAction } from './shim-launcher.js';
 import { readOptions, readShimLog, removeBundle } from './bundle.js';
 import { fromAddress } from '../../api/shim-address.js';
+import { isAlive } from '../../lib/proc.js';
 import type { Task, TaskManager } from './task-manager.js';
 
 const SIGKILL_STATUS = 128 + 9;
@@ -63,7 +64,7 @@ export async function retireShim(m: TaskManager, task: Task, shim: ShimClient, s
   await shim.delete().catch(() => undefined);
   await shim.shutdown(true).catch(() => undefined);
   await closed(shim, SHIM_EXIT_DEADLINE_MS);
-  if (isAlive(shimPid)) await deleteAction(m, task).catch(() => undefined);
+  if (shimPid > 0 && isAlive(shimPid)) await deleteAction(m, task).catch(() => undefined);
   removeDeadShim(task.bundle, task.id);
 }
 
@@ -95,10 +96,6 @@ export function closed(shim: ShimClient, deadlineMs: number): Promise<void> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function isAlive(pid: number): boolean {
-  return pid > 0 && fs.existsSync(`/proc/${pid}`);
-}
 
 /**
  * A shim we gave up on must not linger half alive, and its socket file must not outlive it (a

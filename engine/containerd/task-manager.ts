@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { ExecProcessRequest, ExitResult, TaskExitEvent, TaskState } from './task-service.js';
 import type { AnyValue } from '../../api/any.js';
-import { alreadyExists, failedPrecondition, notFound } from '../../api/errors.js';
+import { alreadyExists, failedPrecondition, notFound, processFinished } from '../../api/errors.js';
 import type { Logger } from '../../api/logrus.js';
 import type { ShimClient } from './shim-client.js';
 import { tasksDir } from './bundle.js';
@@ -140,7 +140,7 @@ export class TaskManager extends EventEmitter<{ exit: [TaskExitEvent] }> {
   }
 
   private liveShim(task: Task): ShimClient {
-    if (!task.shim || task.tomb) throw notFound('process already finished');
+    if (!task.shim || task.tomb) throw processFinished();
     return task.shim;
   }
 

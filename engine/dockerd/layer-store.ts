@@ -3,6 +3,7 @@
 // when the container starts, unmounted when it stops, like dockerd's overlay2 driver.
 import fs from 'node:fs';
 import path from 'node:path';
+import { readMounts } from '../../lib/mountinfo.js';
 
 export class LayerStore {
   readonly root: string;
@@ -22,11 +23,7 @@ export class LayerStore {
   }
 
   isMounted(target: string): boolean {
-    try {
-      return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === target);
-    } catch {
-      return false;
-    }
+    return readMounts().some((m) => m.mountPoint === target);
   }
 
   async mount(id: string, lower: string): Promise<string> {

@@ -4,36 +4,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DockerError } from './errors.js';
 import { faultEnabled } from '../../lib/faults.js';
-
-function alive(pid: number): boolean {
-  // a daemon killed a moment ago may still be a zombie until its parent reaps it
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
-  } catch {
-    return false;
-  }
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { pidFileHolderAlive, readPidFile } from '../../lib/proc.js';
 
 export function createPidFile(file: string): void {
-  let old: string | undefined;
-  try {
-    old = fs.readFileSync(file, 'utf8').trim();
-  } catch {
-    /* absent */
-  }
-  if (old) {
-    const pid = Number(old);
-    // Fault switch pidfile-not-locked (lib/faults.ts): a live owner no longer stops us.
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid) && !faultEnabled('pidfile-not-locked')) {
-      throw new DockerError(500, `pid file found, ensure docker is not running or delete ${file}`);
-    }
+  // Which holder counts as live (not a zombie, not our own pid): lib/proc.ts, pidFileHolderAlive.
+  // Fault switch pidfile-not-locked (lib/faults.ts): a live owner no longer stops us.
+  if (pidFileHolderAlive(readPidFile(file)) && !faultEnabled('pidfile-not-locked')) {
+    throw new DockerError(500, `pid file found, ensure docker is not running or delete ${file}`);
   }
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, String(process.pid), { mode: 0o644 });

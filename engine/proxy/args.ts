@@ -1,6 +1,7 @@
 // docker-proxy's command line, parsed the way Go's `flag` package does it, because dockerd (real or
 // ref) builds it that way and a user may type it by hand: `-name value`, `--name value`,
-// `-name=value`; an unknown flag prints Go's message and the usage and exits 2.
+// `-name=value` (lib/go-flag.ts); an unknown flag prints Go's message and the usage and exits 2.
+import { GoFlagError, parseGoFlags } from '../../lib/go-flag.js';
 
 export type ProxyProto = 'tcp' | 'udp' | 'sctp';
 
@@ -30,41 +31,18 @@ export function usage(program: string): string {
   ].join('\n');
 }
 
-export class FlagError extends Error {
-  constructor(
-    message: string,
-    /** -h/-help: Go prints usage and exits 0 for an explicit request, 2 otherwise */
-    readonly helpRequested = false,
-  ) {
-    super(message);
-  }
-}
+// Go's flag package's error, under the name the proxy's main knows it by.
+export { GoFlagError as FlagError } from '../../lib/go-flag.js';
 
 const intFlags = new Set(['host-port', 'container-port']);
 const stringFlags = new Set(['proto', 'host-ip', 'container-ip']);
 
 export function parseArgs(argv: readonly string[]): ProxyArgs {
   const out: ProxyArgs = { proto: 'tcp', hostIp: '', hostPort: -1, containerIp: '', containerPort: -1 };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    // Go's flag parsing stops at the first non-flag argument or at a bare "--".
-    if (arg === '--') break;
-    if (!arg.startsWith('-') || arg === '-') break;
-    let name = arg.replace(/^--?/, '');
-    let value: string | undefined;
-    const eq = name.indexOf('=');
-    if (eq >= 0) {
-      value = name.slice(eq + 1);
-      name = name.slice(0, eq);
-    }
-    if (name === 'h' || name === 'help') throw new FlagError('', true);
-    if (!intFlags.has(name) && !stringFlags.has(name)) throw new FlagError(`flag provided but not defined: -${name}`);
-    if (value === undefined) {
-      if (i + 1 >= argv.length) throw new FlagError(`flag needs an argument: -${name}`);
-      value = argv[++i]!;
-    }
+  const { values } = parseGoFlags(argv, { valued: [...intFlags, ...stringFlags] });
+  for (const [name, value] of values) {
     if (intFlags.has(name)) {
-      if (!/^[+-]?\d+$/.test(value)) throw new FlagError(`invalid value "${value}" for flag -${name}: parse error`);
+      if (!/^[+-]?\d+$/.test(value)) throw new GoFlagError(`invalid value "${value}" for flag -${name}: parse error`);
       const n = Number(value);
       if (name === 'host-port') out.hostPort = n;
       else out.containerPort = n;

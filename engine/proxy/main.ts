@@ -59,7 +59,7 @@ export async function main(argv: readonly string[], program = 'ref-docker-proxy'
     args = parseArgs(argv);
   } catch (err) {
     if (!(err instanceof FlagError)) throw err;
-    if (err.message) process.stderr.write(`${err.message}\n`);
+    if (!err.helpRequested) process.stderr.write(`${err.message}\n`);
     process.stderr.write(usage(program));
     process.exit(err.helpRequested ? 0 : 2);
   }

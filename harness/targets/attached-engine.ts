@@ -9,12 +9,12 @@
 //   - keeps what it needs to clean up after a killed worker in files under
 //     <DOCKSPEC_WORKDIR>/attached/<engine>/, which sweepAttachedEngines() reads.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WORK_ROOT } from '../resources.js';
 import { runCommand } from '../run-command.js';
 import { descendantsOf, isAlive, listenersOnPort, processExists, ProcessInfo, processName } from '../../lib/proc.js';
-import { listeningUnixSockets } from './sweeper.js';
+import { listeningUnixSockets, removeIfEmpty } from './sweeper.js';
 import { Role } from './types.js';
 import { HostView, hostViewFor } from './host-view.js';
 
@@ -52,7 +52,7 @@ export async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T>
   for (;;) {
     try {
       // Made again on every try: the worker that held the lock may have removed the engine's
-      // directory since (removeIfEmpty after the last release; cucumber's workers release together).
+      // directory since (removeEngineDir after the last release; cucumber's workers release together).
       mkdirSync(dir, { recursive: true });
       mkdirSync(lock);
       writeFileSync(join(lock, 'owner'), String(process.pid));
@@ -79,14 +79,8 @@ export async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T>
 }
 
 /** An engine's directory goes once nothing is recorded in it any more (rmdir fails otherwise). */
-function removeIfEmpty(dir: string): void {
-  for (const d of [join(dir, 'scenarios'), dir]) {
-    try {
-      rmdirSync(d);
-    } catch {
-      // still in use
-    }
-  }
+function removeEngineDir(dir: string): void {
+  removeIfEmpty([join(dir, 'scenarios'), dir]);
 }
 
 function readState(dir: string): EngineState | undefined {
@@ -191,7 +185,7 @@ export class AttachedEngine {
       if (liveEntries(join(this.dir, 'users')).length) return [];
       return finishEngine(this.dir, readState(this.dir));
     });
-    removeIfEmpty(this.dir);
+    removeEngineDir(this.dir);
     return problems;
   }
 
@@ -333,7 +327,7 @@ export async function sweepAttachedEngines(): Promise<number> {
       }
       if (!liveEntries(join(dir, 'users')).length && !liveEntries(scenariosDir).length) await finishEngine(dir, state);
     });
-    removeIfEmpty(dir);
+    removeEngineDir(dir);
   }
   return n;
 }

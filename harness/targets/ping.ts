@@ -29,13 +29,16 @@ export function ping(dockerHost: string, timeoutMs = 2000): Promise<boolean> {
   });
 }
 
-/** Poll /_ping until it answers or the deadline passes; `alive` stops early when the daemon died. */
-export async function waitForPing(dockerHost: string, deadlineMs: number, alive: () => boolean): Promise<void> {
+/**
+ * Poll /_ping until it answers or the deadline passes; `alive` stops early when the daemon died.
+ * Every 50 ms by default; the benchmarks, which time the start, poll every 5 ms.
+ */
+export async function waitForPing(dockerHost: string, deadlineMs: number, alive: () => boolean, intervalMs = 50): Promise<void> {
   const until = Date.now() + deadlineMs;
   while (Date.now() < until) {
     if (await ping(dockerHost, 1000)) return;
     if (!alive()) throw new Error(`the daemon exited before ${dockerHost} answered /_ping`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`${dockerHost} did not answer /_ping within ${deadlineMs} ms`);
 }

@@ -5,7 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { descendantsOf, isAlive, listProcesses, processExists, ProcessInfo, socketInodes } from '../../lib/proc.js';
-import { CGROUP_ROOT, cgroupLines, removeCgroupTree, unifiedOnly } from '../../lib/cgroup-dirs.js';
+import { cgroupLines, cgroupMounts, placeCgroupLine, removeCgroupTree, type CgroupMount } from '../../lib/cgroup-dirs.js';
+import { mountPointsUnder } from '../../lib/mountinfo.js';
 import { release, WORK_ROOT } from '../resources.js';
 
 export interface EngineRecord {
@@ -97,19 +98,10 @@ async function waitGone(pids: number[], ms: number): Promise<number[]> {
   return left;
 }
 
-function mountsUnder(root: string): string[] {
-  const out: string[] = [];
-  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const mountPoint = line.split(' ')[4];
-    if (mountPoint && (mountPoint === root || mountPoint.startsWith(root + '/'))) out.push(mountPoint.replace(/\\040/g, ' '));
-  }
-  return out;
-}
-
 function unmountAll(root: string): void {
   // Deepest first; lazy unmount so a busy mount does not stop the rest.
   for (let pass = 0; pass < 3; pass++) {
-    const mounts = mountsUnder(root).sort((a, b) => b.length - a.length);
+    const mounts = mountPointsUnder(root).sort((a, b) => b.length - a.length);
     if (!mounts.length) return;
     for (const m of mounts) {
       try {
@@ -124,21 +116,21 @@ function unmountAll(root: string): void {
 /**
  * Where a relative cgroup parent lands: dockerd (and ref-dockerd) create it below their own cgroup
  * in each hierarchy, which they inherited from the harness. So look below this process's cgroup in
- * every hierarchy of /proc/self/cgroup, and at each hierarchy's root; with cgroup v2 the single
- * hierarchy is /sys/fs/cgroup itself, and the runtime's placement one level up counts too.
+ * every hierarchy of /proc/self/cgroup, and at each hierarchy's root, where the host mounts them
+ * (mountinfo, through lib/cgroup-dirs.ts); with cgroup v2 alone, the runtime's placement one level
+ * up counts too.
  */
-export function cgroupParentDirs(parent: string, selfCgroup = readFileSync('/proc/self/cgroup', 'utf8')): string[] {
+export function cgroupParentDirs(parent: string, selfCgroup = readFileSync('/proc/self/cgroup', 'utf8'), mounts: CgroupMount[] = cgroupMounts()): string[] {
   const dirs = new Set<string>();
-  const v2Only = unifiedOnly();
-  for (const { controllers, path } of cgroupLines(selfCgroup)) {
-    let mount: string;
-    if (controllers === '') mount = v2Only ? CGROUP_ROOT : join(CGROUP_ROOT, 'unified');
-    else mount = join(CGROUP_ROOT, controllers.replace(/^name=/, ''));
-    dirs.add(join(mount, path, parent));
-    dirs.add(join(mount, parent));
+  const v2Only = !mounts.some((m) => m.version === 1);
+  for (const line of cgroupLines(selfCgroup)) {
+    const placed = placeCgroupLine(line, mounts);
+    if (!placed) continue;
+    dirs.add(join(placed.dir, parent));
+    dirs.add(join(placed.mount.mountPoint, parent));
     // On cgroup v2 runc (and ref-runc) put a relative path below the parent of their own cgroup,
     // which has processes and so cannot give controllers to children.
-    if (controllers === '' && v2Only) dirs.add(join(mount, dirname(path), parent));
+    if (line.controllers === '' && v2Only && placed.dir !== placed.mount.mountPoint) dirs.add(join(dirname(placed.dir), parent));
   }
   return [...dirs];
 }
@@ -254,7 +246,7 @@ export async function sweepEngine(rec: EngineRecord): Promise<string[]> {
   }
   deleteLink(rec.bridge);
   for (const p of rec.paths) rmSync(p, { recursive: true, force: true });
-  const stillMounted = mountsUnder(rec.root);
+  const stillMounted = mountPointsUnder(rec.root);
   if (stillMounted.length) problems.push(`still mounted: ${stillMounted.join(', ')}`);
   else rmSync(rec.root, { recursive: true, force: true });
   release('subnet', rec.subnetIndex);
@@ -295,7 +287,7 @@ export async function sweepOrphanedEngines(): Promise<number> {
       // A directory without a record may be an engine another worker is constructing right now
       // (mkdir, then picking a subnet, then the record): only one left over for a while is debris.
       // Seen: worker 2's BeforeAll sweep removed worker 1's first engine ("ENOENT … engine.json.tmp").
-      if (!mountsUnder(root).length && ageMs(root) > 60000) rmSync(root, { recursive: true, force: true });
+      if (!mountPointsUnder(root).length && ageMs(root) > 60000) rmSync(root, { recursive: true, force: true });
       continue;
     }
     if (!orphaned(rec)) continue;

@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import type { OciDeviceRule, OciResources } from './spec.js';
 import { RuntimeError } from './errors.js';
 import { UNIFIED, applyUnifiedResources, createUnifiedPath, isUnifiedFrozen, setUnifiedFrozen, unifiedDir } from './cgroup2.js';
-import { CGROUP_ROOT, cgroupLines, cgroupMounts, removeCgroupTree, unifiedOnly } from '../../lib/cgroup-dirs.js';
+import { CGROUP_ROOT, cgroupLines, cgroupMounts, placeCgroupLine, removeCgroupTree, unifiedOnly } from '../../lib/cgroup-dirs.js';
 
 export interface Hierarchy {
   /** Directory name under /sys/fs/cgroup, e.g. "memory", "cpu,cpuacct", "systemd". */
@@ -61,7 +61,8 @@ export function resolveCgroupPath(cgroupsPath: string | undefined, id: string, s
  * This process's own cgroup in each hierarchy, by directory name under the cgroup root ("memory",
  * "cpu,cpuacct", "systemd" for name=systemd, "unified" for the v2 line "0::"), as a path inside
  * that hierarchy. Read from /proc/self/cgroup, made relative to each mount's root (mountinfo's
- * fourth field) where a hierarchy is mounted from a subdirectory.
+ * fourth field) where a hierarchy is mounted from a subdirectory: lib/cgroup-dirs.ts places the
+ * lines, as it does for the sweeper and the steps.
  */
 export function ownCgroups(selfCgroup?: string, mountinfo?: string, root = CGROUP_ROOT): Record<string, string> {
   const out: Record<string, string> = {};
@@ -70,15 +71,15 @@ export function ownCgroups(selfCgroup?: string, mountinfo?: string, root = CGROU
   } catch {
     return out;
   }
-  const mountRoots = new Map<string, string>();
-  for (const m of cgroupMounts(mountinfo)) if (m.mountPoint.startsWith(`${root}/`)) mountRoots.set(m.mountPoint.slice(root.length + 1), m.root);
-  const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
-  for (const { controllers, path } of cgroupLines(selfCgroup)) {
-    const wanted = controllers === '' ? undefined : controllers.split(',').map((c) => c.replace(/^name=/, ''));
-    const name = wanted ? [...mountRoots.keys()].find((n) => sameSet(n.split(','), wanted)) : 'unified';
-    if (!name) continue;
-    const mountRoot = mountRoots.get(name) ?? '/';
-    out[name] = mountRoot === '/' ? path : path.startsWith(mountRoot) ? path.slice(mountRoot.length) || '/' : path;
+  // Only the hierarchies mounted under the root: the same hierarchy bound elsewhere is not where
+  // runc looks.
+  const mounts = cgroupMounts(mountinfo).filter((m) => m.mountPoint === root || m.mountPoint.startsWith(`${root}/`));
+  for (const line of cgroupLines(selfCgroup)) {
+    const placed = placeCgroupLine(line, mounts);
+    if (!placed) continue;
+    const name = line.controllers === '' ? 'unified' : placed.mount.mountPoint.slice(root.length + 1);
+    if (!name || name.includes('/')) continue;
+    out[name] = `/${relative(placed.mount.mountPoint, placed.dir)}`;
   }
   return out;
 }

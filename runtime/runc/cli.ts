@@ -6,6 +6,7 @@ import type { LogFormat } from './log.js';
 import { StateStore } from './state-store.js';
 import { RuntimeError } from './errors.js';
 import { versionText } from './version.js';
+import { GoFlagError, parseGoFlags, type GoFlags } from '../../lib/go-flag.js';
 export const DEFAULT_ROOT = '/run/ref-runc';
 
 type CommandRun = (ctx: RuntimeContext, args: CommandArgs) => number;
@@ -45,31 +46,15 @@ usage: ref-runc [--root dir] [--log file] [--log-format text|json] [--systemd-cg
 commands: create, start, state, kill, delete, exec, list, ps, pause, resume, update, features
 `;
 
-/** Parses flags ("--name value", "--name=value", "-n value") up to the first positional argument. */
+/** Parses flags (Go's syntax, lib/go-flag.ts) up to the first positional argument; undeclared ones are taken too. */
 export function parseFlags(argv: string[], valued: string[]): CommandArgs & { rest: string[] } {
-  const flags = new Map<string, string | true>();
-  const ordered: Array<[string, string | true]> = [];
-  let i = 0;
-  for (; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') {
-      i++;
-      break;
-    }
-    if (!arg.startsWith('-') || arg === '-') break;
-    const body = arg.replace(/^--?/, '');
-    const eq = body.indexOf('=');
-    const name = eq >= 0 ? body.slice(0, eq) : body;
-    let value: string | true = true;
-    if (eq >= 0) value = body.slice(eq + 1);
-    else if (valued.includes(name)) {
-      if (i + 1 >= argv.length) throw new RuntimeError(`flag needs an argument: ${arg}`);
-      value = argv[++i]!;
-    }
-    flags.set(name, value);
-    ordered.push([name, value]);
+  let parsed: GoFlags;
+  try {
+    parsed = parseGoFlags(argv, { valued, undeclared: 'accept' });
+  } catch (err) {
+    throw err instanceof GoFlagError ? new RuntimeError(err.message) : err;
   }
-  return { flags, ordered, positionals: argv.slice(i), rest: argv.slice(i) };
+  return { flags: new Map(parsed.ordered), ordered: parsed.ordered, positionals: parsed.args, rest: parsed.args };
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -23,3 +23,12 @@ export const errors = {
     new RuntimeError(`runc create failed: unable to start container process: ${detail}`),
   usage: (text: string) => new RuntimeError(text),
 } as const;
+
+/**
+ * runc's check of a terminal against --console-socket, the same for create and exec (both detach
+ * here): a terminal needs the socket to send its master over, and the socket is only for a terminal.
+ */
+export function checkTerminal(terminal: boolean | undefined, consoleSocket: string | undefined): void {
+  if (terminal && !consoleSocket) throw new RuntimeError('cannot allocate tty if runc will detach without setting console socket');
+  if (!terminal && consoleSocket) throw new RuntimeError('cannot use console socket if runc will not detach or allocate tty');
+}

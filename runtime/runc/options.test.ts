@@ -68,6 +68,13 @@ test('a relative cgroups path lands below our own cgroup in each hierarchy, as r
     unified: '/sys/fs/cgroup/unified/p/abc',
   });
   assert.deepEqual(hierarchyDirs('/docker/abc', ['memory'], own), { memory: '/sys/fs/cgroup/memory/docker/abc' });
+  // In a cgroup namespace the memory hierarchy is mounted from /docker/c1; a second mount of it
+  // outside /sys/fs/cgroup is not where runc looks.
+  const nested = [
+    '29 25 0:26 / /mnt/elsewhere rw - cgroup cgroup rw,memory',
+    '30 25 0:26 /docker/c1 /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory',
+  ].join('\n');
+  assert.deepEqual(ownCgroups('4:memory:/docker/c1/sub\n', nested), { memory: '/sub' });
 });
 
 test('device rules are written in the devices cgroup syntax', () => {

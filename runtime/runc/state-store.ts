@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { OciCapabilities, OciHook } from './spec.js';
 import { OCI_VERSION } from './spec.js';
 import { errors } from './errors.js';
-import { parseStat } from '../../lib/proc.js';
+import { isAlive, readStat } from '../../lib/proc.js';
 import { isFrozen as cgroupFrozen } from './cgroups.js';
 
 export type ContainerStatus = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
@@ -144,19 +144,12 @@ export class StateStore {
 
 /** State letter and start time (clock ticks after boot) of a process, or undefined once it is gone. */
 export function readProcStat(pid: number): { state: string; startTime: string } | undefined {
-  try {
-    const stat = parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-    return { state: stat.state, startTime: String(stat.startTime) };
-  } catch {
-    return undefined;
-  }
+  const stat = readStat(pid);
+  return stat && { state: stat.state, startTime: String(stat.startTime) };
 }
 
 /** Alive and the same process: a zombie counts as stopped, as in runc. */
 export function processMatches(pid: number, startTime: string): boolean {
-  if (pid <= 0) return false;
-  const stat = readProcStat(pid);
-  if (!stat || stat.state === 'Z' || stat.state === 'X') return false;
-  return stat.startTime === startTime;
+  return pid > 0 && startTime !== '' && isAlive(pid, Number(startTime));
 }
 

@@ -2,8 +2,8 @@
 // is left. It makes the runtime forget the container (`delete --force` kills what is left of it)
 // and prints, encoded, the containerd.task.v2.DeleteResponse for the init: the exit the dead shim
 // kept on disk when there is one, else what containerd's runc shim reports, killed by SIGKILL now.
-import fs from 'node:fs';
 import path from 'node:path';
+import { readPidFile } from '../../lib/proc.js';
 import { readExit } from '../../api/exit-store.js';
 import { rfc3339Nano } from '../../api/clock.js';
 import { encode } from '../../api/protos.js';
@@ -28,7 +28,7 @@ export async function deleteAction(flags: ShimFlags): Promise<number> {
     reaper.close();
   }
   const kept = readExit(bundle);
-  const pid = kept?.pid ?? readPid(path.join(bundle, 'init.pid'));
+  const pid = kept?.pid ?? readPidFile(path.join(bundle, 'init.pid'));
   const response = kept
     ? { pid, exitStatus: kept.exitStatus, exitedAt: toTimestamp(kept.exitedAt) }
     : { pid, exitStatus: SIGKILL_STATUS, exitedAt: toTimestamp(rfc3339Nano()) };
@@ -36,11 +36,3 @@ export async function deleteAction(flags: ShimFlags): Promise<number> {
   return 0;
 }
 
-function readPid(file: string): number {
-  try {
-    const pid = Number(fs.readFileSync(file, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : 0;
-  } catch {
-    return 0;
-  }
-}

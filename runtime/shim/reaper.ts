@@ -10,6 +10,7 @@
 // runs, so a zombie we reap can never be one of libuv's.
 import fs from 'node:fs';
 import { tryReap } from '../../lib/libc.js';
+import { isAlive, readStat } from '../../lib/proc.js';
 
 type OnExit = (exitStatus: number) => void;
 
@@ -70,7 +71,7 @@ export class Reaper {
       // All we can do is notice it is gone; the status is lost, as containerd's is then (255).
       this.log('container process is not a child of the shim; polling for its exit', pid);
       this.polled.set(pid, setInterval(() => {
-        if (!alive(pid)) this.finish(pid, 255);
+        if (!isAlive(pid)) this.finish(pid, 255);
       }, 100));
       return;
     }
@@ -88,27 +89,9 @@ export class Reaper {
 
   private reapStrays(): void {
     for (const pid of childrenOfSelf()) {
-      if (this.adopted.has(pid) || !isZombie(pid)) continue;
+      if (this.adopted.has(pid) || readStat(pid)?.state !== 'Z') continue;
       if (typeof tryReap(pid) === 'number') this.log('reaped an orphan re-parented to the shim', pid);
     }
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^\d+ \(.*\) Z/s.test(stat);
-  } catch {
-    return false;
-  }
-}
-
-function isZombie(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
-  } catch {
-    return false;
   }
 }
 

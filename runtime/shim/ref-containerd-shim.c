@@ -42,6 +42,7 @@
 // hand_to_node(): everything this front door does not do itself goes to bin/ref-containerd-shim.js.
 #define FRONT_DOOR_NAME "ref-containerd-shim"
 #include "../../lib/native/front-door.h"
+#include "../../lib/native/mkdir-all.h"
 
 // SHA-256 (FIPS 180-4), for the socket name only.
 static const uint32_t K[64] = {
@@ -159,21 +160,6 @@ static int answers(const char *path)
 	return ok;
 }
 
-static int mkdir_all(const char *dir, mode_t mode)
-{
-	char buf[PATH_MAX];
-	snprintf(buf, sizeof(buf), "%s", dir);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(buf, mode) < 0 && errno != EEXIST ? -1 : 0;
-}
-
 static int bind_listener(const char *path)
 {
 	char dir[PATH_MAX];
@@ -181,7 +167,7 @@ static int bind_listener(const char *path)
 	char *slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = '\0';
-		if (mkdir_all(dir, 0711) < 0)
+		if (mkdir_all(dir, 0711, NULL) < 0)
 			return -1;
 	}
 	// A socket file that nobody answers on is a dead shim's leftover.

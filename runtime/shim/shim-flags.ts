@@ -1,5 +1,6 @@
-// containerd-shim-runc-v2's command line: Go's flag package, so one or two dashes, `-flag value` or
-// `-flag=value`, and the action (`start`, `delete`) as the first non-flag argument.
+// containerd-shim-runc-v2's command line: Go's flag package (lib/go-flag.ts), so one or two dashes,
+// `-flag value` or `-flag=value`, and the action (`start`, `delete`) as the first non-flag argument.
+import { parseGoFlags } from '../../lib/go-flag.js';
 
 export interface ShimFlags {
   namespace: string;
@@ -11,29 +12,13 @@ export interface ShimFlags {
   action?: string;
 }
 
-const valued = new Set(['namespace', 'id', 'address', 'publish-binary', 'bundle']);
+const VALUED = ['namespace', 'id', 'address', 'publish-binary', 'bundle'];
 
 export function parseShimFlags(argv: string[]): ShimFlags {
-  const values: Record<string, string> = {};
-  let debug = false;
-  let action: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('-')) {
-      action ??= arg;
-      continue;
-    }
-    const [name, inline] = arg.replace(/^--?/, '').split(/=(.*)/s, 2) as [string, string | undefined];
-    if (name === 'debug') {
-      debug = inline === undefined || inline === 'true';
-    } else if (valued.has(name)) {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new Error(`flag needs an argument: -${name}`);
-      values[name] = v;
-    } else {
-      throw new Error(`flag provided but not defined: -${name}`);
-    }
-  }
+  const flags = parseGoFlags(argv, { valued: VALUED, bools: ['debug'] });
+  const values = Object.fromEntries(flags.values) as Record<string, string | undefined>;
+  const debug = flags.bools.get('debug') ?? false;
+  const action = flags.args[0];
   if (!values.id) throw new Error('shim id must be set');
   if (!values.address) throw new Error('containerd address must be set');
   return {

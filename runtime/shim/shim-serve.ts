@@ -5,6 +5,7 @@ import path from 'node:path';
 import net from 'node:net';
 import { faultEnabled } from '../../lib/faults.js';
 import { setChildSubreaper } from '../../lib/libc.js';
+import { socketAnswers } from '../../lib/unix-socket.js';
 import { createLogger, type Logger } from '../../api/logrus.js';
 import { serveArgs, type ShimFlags } from './shim-flags.js';
 import { LISTENER_FD_ENV, SOCKET_PATH_ENV } from './shim-start.js';
@@ -131,17 +132,14 @@ async function run(flags: ShimFlags, bundle: string, listenerFd: number | undefi
   // Fault switch shim-dies-with-daemon (lib/faults.ts): the shim follows containerd down and takes
   // its container with it, as if it were containerd's child.
   if (faultEnabled('shim-dies-with-daemon')) {
-    setInterval(() => {
-      const probe = net.createConnection({ path: flags.address });
-      probe.on('connect', () => probe.destroy());
-      probe.on('error', () => {
-        log.warn('fault switch: containerd is gone, the shim goes too', { fault: 'shim-dies-with-daemon' });
-        try {
-          if (task.initPid) process.kill(task.initPid, 'SIGKILL');
-        } finally {
-          done();
-        }
-      });
+    setInterval(async () => {
+      if (await socketAnswers(flags.address)) return;
+      log.warn('fault switch: containerd is gone, the shim goes too', { fault: 'shim-dies-with-daemon' });
+      try {
+        if (task.initPid) process.kill(task.initPid, 'SIGKILL');
+      } finally {
+        done();
+      }
     }, 500).unref();
   }
   setTimeout(() => {

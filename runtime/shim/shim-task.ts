@@ -2,9 +2,10 @@
 // pid, and its exit once reaped. The runtime does the namespace work; this keeps the state machine
 // created → running → stopped that containerd's runc shim keeps, with the same refusals.
 import fs from 'node:fs';
+import { readPidFile } from '../../lib/proc.js';
 import path from 'node:path';
 import type { ExecParams, ExitResult, TaskState, TaskStatus } from '../../api/task-types.js';
-import { TaskError, alreadyExists, failedPrecondition, notFound } from '../../api/errors.js';
+import { TaskError, alreadyExists, failedPrecondition, notFound, processFinished } from '../../api/errors.js';
 import type { TaskEvents } from './task-events.js';
 import { rfc3339Nano } from '../../api/clock.js';
 import type { Logger } from '../../api/logrus.js';
@@ -228,13 +229,13 @@ export class ShimTask {
   async kill(execId = '', signal: number, all = false): Promise<Record<string, never>> {
     if (!execId) await this.settled();
     const proc = this.find(execId);
-    if (proc.status === 'stopped') throw notFound(`process already finished`);
+    if (proc.status === 'stopped') throw processFinished();
     if (execId) {
       if (proc.status === 'created') throw failedPrecondition(`exec ${execId} has not started`);
       try {
         process.kill(proc.pid, signal);
       } catch {
-        throw notFound('process already finished');
+        throw processFinished();
       }
       return {};
     }
@@ -243,7 +244,7 @@ export class ShimTask {
     } catch (err) {
       // The container exited between our check and runc's: containerd answers the same.
       if ((proc.status as string) === 'stopped' || /not running|does not exist|process already finished/.test((err as Error).message)) {
-        throw notFound('process already finished');
+        throw processFinished();
       }
       throw asShimError(err);
     }
@@ -373,8 +374,8 @@ async function stdioFor(p: { stdin?: string; stdout: string; stderr: string; ter
 }
 
 function readPid(file: string): number {
-  const pid = Number(fs.readFileSync(file, 'utf8').trim());
-  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`bad pid in ${file}`);
+  const pid = readPidFile(file);
+  if (!pid) throw new Error(`no pid in ${file}`);
   return pid;
 }
 

@@ -2,6 +2,7 @@
 // mounted in the container (runc makes it there); its master is an open /dev/pts/ptmx (or
 // /dev/ptmx) of that same mount, whose fdinfo names the mount (mnt_id) and the pts (tty-index).
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readMounts } from '../../lib/mountinfo.js';
 
 export interface Pts {
   /** as the process sees it, e.g. /dev/pts/0 */
@@ -34,12 +35,8 @@ export function ptsOf(pid: number, fd = 0): Pts | undefined {
 
 /** The mount point of mount `mntId` as process `pid` sees it, and whether it is devpts. */
 export function mountOf(pid: number, mntId: number): { mountPoint: string; devpts: boolean } | undefined {
-  for (const line of readFileSync(`/proc/${pid}/mountinfo`, 'utf8').split('\n')) {
-    const [left, right] = line.split(' - ');
-    const f = left!.split(' ');
-    if (Number(f[0]) === mntId) return { mountPoint: f[4]!, devpts: (right ?? '').startsWith('devpts ') };
-  }
-  return undefined;
+  const m = readMounts(pid).find((x) => x.id === mntId);
+  return m && { mountPoint: m.mountPoint, devpts: m.fsType === 'devpts' };
 }
 
 /** The pids (of `pids`) that hold the master side of `pts` open. */

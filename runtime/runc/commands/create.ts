@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import type { CommandArgs, RuntimeContext } from '../context.js';
 import { flagSet, flagString } from '../context.js';
 import type { OciSpec } from '../spec.js';
-import { RuntimeError, errors } from '../errors.js';
+import { RuntimeError, checkTerminal, errors } from '../errors.js';
 import { discoverHierarchies, removeCgroups, resolveCgroupPath, setupCgroups } from '../cgroups.js';
 import { CGROUP_ROOT } from '../../../lib/cgroup-dirs.js';
 import { createPlan, rootfsOf } from '../plan.js';
@@ -43,10 +43,7 @@ export function create(ctx: RuntimeContext, args: CommandArgs): number {
   const pidFile = pidFileFlag ? resolve(pidFileFlag) : undefined;
   const consoleSocket = flagString(args, 'console-socket');
   const spec = loadSpec(bundle);
-  if (spec.process?.terminal && !consoleSocket)
-    throw new RuntimeError('cannot allocate tty if runc will detach without setting console socket');
-  if (!spec.process?.terminal && consoleSocket)
-    throw new RuntimeError('cannot use console socket if runc will not detach or allocate tty');
+  checkTerminal(spec.process?.terminal, consoleSocket);
 
   const seccomp = seccompFor(ctx, spec);
   const dir = ctx.store.reserve(id);

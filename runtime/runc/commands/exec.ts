@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { CommandArgs, RuntimeContext } from '../context.js';
 import { flagSet, flagString } from '../context.js';
 import type { OciProcess } from '../spec.js';
-import { RuntimeError, errors } from '../errors.js';
+import { RuntimeError, checkTerminal, errors } from '../errors.js';
 import { execPlan } from '../plan.js';
 import { runNative } from '../native.js';
 
@@ -37,8 +37,7 @@ export function exec(ctx: RuntimeContext, args: CommandArgs): number {
   else if (command.length > 0) proc = processFromFlags(args, command);
   else throw new RuntimeError('exec: either --process or a command is required');
   const consoleSocket = flagString(args, 'console-socket');
-  if (proc.terminal && !consoleSocket)
-    throw new RuntimeError('cannot allocate tty if runc will detach without setting console socket');
+  checkTerminal(proc.terminal, consoleSocket);
   const pidFile = flagString(args, 'pid-file');
   const detach = flagSet(args, 'detach', 'd');
   const plan = execPlan({
