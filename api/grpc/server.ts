@@ -55,8 +55,17 @@ export class ServerCall<Req = Msg, Res = Msg> extends EventEmitter {
   /** Sends one message (server streaming, or the unary answer); false once the call is over. */
   write(msg: Res): boolean {
     if (this.finished || this.stream.destroyed || this.stream.closed) return false;
+    let bytes: Uint8Array;
+    try {
+      bytes = this.method.responseType.encode(msg as Msg);
+    } catch (err) {
+      // A handler's answer that does not fit its type ends the call; it must not throw into the
+      // handler's caller (an event publisher, a promise chain).
+      this.finish(GrpcStatus.INTERNAL, `failed to serialize response: ${(err as Error)?.message ?? err}`);
+      return false;
+    }
     this.sendHeaders();
-    return this.stream.write(frame(this.method.responseType.encode(msg as Msg)));
+    return this.stream.write(frame(bytes));
   }
 
   /** Ends the call with OK. */
