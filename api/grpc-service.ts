@@ -1,4 +1,5 @@
-// grpc-js service definitions made from the contract's Root (api/protos.ts), in place of
+// grpc-js service definitions made from the contract's Root (api/protos.ts), for the gRPC clients
+// (ref-containerd serves with api/grpc/server.ts, without grpc-js), in place of
 // @grpc/proto-loader: the same descriptor the ttrpc side uses, so one set of messages, one naming
 // (camelCase fields) and one Any for both protocols, and no .proto parsing at start. Only grpc-js'
 // types are imported here: the shim, which never speaks gRPC, does not load grpc-js through api/.
@@ -14,7 +15,7 @@ const deserialize = (t: MessageType) => (b: Buffer) => t.decode<Msg>(b);
 
 /**
  * The definition of a service by its full name (e.g. containerd.services.tasks.v1.Tasks), for
- * `server.addService` or `makeGenericClientConstructor`; methods keep the .proto's names.
+ * `makeGenericClientConstructor`; methods keep the .proto's names.
  */
 export function serviceDefinition(fullName: string): ServiceDefinition {
   const known = definitions.get(fullName);
