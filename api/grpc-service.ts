@@ -1,5 +1,6 @@
-// grpc-js service definitions made from the contract's Root (api/protos.ts), for the gRPC clients
-// (ref-containerd serves with api/grpc/server.ts, without grpc-js), in place of
+// grpc-js service definitions made from the contract's Root (api/protos.ts), for the suite's own
+// gRPC checks and the tests that hold api/grpc/ to grpc-js (the engine serves and calls with
+// api/grpc/server.ts and client.ts, without grpc-js), in place of
 // @grpc/proto-loader: the same descriptor the ttrpc side uses, so one set of messages, one naming
 // (camelCase fields) and one Any for both protocols, and no .proto parsing at start. Only grpc-js'
 // types are imported here: the shim, which never speaks gRPC, does not load grpc-js through api/.

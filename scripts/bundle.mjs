@@ -1,5 +1,6 @@
-// Bundles each reference-engine executable (bin/ref-*.ts) into one file, dist/bundle/<name>.js,
-// and makes dist/bin/<name>.js a small entry that turns on Node's compile cache and imports it.
+// Bundles each reference-engine executable (bin/ref-*.ts) into one file, dist/bundle/<name>.js (ref-dockerd:
+// a first file and chunks it imports later, SPLIT below), and makes dist/bin/<name>.js a small entry
+// that turns on Node's compile cache and imports it.
 // Why (docs/benchmarks.md): every reference process is a fresh Node.js, and several start on each
 // `docker run`; resolving, reading and compiling dozens of ES modules (and the npm packages behind
 // them) cost each of them tens of milliseconds before our code ran. One file is one read and one
