@@ -190,9 +190,10 @@ test('ready waits for a server that starts late, and gives up UNAVAILABLE on a s
   }
 });
 
-test('when the server goes, an open stream and every later call end UNAVAILABLE', async () => {
+test('when the server goes, an open stream and calls end UNAVAILABLE; once it is back, the next call dials again', async () => {
+  const get = { Get: (_c: unknown, cb: grpc.sendUnaryData<unknown>) => cb(null, { container: { id: 'back' } }) };
   await withServer(
-    { [EVENTS]: { Subscribe: (call: grpc.ServerWritableStream<unknown, unknown>) => call.write({ topic: '/tasks/start' }) }, [CONTAINERS]: {} },
+    { [EVENTS]: { Subscribe: (call: grpc.ServerWritableStream<unknown, unknown>) => call.write({ topic: '/tasks/start' }) }, [CONTAINERS]: get },
     async (ch, server) => {
       const s = ch.serverStream(EVENTS, 'Subscribe', { filters: [] }, {});
       await new Promise<void>((r) => s.once('data', () => r()));
@@ -201,6 +202,22 @@ test('when the server goes, an open stream and every later call end UNAVAILABLE'
       assert.equal((await ended).code, GrpcStatus.UNAVAILABLE);
       const err = await rejection(ch.unary(CONTAINERS, 'Get', { id: 'x' }, {}, 1000));
       assert.equal(err.code, GrpcStatus.UNAVAILABLE);
+      fs.rmSync(ch.socketPath, { force: true });
+      const again = await serve(ch.socketPath, { [CONTAINERS]: get });
+      try {
+        assert.equal((await ch.unary(CONTAINERS, 'Get', { id: 'x' }, {}, 5000)).container.id, 'back');
+      } finally {
+        again.forceShutdown();
+      }
     },
   );
+});
+
+test('a closed channel does not dial again', async () => {
+  await withServer({ [CONTAINERS]: { Get: (_c: unknown, cb: grpc.sendUnaryData<unknown>) => cb(null, { container: { id: 'c' } }) } }, async (ch) => {
+    assert.equal((await ch.unary(CONTAINERS, 'Get', { id: 'c' }, {}, 5000)).container.id, 'c');
+    ch.close();
+    const err = await rejection(ch.unary(CONTAINERS, 'Get', { id: 'c' }, {}, 5000));
+    assert.equal(err.code, GrpcStatus.UNAVAILABLE);
+  });
 });

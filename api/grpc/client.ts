@@ -5,7 +5,8 @@
 // unix socket, metadata as headers, deadlines (grpc-timeout, and the call ends here when it passes),
 // cancellation (RST_STREAM CANCEL), and the status from the trailers (or Trailers-Only headers).
 // One connection per channel, as a Go client has; when it goes, every call on it ends UNAVAILABLE
-// and the channel stays closed (the owner makes a new one, as ref-dockerd's supervisor does).
+// and the next call dials again, as a gRPC channel does (without its backoff: a call on a channel
+// whose server is down fails at once, as grpc-js' does).
 //
 //   const ch = new GrpcChannel('/run/containerd/containerd.sock');
 //   await ch.ready(5000);
@@ -214,8 +215,8 @@ export class GrpcChannel {
         session.off('error', onError);
         session.off('close', onClose);
         session.on('error', () => undefined); // 'close' follows, and ends the calls
-        session.once('goaway', () => this.drop(session, 'the server is going away'));
-        session.once('close', () => this.drop(session, 'connection closed'));
+        session.once('goaway', () => this.drop(session, 'the server is going away', true));
+        session.once('close', () => this.drop(session, 'connection closed', false));
         // held (ref) only while a call is in flight, so an idle channel does not keep a process alive
         if (this.active === 0) session.unref();
         this.session = session;
@@ -225,13 +226,13 @@ export class GrpcChannel {
     return this.connecting;
   }
 
-  private drop(session: http2.ClientHttp2Session, why: string): void {
+  /** The connection takes no new calls; after a GOAWAY the calls on it may still finish. */
+  private drop(session: http2.ClientHttp2Session, why: string, graceful: boolean): void {
     if (this.session !== session) return;
     this.session = undefined;
     this.lost = why;
-    // no reconnecting: the owner sees its streams end and decides (a new channel)
-    this.closed = true;
-    session.destroy();
+    if (graceful) session.close();
+    else session.destroy();
   }
 
   /** Starts a call; returns its cancel. `message` may throw a GrpcError, which ends the call with it. */
