@@ -6,12 +6,16 @@ export type TaskErrorCode = 'not-found' | 'unavailable' | 'failed-precondition' 
 
 /** gRPC status codes, without loading grpc-js (the shim must stay light). */
 export const GrpcStatus = {
+  OK: 0,
+  CANCELLED: 1,
   UNKNOWN: 2,
   INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
   NOT_FOUND: 5,
   ALREADY_EXISTS: 6,
   FAILED_PRECONDITION: 9,
   UNIMPLEMENTED: 12,
+  INTERNAL: 13,
   UNAVAILABLE: 14,
 } as const;
 

@@ -1,4 +1,6 @@
-// grpc-js service definitions made from the contract's Root (api/protos.ts), in place of
+// grpc-js service definitions made from the contract's Root (api/protos.ts), for the suite's own
+// gRPC checks and the tests that hold api/grpc/ to grpc-js (the engine serves and calls with
+// api/grpc/server.ts and client.ts, without grpc-js), in place of
 // @grpc/proto-loader: the same descriptor the ttrpc side uses, so one set of messages, one naming
 // (camelCase fields) and one Any for both protocols, and no .proto parsing at start. Only grpc-js'
 // types are imported here: the shim, which never speaks gRPC, does not load grpc-js through api/.
@@ -14,7 +16,7 @@ const deserialize = (t: MessageType) => (b: Buffer) => t.decode<Msg>(b);
 
 /**
  * The definition of a service by its full name (e.g. containerd.services.tasks.v1.Tasks), for
- * `server.addService` or `makeGenericClientConstructor`; methods keep the .proto's names.
+ * `makeGenericClientConstructor`; methods keep the .proto's names.
  */
 export function serviceDefinition(fullName: string): ServiceDefinition {
   const known = definitions.get(fullName);

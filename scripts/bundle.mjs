@@ -1,5 +1,6 @@
-// Bundles each reference-engine executable (bin/ref-*.ts) into one file, dist/bundle/<name>.js,
-// and makes dist/bin/<name>.js a small entry that turns on Node's compile cache and imports it.
+// Bundles each reference-engine executable (bin/ref-*.ts) into one file, dist/bundle/<name>.js (ref-dockerd:
+// a first file and chunks it imports later, SPLIT below), and makes dist/bin/<name>.js a small entry
+// that turns on Node's compile cache and imports it.
 // Why (docs/benchmarks.md): every reference process is a fresh Node.js, and several start on each
 // `docker run`; resolving, reading and compiling dozens of ES modules (and the npm packages behind
 // them) cost each of them tens of milliseconds before our code ran. One file is one read and one
@@ -11,7 +12,7 @@
 // their own dist/ location, so .proto files, dist/native/ and the shim's own entry are found as
 // before. Only koffi stays outside: it loads a native addon from its package directory.
 import { build } from 'esbuild';
-import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 
@@ -60,9 +61,16 @@ const requireExternals = {
   },
 };
 
-mkdirSync(outdir, { recursive: true });
-await build({
-  entryPoints: entries.map((f) => join(root, 'bin', f)),
+/**
+ * Executables whose import() of a module of ours becomes a chunk of its own, loaded when that
+ * import runs: ref-dockerd binds its listeners and launches containerd from a small first chunk and
+ * loads the daemon (daemon-api.ts, grpc-js behind the containerd client) while containerd starts.
+ * Their chunks are dist/bundle/<name>-chunk-*.js, shared by nothing else; every other executable
+ * stays one file.
+ */
+const SPLIT = new Set(['ref-dockerd.ts']);
+
+const common = {
   outdir,
   bundle: true,
   platform: 'node',
@@ -74,7 +82,20 @@ await build({
   plugins: [requireExternals, ownUrl],
   logLevel: 'warning',
   legalComments: 'none',
-}).catch(() => process.exit(1)); // esbuild has printed the errors
+  metafile: true,
+};
+
+mkdirSync(outdir, { recursive: true });
+for (const f of readdirSync(outdir)) if (f.endsWith('.js')) rmSync(join(outdir, f)); // chunks of an earlier build
+const outputs = [];
+const builds = [
+  { ...common, entryPoints: entries.filter((f) => !SPLIT.has(f)).map((f) => join(root, 'bin', f)) },
+  ...[...SPLIT].map((f) => ({ ...common, entryPoints: [join(root, 'bin', f)], splitting: true, chunkNames: `${f.replace(/\.ts$/, '')}-chunk-[hash]` })),
+];
+for (const options of builds) {
+  const result = await build(options).catch(() => process.exit(1)); // esbuild has printed the errors
+  outputs.push(...Object.keys(result.metafile.outputs).filter((o) => o.endsWith('.js')).map((o) => join(root, o)));
+}
 
 /**
  * esbuild's interop helper __toESM copies every property of a CommonJS module (and of each of Node's
@@ -88,15 +109,18 @@ const TO_ESM = /^var __toESM = \(mod, isNodeMode, (\w+)\) => \(\1 = mod != null 
 const LEAN_TO_ESM =
   'var __toESM = (mod, isNodeMode) => mod != null && !isNodeMode && mod.__esModule ? mod : ' +
   '__create(mod !== null && (typeof mod === "object" || typeof mod === "function") ? mod : null, { default: { value: mod, enumerable: true } });\n';
-for (const file of entries) {
-  const bundled = join(outdir, file.replace(/\.ts$/, '.js'));
+for (const bundled of outputs) {
   const text = readFileSync(bundled, 'utf8');
-  if (!text.includes('__toESM(')) continue;
+  if (!text.includes('var __toESM = ')) continue;
   if (!TO_ESM.test(text)) {
     process.stderr.write(`bundle: ${relative(root, bundled)}: esbuild's __toESM helper not found in the expected form\n`);
     process.exit(1);
   }
   writeFileSync(bundled, text.replace(TO_ESM, LEAN_TO_ESM));
+}
+if (!outputs.some((o) => readFileSync(o, 'utf8').includes('var __toESM = (mod, isNodeMode) =>'))) {
+  process.stderr.write('bundle: no bundle holds the lean __toESM helper: has esbuild changed how it names it?\n');
+  process.exit(1);
 }
 
 for (const file of entries) {
@@ -118,4 +142,4 @@ for (const file of entries) {
   );
   chmodSync(entry, 0o755);
 }
-process.stdout.write(`bundle: ${entries.length} executables → ${relative(root, outdir)}/\n`);
+process.stdout.write(`bundle: ${entries.length} executables in ${outputs.length} files → ${relative(root, outdir)}/\n`);

@@ -3,6 +3,8 @@
 // the real one. Every call carries the namespace `moby`; the spec travels as a typeurl Any with
 // JSON; exits arrive as containerd.events.TaskExit on an Events/Subscribe stream. containerd down
 // reads as Docker shows it: `… dial unix <sock>: connect: connection refused": unavailable`.
+// The transport is api/grpc/client.ts (node:http2 and the contract's codec), not grpc-js: one RPC is
+// one method here, over `call(service, method, request)`.
 //
 //   const tasks = await connectTaskService('<exec-root>/containerd/containerd.sock', { deadlineMs: 10_000 });
 //   await tasks.create({ id, bundle, spec, runtimePath: '/usr/sbin/runc', runtimeRoot, stdout, stderr });
@@ -11,16 +13,14 @@
 //   await tasks.delete(id);                     // the task, then the container
 //   const { timestamp, data } = await tasks.metrics(id);   // data: an Any of the cgroups Metrics
 import { existsSync } from 'node:fs';
-import * as grpc from '@grpc/grpc-js';
 import { scaled } from '../../lib/time-scale.js';
 import type { CreateTaskRequest, ExecProcessRequest, ExitResult, TaskEvent, TaskMetric, TaskService, TaskState, TaskStatus } from './task-service.js';
-import { TaskError, type TaskErrorCode, unavailable } from '../../api/errors.js';
-import { serviceDefinition } from '../../api/grpc-service.js';
+import { GrpcStatus, TaskError, type TaskErrorCode, unavailable } from '../../api/errors.js';
+import { GrpcChannel, GrpcError } from '../../api/grpc/client.js';
 import { PROCESS_TYPE, RUNC_OPTIONS_TYPE, SPEC_TYPE, copyAny, packJson, packMessage, unpackMessage } from '../../api/any.js';
 import { fromTimestamp } from '../../api/timestamp.js';
 
 type Msg = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-type Client = grpc.Client & Record<string, (...a: unknown[]) => unknown>;
 
 export const NAMESPACE = 'moby';
 /** The runtime dockerd 20.10 always asks containerd for. */
@@ -42,30 +42,22 @@ export interface ConnectOptions {
   namespace?: string;
 }
 
-const channelOptions: grpc.ChannelOptions = {
-  // dockerd finds a returning containerd within about 2 s; grpc-js' default backoff grows to 120 s.
-  'grpc.initial_reconnect_backoff_ms': 200,
-  'grpc.max_reconnect_backoff_ms': 1000,
-};
-
 const codeOf: Record<number, TaskErrorCode> = {
-  [grpc.status.NOT_FOUND]: 'not-found',
-  [grpc.status.ALREADY_EXISTS]: 'already-exists',
-  [grpc.status.FAILED_PRECONDITION]: 'failed-precondition',
-  [grpc.status.UNAVAILABLE]: 'unavailable',
+  [GrpcStatus.NOT_FOUND]: 'not-found',
+  [GrpcStatus.ALREADY_EXISTS]: 'already-exists',
+  [GrpcStatus.FAILED_PRECONDITION]: 'failed-precondition',
+  [GrpcStatus.UNAVAILABLE]: 'unavailable',
 };
 
-const constructors = new Map<string, grpc.ServiceClientConstructor>();
+/** containerd's services that dockerd calls, by the short names the methods below use. */
+const SERVICES = {
+  tasks: 'containerd.services.tasks.v1.Tasks',
+  containers: 'containerd.services.containers.v1.Containers',
+  events: 'containerd.services.events.v1.Events',
+} as const;
 
-/** grpc-js' client class for one of containerd's services, made once per process. */
-function clientConstructor(name: string): grpc.ServiceClientConstructor {
-  let c = constructors.get(name);
-  if (!c) constructors.set(name, (c = grpc.makeGenericClientConstructor(serviceDefinition(name), name)));
-  return c;
-}
-
-function target(address: string): string {
-  return `unix://${address.replace(/^unix:\/\//, '')}`;
+function socketPath(address: string): string {
+  return address.replace(/^unix:\/\//, '');
 }
 
 function statusOf(s: unknown): TaskStatus {
@@ -91,62 +83,42 @@ function toExit(m: Msg): ExitResult {
 }
 
 export class TaskClient implements TaskService {
-  private readonly clients: Record<'tasks' | 'containers' | 'events', Client>;
-  private readonly metadata = new grpc.Metadata();
+  // one connection for all three services, as dockerd's client has
+  private readonly channel: GrpcChannel;
+  private readonly metadata: Record<string, string>;
 
   constructor(
     readonly address: string,
     readonly namespace = NAMESPACE,
   ) {
-    const t = target(address);
-    const creds = grpc.credentials.createInsecure();
-    const make = (name: string, channelOverride?: grpc.Channel) =>
-      new (clientConstructor(name))(t, creds, channelOverride ? { ...channelOptions, channelOverride } : channelOptions) as unknown as Client;
-    const tasks = make('containerd.services.tasks.v1.Tasks');
-    // one connection for all three, as dockerd's client has
-    const channel = tasks.getChannel() as grpc.Channel;
-    this.clients = {
-      tasks,
-      containers: make('containerd.services.containers.v1.Containers', channel),
-      events: make('containerd.services.events.v1.Events', channel),
-    };
-    this.metadata.set('containerd-namespace', namespace);
+    this.channel = new GrpcChannel(socketPath(address));
+    this.metadata = { 'containerd-namespace': namespace };
   }
 
-  /** Resolves once the socket answers; rejects `unavailable` with Docker's text after the deadline. */
-  ready(deadlineMs = 5000): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.clients.tasks.waitForReady(Date.now() + deadlineMs, (err?: Error) => {
-        if (!err) return resolve();
-        // waitForReady only says "deadline"; the filesystem tells refused from missing
-        reject(unavailable(this.address, existsSync(this.address.replace(/^unix:\/\//, '')) ? 'ECONNREFUSED' : 'ENOENT'));
-      });
-    });
+  /** Resolves once containerd answers; rejects `unavailable` with Docker's text after the deadline. */
+  async ready(deadlineMs = 5000): Promise<void> {
+    try {
+      await this.channel.ready(deadlineMs);
+    } catch {
+      // the filesystem tells refused from missing
+      throw unavailable(this.address, existsSync(socketPath(this.address)) ? 'ECONNREFUSED' : 'ENOENT');
+    }
   }
 
-  private call(svc: keyof TaskClient['clients'], method: string, req: Msg, deadlineMs: number | undefined = CALL_DEADLINE_MS): Promise<Msg> {
-    return new Promise((resolve, reject) => {
-      const options: grpc.CallOptions = deadlineMs ? { deadline: Date.now() + deadlineMs } : {};
-      try {
-        this.clients[svc][method]!(req, this.metadata, options, (err: grpc.ServiceError | null, res: Msg) => {
-          if (err) reject(this.mapError(err));
-          else resolve(res);
-        });
-      } catch (err) {
-        // grpc-js throws "Channel has been shut down" for a call on a closed client: the daemon
-        // closed this client because containerd went away, so say what Docker says then
-        reject(unavailable(this.address, (err as Error).message));
-      }
-    });
+  private async call(svc: keyof typeof SERVICES, method: string, req: Msg, deadlineMs: number | undefined = CALL_DEADLINE_MS): Promise<Msg> {
+    try {
+      return await this.channel.unary(SERVICES[svc], method, req, this.metadata, deadlineMs);
+    } catch (err) {
+      throw this.mapError(err as GrpcError);
+    }
   }
 
   /** containerd's messages already end with the errdefs class (": not found"), as Go shows them. */
-  private mapError(err: grpc.ServiceError): TaskError {
+  private mapError(err: GrpcError): TaskError {
     const code = codeOf[err.code] ?? 'unknown';
     if (code === 'unavailable') {
-      // grpc-js says "connection refused" or "No connection established" whatever the dial's
-      // errno; Go's dialer, as dockerd shows it, tells a missing socket from a refusing one
-      return unavailable(this.address, existsSync(this.address.replace(/^unix:\/\//, '')) ? err.details : 'ENOENT');
+      // Go's dialer, as dockerd shows it, tells a missing socket from a refusing one
+      return unavailable(this.address, existsSync(socketPath(this.address)) ? err.details : 'ENOENT');
     }
     const details = err.details || err.message;
     const cls = code === 'unknown' ? '' : code.replace('-', ' ');
@@ -265,7 +237,7 @@ export class TaskClient implements TaskService {
 
   /** dockerd's subscription: this namespace's task events; exits and OOM kills matter here. */
   subscribe(onEvent: (e: TaskEvent) => void, onError: (err: Error) => void): () => void {
-    const stream = this.clients.events.Subscribe!({ filters: [`namespace==${this.namespace},topic~=|^/tasks/|`] }, this.metadata) as grpc.ClientReadableStream<Msg>;
+    const stream = this.channel.serverStream(SERVICES.events, 'Subscribe', { filters: [`namespace==${this.namespace},topic~=|^/tasks/|`] }, this.metadata);
     let unsubscribed = false;
     stream.on('data', (env: Msg) => {
       if (env.topic === '/tasks/oom') {
@@ -287,7 +259,7 @@ export class TaskClient implements TaskService {
         exitedAt: fromTimestamp(e.exitedAt),
       });
     });
-    stream.on('error', (err: grpc.ServiceError) => {
+    stream.on('error', (err: GrpcError) => {
       if (!unsubscribed) onError(this.mapError(err));
     });
     stream.on('end', () => {
@@ -300,7 +272,7 @@ export class TaskClient implements TaskService {
   }
 
   close(): void {
-    for (const c of Object.values(this.clients)) c.close();
+    this.channel.close();
   }
 }
 
@@ -317,14 +289,14 @@ export async function connectTaskService(address: string, opts: ConnectOptions =
 }
 
 /** grpc.health.v1 Check, as `grpc_health_probe` or a scenario asks it: 'SERVING' when up. */
-export function checkHealth(address: string, deadlineMs = 2000): Promise<string> {
-  const c = new (clientConstructor('grpc.health.v1.Health'))(target(address), grpc.credentials.createInsecure()) as unknown as Client;
-  return new Promise((resolve, reject) => {
-    c.Check!({ service: '' }, { deadline: Date.now() + deadlineMs }, (err: grpc.ServiceError | null, res: Msg) => {
-      c.close();
-      if (err) reject(new TaskError('unavailable', err.details || err.message));
-      else resolve(String(res.status));
-    });
-  });
+export async function checkHealth(address: string, deadlineMs = 2000): Promise<string> {
+  const channel = new GrpcChannel(socketPath(address));
+  try {
+    const res = await channel.unary('grpc.health.v1.Health', 'Check', { service: '' }, {}, deadlineMs);
+    return String(res.status);
+  } catch (err) {
+    throw new TaskError('unavailable', (err as GrpcError).details || (err as Error).message);
+  } finally {
+    channel.close();
+  }
 }
-

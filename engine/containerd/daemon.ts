@@ -12,7 +12,7 @@ import os from 'node:os';
 import { setParentDeathSignal } from '../../lib/libc.js';
 import { pidFileHolderAlive } from '../../lib/proc.js';
 import { setProcessName } from './process-name.js';
-import * as grpc from '@grpc/grpc-js';
+import { GrpcServer } from '../../api/grpc/server.js';
 import { createLogger, parseLogLevel, type Logger } from '../../api/logrus.js';
 import { Tasks } from './tasks.js';
 import { Metadata } from './metadata.js';
@@ -146,11 +146,9 @@ async function run(flags: ContainerdFlags, log: Logger, started: bigint): Promis
   const ttrpcAddress = `${flags.address}.ttrpc`;
   const ttrpc = await serveTtrpcEvents(ttrpcAddress, events, tasks);
 
-  const server = new grpc.Server();
+  const server = new GrpcServer();
   addServices(server, { metadata, tasks, events, log });
-  await new Promise<void>((resolve, reject) =>
-    server.bindAsync(`unix://${flags.address}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
-  );
+  await server.listen(flags.address);
   // containerd's socket is for root and the daemon's group only, like dockerd's.
   fs.chmodSync(flags.address, 0o660);
   log.info('serving...', { address: flags.address });

@@ -2,12 +2,11 @@
 // manager and event exchange. Every call but Version, Introspection and Health needs the
 // namespace in the metadata `containerd-namespace`, as containerd's do. Errors carry containerd's
 // text with the errdefs class at the end and the matching gRPC code; a method not listed here
-// answers Unimplemented (grpc-js' default), never a made-up success.
+// answers Unimplemented (api/grpc/server.ts, with grpc-go's text), never a made-up success.
 import { randomUUID } from 'node:crypto';
-import * as grpc from '@grpc/grpc-js';
-import { serviceDefinition } from '../../api/grpc-service.js';
+import type { GrpcServer, ServerCall, ServiceError, StatusObject, sendUnaryData } from '../../api/grpc/server.js';
 import { faultEnabled } from '../../lib/faults.js';
-import { asTaskError, grpcCodeOf } from '../../api/errors.js';
+import { GrpcStatus, asTaskError, grpcCodeOf } from '../../api/errors.js';
 import type { Logger } from '../../api/logrus.js';
 import type { ExitResult, TaskState } from '../../api/task-types.js';
 import { MetadataError, type Metadata } from './metadata.js';
@@ -19,7 +18,7 @@ import type { Tasks } from './tasks.js';
 import type { ShimTaskRequest } from './task-manager.js';
 
 type Msg = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-type Call = grpc.ServerUnaryCall<Msg, Msg> | grpc.ServerWritableStream<Msg, Msg>;
+type Call = ServerCall;
 
 export const VERSION = { version: '1.6.20-ref', revision: 'dockspec' };
 
@@ -34,7 +33,7 @@ const classOf: Record<number, string> = {
 };
 
 /** The status a client sees: containerd's message, ending with the errdefs class. */
-export function toStatus(err: unknown): Partial<grpc.StatusObject> {
+export function toStatus(err: unknown): StatusObject {
   let code: number;
   let message: string;
   const explicit = (err as { grpcCode?: unknown })?.grpcCode;
@@ -58,16 +57,16 @@ function namespaceOf(call: Call): string {
   return ns;
 }
 
-function unary(log: Logger, name: string, fn: (req: Msg, call: grpc.ServerUnaryCall<Msg, Msg>) => Promise<Msg> | Msg) {
-  return (call: grpc.ServerUnaryCall<Msg, Msg>, cb: grpc.sendUnaryData<Msg>) => {
+function unary(log: Logger, name: string, fn: (req: Msg, call: ServerCall) => Promise<Msg> | Msg) {
+  return (call: ServerCall, cb: sendUnaryData<Msg>) => {
     Promise.resolve()
       .then(() => fn(call.request, call))
       .then(
         (res) => cb(null, res),
         (err) => {
           const s = toStatus(err);
-          if (s.code !== grpc.status.NOT_FOUND) log.debug(`${name} failed`, { error: s.details });
-          cb(s as grpc.ServiceError);
+          if (s.code !== GrpcStatus.NOT_FOUND) log.debug(`${name} failed`, { error: s.details });
+          cb(s as ServiceError);
         },
       );
   };
@@ -126,23 +125,23 @@ export interface ServiceDeps {
   log: Logger;
 }
 
-export function addServices(server: grpc.Server, d: ServiceDeps): void {
+export function addServices(server: GrpcServer, d: ServiceDeps): void {
   const { metadata, tasks, events, log } = d;
   const serverUuid = randomUUID();
 
-  server.addService(serviceDefinition('containerd.services.version.v1.Version'), {
+  server.addService('containerd.services.version.v1.Version', {
     Version: unary(log, 'version', () => VERSION),
   });
 
-  server.addService(serviceDefinition('containerd.services.introspection.v1.Introspection'), {
+  server.addService('containerd.services.introspection.v1.Introspection', {
     Server: unary(log, 'server', () => ({ uuid: serverUuid, pid: process.pid, pidns: 0 })),
   });
 
-  server.addService(serviceDefinition('grpc.health.v1.Health'), {
+  server.addService('grpc.health.v1.Health', {
     Check: unary(log, 'health', () => ({ status: 'SERVING' })),
   });
 
-  server.addService(serviceDefinition('containerd.services.namespaces.v1.Namespaces'), {
+  server.addService('containerd.services.namespaces.v1.Namespaces', {
     Get: unary(log, 'namespace get', (r) => ({ namespace: { name: r.name, labels: metadata.namespaceLabels(r.name) } })),
     List: unary(log, 'namespace list', () => ({
       namespaces: metadata.namespaceNames().map((name) => ({ name, labels: metadata.namespaceLabels(name) })),
@@ -161,19 +160,19 @@ export function addServices(server: grpc.Server, d: ServiceDeps): void {
     }),
   });
 
-  server.addService(serviceDefinition('containerd.services.containers.v1.Containers'), {
+  server.addService('containerd.services.containers.v1.Containers', {
     Get: unary(log, 'container get', (r, call) => ({ container: containerMessage(metadata.getContainer(namespaceOf(call), r.id) as unknown as Msg) })),
     List: unary(log, 'container list', (r, call) => ({
       containers: filtered(metadata.listContainers(namespaceOf(call)) as unknown as Msg[], r.filters, containerField),
     })),
-    ListStream: (call: grpc.ServerWritableStream<Msg, Msg>) => {
+    ListStream: (call: ServerCall) => {
       try {
         for (const c of filtered(metadata.listContainers(namespaceOf(call)) as unknown as Msg[], call.request.filters, containerField)) {
           call.write({ container: c });
         }
         call.end();
       } catch (err) {
-        call.destroy(Object.assign(new Error(), toStatus(err)) as Error);
+        call.destroy(toStatus(err));
       }
     },
     Create: unary(log, 'container create', (r, call) => {
@@ -198,7 +197,7 @@ export function addServices(server: grpc.Server, d: ServiceDeps): void {
     }),
   });
 
-  server.addService(serviceDefinition('containerd.services.leases.v1.Leases'), {
+  server.addService('containerd.services.leases.v1.Leases', {
     Create: unary(log, 'lease create', (r, call) => ({ lease: metadata.createLease(namespaceOf(call), r.id, r.labels ?? {}) })),
     Delete: unary(log, 'lease delete', (r, call) => {
       metadata.deleteLease(namespaceOf(call), r.id);
@@ -220,7 +219,7 @@ export function addServices(server: grpc.Server, d: ServiceDeps): void {
     ListResources: unary(log, 'lease list resources', (r, call) => ({ resources: metadata.leaseResources(namespaceOf(call), r.id) })),
   });
 
-  server.addService(serviceDefinition('containerd.services.events.v1.Events'), {
+  server.addService('containerd.services.events.v1.Events', {
     Publish: unary(log, 'publish', (r, call) => {
       const ns = namespaceOf(call);
       validateTopic(r.topic);
@@ -232,25 +231,23 @@ export function addServices(server: grpc.Server, d: ServiceDeps): void {
       forward(events, r.envelope);
       return EMPTY;
     }),
-    Subscribe: (call: grpc.ServerWritableStream<Msg, Msg>) => {
+    Subscribe: (call: ServerCall) => {
       let unsubscribe: () => void;
       try {
         unsubscribe = events.subscribe(call.request.filters ?? [], (e) => call.write(e));
       } catch (err) {
-        call.destroy(Object.assign(new Error(), toStatus(err)) as Error);
+        call.destroy(toStatus(err));
         return;
       }
-      const stop = () => unsubscribe();
-      call.on('cancelled', stop);
-      call.on('close', stop);
-      call.on('error', stop);
+      // The subscription lives as long as the client's stream: a reset or a dropped connection ends it.
+      call.on('cancelled', () => unsubscribe());
     },
   });
 
   const str = (v: unknown) => (typeof v === 'string' ? v : '');
   const opt = (v: unknown) => str(v) || undefined;
 
-  server.addService(serviceDefinition('containerd.services.tasks.v1.Tasks'), {
+  server.addService('containerd.services.tasks.v1.Tasks', {
     Create: unary(log, 'task create', async (r, call) => {
       const ns = namespaceOf(call);
       const c = metadata.getContainer(ns, r.containerId);

@@ -20,8 +20,16 @@ import * as E from './errors.js';
 const CONTAINERD_READY_DEADLINE_MS = scaled(15000);
 const RESTART_DELAY_MS = 1000;
 const RECONNECT_INTERVAL_MS = 1000;
+const CONTAINERD_POLL_MS = 5;
 
 type ClientFactory = (address: string) => TaskService | Promise<TaskService>;
+
+/** What the daemon hears from containerd: its task events, and each (re)connection. */
+export interface SupervisorHandlers {
+  onEvent(e: TaskEvent): void;
+  /** after a reconnect: exits may have been missed, the daemon re-reads task states */
+  onReconnect(): void;
+}
 
 /**
  * The client loads on first use, not at import: grpc-js and the contract take a while to load, and
@@ -44,13 +52,11 @@ export class ContainerdSupervisor {
   private closing = false;
   private factory?: ClientFactory;
   private connecting?: Promise<void>;
+  private launching?: Promise<void>;
+  /** set by the daemon before start(); containerd may be launched before the daemon exists */
+  handlers: SupervisorHandlers = { onEvent: () => undefined, onReconnect: () => undefined };
 
-  constructor(
-    private readonly cfg: DaemonConfig,
-    private readonly onEvent: (e: TaskEvent) => void,
-    /** after a reconnect: exits may have been missed, the daemon re-reads task states */
-    private readonly onReconnect: () => void,
-  ) {
+  constructor(private readonly cfg: DaemonConfig) {
     this.managed = !cfg.containerd;
     this.address = cfg.containerd ?? path.join(cfg.execRoot, 'containerd', 'containerd.sock');
   }
@@ -59,8 +65,22 @@ export class ContainerdSupervisor {
     return path.join(this.cfg.execRoot, 'containerd');
   }
 
+  /**
+   * Start our containerd (when managed) without waiting for it to answer. main.ts calls this as soon
+   * as the listeners are bound, as dockerd starts containerd before it builds the daemon, so that
+   * containerd's start overlaps the loading of the rest of ref-dockerd. Idempotent.
+   */
+  launch(): Promise<void> {
+    if (!this.launching) {
+      this.launching = this.managed ? this.spawnManaged() : Promise.resolve();
+      this.launching.catch(() => undefined); // start() reports it
+    }
+    return this.launching;
+  }
+
+  /** launch(), then wait until containerd answers and subscribe to its events. */
   async start(): Promise<void> {
-    if (this.managed) await this.spawnManaged();
+    await this.launch();
     await this.connect(CONTAINERD_READY_DEADLINE_MS);
   }
 
@@ -69,6 +89,9 @@ export class ContainerdSupervisor {
   }
 
   private async spawnManaged(): Promise<void> {
+    // the roots with the modes Daemon.load gives them, before containerd's directories inside them
+    fs.mkdirSync(this.cfg.dataRoot, { recursive: true, mode: 0o711 });
+    fs.mkdirSync(this.cfg.execRoot, { recursive: true, mode: 0o700 });
     fs.mkdirSync(this.stateDir, { recursive: true, mode: 0o711 });
     const root = path.join(this.cfg.dataRoot, 'containerd');
     fs.mkdirSync(root, { recursive: true, mode: 0o711 });
@@ -136,12 +159,13 @@ export class ContainerdSupervisor {
       while (!(await socketAnswers(this.address))) {
         if (this.closing) return;
         if (Date.now() > until) throw new Error(`timeout waiting for containerd to listen on ${this.address}`);
-        await sleep(20);
+        // a refused connect costs microseconds; a longer interval would be waited out on every start
+        await sleep(CONTAINERD_POLL_MS);
       }
       this.factory ??= await factory;
       const client = await this.factory(this.address);
       this.client = client;
-      this.unsubscribe = client.subscribe(this.onEvent, (err) => {
+      this.unsubscribe = client.subscribe((e) => this.handlers.onEvent(e), (err) => {
         if (this.closing || this.client !== client) return;
         logger.warn('containerd event stream lost, reconnecting', { error: err, module: 'libcontainerd' });
         this.markDown();
@@ -150,7 +174,7 @@ export class ContainerdSupervisor {
       logger.info('containerd connected', { address: this.address, module: 'libcontainerd' });
     })().finally(() => (this.connecting = undefined));
     return this.connecting.then(() => {
-      if (this.client) this.onReconnect();
+      if (this.client) this.handlers.onReconnect();
     });
   }
 
@@ -178,6 +202,8 @@ export class ContainerdSupervisor {
 
   async stop(): Promise<void> {
     this.closing = true;
+    // a launch in progress ends with a child to stop
+    await this.launching?.catch(() => undefined);
     this.markDown();
     const child = this.child;
     if (!child || child.exitCode !== null) return;

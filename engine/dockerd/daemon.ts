@@ -67,15 +67,16 @@ export class Daemon {
    */
   readonly containerdUp = new Promise<void>((r) => (this.markContainerdUp = r));
 
-  constructor(readonly cfg: DaemonConfig) {
+  /** `containerd`: a supervisor main.ts has already launched (ContainerdSupervisor.launch). */
+  constructor(
+    readonly cfg: DaemonConfig,
+    containerd = new ContainerdSupervisor(cfg),
+  ) {
     this.images = new ImageStore(cfg.dataRoot);
     this.containers = new ContainerStore(cfg.dataRoot);
     this.layers = new LayerStore(cfg.dataRoot);
-    this.containerd = new ContainerdSupervisor(
-      cfg,
-      (e) => onTaskEvent(this, e),
-      () => void resync(this),
-    );
+    this.containerd = containerd;
+    this.containerd.handlers = { onEvent: (e) => onTaskEvent(this, e), onReconnect: () => void resync(this) };
   }
 
   /** dockerd's bundle directory: the FIFOs of a container's processes (containerd keeps the runtime's bundle). */

@@ -4,7 +4,6 @@
 // connections to one HTTP server, so bytes on the wire are the same whatever the transport.
 import fs from 'node:fs';
 import net from 'node:net';
-import { createTlsServer } from './tls-listener.js';
 import { faultEnabled } from '../../lib/faults.js';
 import type { DaemonConfig } from './daemon-config.js';
 import { logger } from './log.js';
@@ -83,6 +82,8 @@ export async function loadListeners(cfg: DaemonConfig, onConnection: (s: net.Soc
       const port = Number(hm?.[2] ?? (cfg.tls ? 2376 : 2375));
       let server: net.Server;
       if (cfg.tls) {
+        // node:tls only when asked for: it is a large part of a plain start's loading
+        const { createTlsServer } = await import('./tls-listener.js');
         server = createTlsServer(
           {
             key: cfg.tlsKey ? fs.readFileSync(cfg.tlsKey) : undefined,

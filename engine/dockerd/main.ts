@@ -1,5 +1,7 @@
-// ref-dockerd's main: flags, pid file, listeners bound early, then the daemon; requests that
-// arrive before initialisation wait for it, as dockerd's do. Shutdown on SIGTERM/SIGINT.
+// ref-dockerd's main: flags, pid file, listeners bound early, containerd launched, then the daemon;
+// requests that arrive before initialisation wait for it, as dockerd's do. Shutdown on SIGTERM/SIGINT.
+// Only what comes before containerd's launch is imported here; the daemon and its API
+// (daemon-api.ts) load while containerd starts, a chunk of their own in the bundle.
 import http from 'node:http';
 import type net from 'node:net';
 import { FlagError, flagErrorText, parseFlags, type DaemonConfig } from './daemon-config.js';
@@ -7,8 +9,8 @@ import { logger, setLogLevel } from './log.js';
 import { createPidFile, removePidFile } from './pidfile.js';
 import { closeListeners, ListenerError, loadListeners, type Listener } from './listeners.js';
 import { DockerError } from './errors.js';
-import { Router } from './api/router.js';
-import { Daemon } from './daemon.js';
+import { ContainerdSupervisor } from './containerd-supervisor.js';
+import type { Router } from './api/router.js';
 import { ENGINE_VERSION, GIT_COMMIT } from './version.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -43,7 +45,7 @@ export async function main(argv: string[]): Promise<void> {
     await ready;
     await (needsContainers(url) ? connected : Promise.race([containerdUp, connected]));
   };
-  const router = new Router();
+  let router!: Router; // set before `ready`
   // Go's net/http takes up to 1 MiB of headers (and 4 KiB of slack) where Node stops at 16 KiB
   const server = http.createServer({ requestTimeout: 0, headersTimeout: 60000, keepAliveTimeout: 5000, maxHeaderSize: (1 << 20) + 4096 });
   server.timeout = 0;
@@ -82,7 +84,11 @@ export async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
 
-  const daemon = new Daemon(cfg);
+  // containerd next, as dockerd starts it; its start overlaps the loading below
+  const containerd = new ContainerdSupervisor(cfg);
+  void containerd.launch();
+  const { Daemon, apiRouter, warmVersions } = await import('./daemon-api.js');
+  const daemon = new Daemon(cfg, containerd);
   let shuttingDown = false;
   const shutdown = async (signal: string) => {
     if (shuttingDown) return;
@@ -109,6 +115,7 @@ export async function main(argv: string[]): Promise<void> {
     daemon.load();
   } catch (err) {
     process.stderr.write(`failed to start daemon: ${(err as Error).message}\n`);
+    await containerd.stop().catch(() => undefined);
     closeListeners(listeners);
     removePidFile(cfg.pidfile);
     process.exit(1);
@@ -122,19 +129,10 @@ export async function main(argv: string[]): Promise<void> {
     removePidFile(cfg.pidfile);
     process.exit(1);
   });
-  const { systemRoutes } = await import('./api/system.js');
-  const { imageRoutes } = await import('./api/images.js');
-  const { containerRoutes } = await import('./api/containers.js');
-  const { eventRoutes } = await import('./api/events.js');
-  const { pauseRoutes } = await import('./api/pause.js');
-  systemRoutes(router, daemon);
-  imageRoutes(router, daemon);
-  containerRoutes(router, daemon);
-  eventRoutes(router, daemon);
-  pauseRoutes(router, daemon);
+  router = apiRouter(daemon);
   logger.info('Docker daemon', { commit: GIT_COMMIT, 'graphdriver(s)': 'overlay2', version: ENGINE_VERSION });
   logger.info('Daemon has completed initialization');
   markReady();
   for (const l of listeners) logger.info(`API listen on ${l.address}`);
-  void connected.then(() => import('./api/system.js')).then((m) => m.warmVersions?.(daemon));
+  void connected.then(() => warmVersions(daemon));
 }
