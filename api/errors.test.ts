@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GrpcStatus, TaskError, asTaskError, fromGrpcStatus, grpcCodeOf, notFound, notImplemented, toStatus, unavailable } from './errors.js';
+import { GrpcStatus, TaskError, asTaskError, eventRequired, fromGrpcStatus, grpcCodeOf, namespaceRequired, notFound, notImplemented, toStatus, unavailable } from './errors.js';
 
 test('gRPC codes map to TaskServiceError codes with errdefs class suffixes', () => {
   const nf = fromGrpcStatus(GrpcStatus.NOT_FOUND, 'task x');
@@ -34,4 +34,15 @@ test('on the wire an error carries its class once, as errdefs.ToGRPC writes it',
   // a Go peer's message already ends with its class: not doubled on the way back
   assert.equal(fromGrpcStatus(5, 'process already finished: not found').message, 'process already finished: not found');
   assert.equal(fromGrpcStatus(12, 'method Stats').code, 'not-implemented');
+});
+
+test("containerd's request errors read as containerd writes them, on gRPC and ttrpc alike", () => {
+  assert.deepEqual(toStatus(namespaceRequired()), { code: GrpcStatus.FAILED_PRECONDITION, message: 'namespace is required: failed precondition' });
+  assert.deepEqual(toStatus(eventRequired()), { code: GrpcStatus.INVALID_ARGUMENT, message: 'event must be set: invalid argument' });
+  // an error that names its own code (the metadata store's, the filters') keeps it, and gets its class once
+  const own = Object.assign(new Error('restoring from a checkpoint is not supported'), { grpcCode: GrpcStatus.UNIMPLEMENTED });
+  assert.deepEqual(toStatus(own), { code: GrpcStatus.UNIMPLEMENTED, message: 'restoring from a checkpoint is not supported: not implemented' });
+  const topic = Object.assign(new Error('must start with \'/\' and have a component: "x": invalid argument'), { grpcCode: GrpcStatus.INVALID_ARGUMENT });
+  assert.equal(toStatus(topic).message, 'must start with \'/\' and have a component: "x": invalid argument');
+  assert.equal(toStatus(Object.assign(new Error('odd'), { grpcCode: GrpcStatus.INTERNAL })).message, 'odd: unknown');
 });

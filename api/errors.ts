@@ -56,6 +56,10 @@ export const invalidArgument = (what: string) => new TaskError('invalid-argument
 export const notImplemented = (what: string) => new TaskError('not-implemented', what);
 /** A kill of a process that has exited: containerd and the shim both say it so, and dockerd takes it for done. */
 export const processFinished = () => notFound('process already finished');
+/** A call to containerd without the `containerd-namespace` it needs, on its gRPC or its ttrpc socket. */
+export const namespaceRequired = () => failedPrecondition('namespace is required');
+/** An event published (gRPC) or forwarded by a shim (ttrpc) without the event itself. */
+export const eventRequired = () => invalidArgument('event must be set');
 
 export function asTaskError(err: unknown): TaskError {
   if (err instanceof TaskError) return err;
@@ -88,11 +92,24 @@ function withClass(message: string, code: TaskErrorCode): string {
   return message.endsWith(suffix) ? message : message + suffix;
 }
 
+/** errdefs' class of a gRPC status code; a code errdefs has no class for reads as unknown. */
+function classOfStatus(status: number): string {
+  const code = (Object.keys(toGrpc) as TaskErrorCode[]).find((c) => toGrpc[c] === status);
+  return classText[code ?? 'unknown'];
+}
+
 /**
  * An error as a Go shim or containerd puts it on the wire (errdefs.ToGRPC): the class's status
  * code and the message with the class at its end, e.g. "process already finished: not found".
+ * An error that names its gRPC code itself (`grpcCode`: the metadata store's, the filters') keeps it.
  */
 export function toStatus(err: unknown): { code: number; message: string } {
+  const explicit = (err as { grpcCode?: unknown })?.grpcCode;
+  if (typeof explicit === 'number') {
+    const message = (err as Error).message;
+    const suffix = `: ${classOfStatus(explicit)}`;
+    return { code: explicit, message: message.endsWith(suffix) ? message : message + suffix };
+  }
   const e = asTaskError(err);
   return { code: toGrpc[e.code], message: withClass(e.message, e.code) };
 }

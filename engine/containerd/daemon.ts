@@ -7,10 +7,10 @@
 // is accepted and ignored), so a target adapter can start either daemon the same way.
 import fs from 'node:fs';
 import path from 'node:path';
-import net from 'node:net';
 import os from 'node:os';
 import { setParentDeathSignal } from '../../lib/libc.js';
-import { pidFileHolderAlive } from '../../lib/proc.js';
+import { pidFileHolderAlive, readPidFile, readStat } from '../../lib/proc.js';
+import { socketAnswers } from '../../lib/unix-socket.js';
 import { setProcessName } from './process-name.js';
 import { GrpcServer } from '../../api/grpc/server.js';
 import { createLogger, parseLogLevel, type Logger } from '../../api/logrus.js';
@@ -62,12 +62,7 @@ export function parseFlags(argv: string[]): ContainerdFlags {
 }
 
 function takePidfile(file: string): void {
-  try {
-    const pid = Number(fs.readFileSync(file, 'utf8').trim());
-    if (pidFileHolderAlive(pid)) throw new Error(`pid file found, ensure ref-containerd is not running or delete ${file}`);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
+  if (pidFileHolderAlive(readPidFile(file))) throw new Error(`pid file found, ensure ref-containerd is not running or delete ${file}`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, String(process.pid));
 }
@@ -75,15 +70,7 @@ function takePidfile(file: string): void {
 /** A socket file left by a killed daemon is stale; one that answers belongs to a live daemon. */
 async function clearSocket(sock: string): Promise<void> {
   if (!fs.existsSync(sock)) return;
-  const live = await new Promise<boolean>((resolve) => {
-    const c = net.connect(sock);
-    c.once('connect', () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.once('error', () => resolve(false));
-  });
-  if (live) throw new Error(`failed to get listener for main endpoint: listen unix ${sock}: bind: address already in use`);
+  if (await socketAnswers(sock)) throw new Error(`failed to get listener for main endpoint: listen unix ${sock}: bind: address already in use`);
   fs.rmSync(sock, { force: true });
 }
 
@@ -101,12 +88,7 @@ function dieWithParent(): void {
   setParentDeathSignal(signal);
   // The parent may have died before the request took effect: then we are PID 1's already.
   // (process.ppid is read once by Node and cached, so ask the kernel.)
-  if (parentPid() === 1) process.kill(process.pid, signal);
-}
-
-function parentPid(): number {
-  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  if (readStat(process.pid)?.ppid === 1) process.kill(process.pid, signal);
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { GrpcServer, ServerCall, ServiceError, StatusObject, sendUnaryData } from '../../api/grpc/server.js';
 import { faultEnabled } from '../../lib/faults.js';
-import { GrpcStatus, asTaskError, grpcCodeOf } from '../../api/errors.js';
+import { GrpcStatus, eventRequired, namespaceRequired, toStatus as statusOf } from '../../api/errors.js';
 import type { Logger } from '../../api/logrus.js';
 import type { ExitResult, TaskState } from '../../api/task-types.js';
 import { MetadataError, type Metadata } from './metadata.js';
@@ -22,38 +22,16 @@ type Call = ServerCall;
 
 export const VERSION = { version: '1.6.20-ref', revision: 'dockspec' };
 
-const classOf: Record<number, string> = {
-  2: 'unknown',
-  3: 'invalid argument',
-  5: 'not found',
-  6: 'already exists',
-  9: 'failed precondition',
-  12: 'not implemented',
-  14: 'unavailable',
-};
-
-/** The status a client sees: containerd's message, ending with the errdefs class. */
+/** The status a client sees: containerd's message, ending with the errdefs class (api/errors.ts). */
 export function toStatus(err: unknown): StatusObject {
-  let code: number;
-  let message: string;
-  const explicit = (err as { grpcCode?: unknown })?.grpcCode;
-  if (typeof explicit === 'number') {
-    code = explicit;
-    message = (err as Error).message;
-  } else {
-    const e = asTaskError(err);
-    code = grpcCodeOf(e.code);
-    message = e.message;
-  }
-  const cls = classOf[code] ?? 'unknown';
-  if (!message.endsWith(`: ${cls}`)) message = `${message}: ${cls}`;
+  const { code, message } = statusOf(err);
   return { code, details: message };
 }
 
 function namespaceOf(call: Call): string {
   const v = call.metadata.get('containerd-namespace')[0];
   const ns = v === undefined ? '' : String(v);
-  if (!ns) throw Object.assign(new Error('namespace is required: failed precondition'), { grpcCode: 9 });
+  if (!ns) throw namespaceRequired();
   return ns;
 }
 
@@ -223,7 +201,7 @@ export function addServices(server: GrpcServer, d: ServiceDeps): void {
     Publish: unary(log, 'publish', (r, call) => {
       const ns = namespaceOf(call);
       validateTopic(r.topic);
-      if (!isSet(r.event)) throw Object.assign(new Error('event must be set: invalid argument'), { grpcCode: 3 });
+      if (!isSet(r.event)) throw eventRequired();
       events.publish({ timestamp: stamp(), namespace: ns, topic: r.topic, event: copyAny(r.event)! });
       return EMPTY;
     }),
@@ -345,7 +323,7 @@ export function addServices(server: GrpcServer, d: ServiceDeps): void {
 
 /** A shim's event, as Forward brings it: published unchanged, under its own namespace and time. */
 export function forward(events: EventExchange, env: Envelope | undefined): void {
-  if (!env?.namespace) throw Object.assign(new Error('namespace is required: failed precondition'), { grpcCode: 9 });
+  if (!env?.namespace) throw namespaceRequired();
   validateTopic(env.topic);
   events.publish({ timestamp: env.timestamp ?? stamp(), namespace: env.namespace, topic: env.topic, event: env.event });
 }

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import { TtrpcServer } from '../../api/ttrpc/server.js';
 import { Code, TtrpcError } from '../../api/ttrpc/status.js';
+import { TaskError, eventRequired, namespaceRequired, toStatus } from '../../api/errors.js';
 import { copyAny, unpackMessage, type AnyValue } from '../../api/any.js';
 import type { TimestampValue } from '../../api/timestamp.js';
 import type { EventExchange } from './event-exchange.js';
@@ -16,17 +17,21 @@ interface ForwardRequest {
 }
 
 export async function serveTtrpcEvents(address: string, events: EventExchange, tasks: Tasks): Promise<TtrpcServer> {
+  // containerd's own errors (a missing namespace or event, a bad topic) keep their class; anything
+  // else, such as an envelope that does not decode, is the caller's invalid argument
   const server = new TtrpcServer((err) =>
-    err instanceof TtrpcError ? { code: err.code, message: err.message } : { code: Code.INVALID_ARGUMENT, message: (err as Error).message },
+    err instanceof TtrpcError ? { code: err.code, message: err.message }
+    : err instanceof TaskError || typeof (err as { grpcCode?: unknown })?.grpcCode === 'number' ? toStatus(err)
+    : { code: Code.INVALID_ARGUMENT, message: (err as Error).message },
   );
   server.registerService('containerd.services.events.ttrpc.v1.Events', {
     Forward: (req: ForwardRequest) => {
       const env = req.envelope;
-      if (!env?.namespace) throw new TtrpcError(Code.FAILED_PRECONDITION, 'namespace is required: failed precondition');
+      if (!env?.namespace) throw namespaceRequired();
       const topic = env.topic ?? '';
       validateTopic(topic);
       const event = copyAny(env.event);
-      if (!event) throw new TtrpcError(Code.INVALID_ARGUMENT, 'event must be set: invalid argument');
+      if (!event) throw eventRequired();
       if (topic === '/tasks/exit') {
         const e = unpackMessage<{ containerId?: string; id?: string }>(env.event, 'containerd.events.TaskExit');
         if (e?.containerId) tasks.forNamespace(env.namespace).noteExitForwarded(e.containerId, e.id ?? '');

@@ -12,6 +12,7 @@ import type { DaemonConfig } from './daemon-config.js';
 import { distDir } from './daemon-config.js';
 import { logger } from './log.js';
 import { faultEnabled } from '../../lib/faults.js';
+import { pidFileHolderAlive, readPidFile } from '../../lib/proc.js';
 import { socketAnswers } from '../../lib/unix-socket.js';
 import { scaled } from '../../lib/time-scale.js';
 import * as E from './errors.js';
@@ -96,13 +97,8 @@ export class ContainerdSupervisor {
     const root = path.join(this.cfg.dataRoot, 'containerd');
     fs.mkdirSync(root, { recursive: true, mode: 0o711 });
     // A containerd left by a daemon that was killed is reused, as dockerd reuses it.
-    let old = 0;
-    try {
-      old = Number(fs.readFileSync(this.pidFile(), 'utf8').trim()) || 0;
-    } catch {
-      /* first start */
-    }
-    if (old > 0 && fs.existsSync(`/proc/${old}`) && (await socketAnswers(this.address))) {
+    const old = readPidFile(this.pidFile());
+    if (pidFileHolderAlive(old) && (await socketAnswers(this.address))) {
       logger.warn('libcontainerd: containerd is still running', { pid: old });
       return;
     }
