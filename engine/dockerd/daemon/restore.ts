@@ -7,12 +7,15 @@ import type { Daemon } from '../daemon.js';
 import type { Container } from '../container-store.js';
 import { nowRfc3339Nano } from '../container.js';
 import { logger } from '../log.js';
+import type { TaskState } from '../../containerd/task-service.js';
 import { handleExit, onTaskExit } from './monitor.js';
 
 /** Containers from disk against containerd's tasks: keep (live-restore), stop, or mark exited. */
 export async function restoreContainers(d: Daemon): Promise<void> {
   const tasks = d.containerd.tasks();
-  const live = new Map((await tasks.list().catch(() => [])).map((t) => [t.id, t]));
+  const listed = await tasks.list().catch(() => []);
+  const live = new Map(listed.map((t) => [t.id, t]));
+  await removeOrphanedTasks(d, listed);
   await Promise.all(
     d.containers.list().map(async (c) => {
       const id = c.rec.ID;
@@ -59,6 +62,21 @@ export async function removeStaleTask(d: Daemon, id: string): Promise<void> {
   await tasks.delete(id).catch((err: Error) => logger.warn('failed to delete stale task', { container: id, error: err }));
 }
 
+/**
+ * Tasks in the daemon's namespace whose container the daemon no longer has. A container removed
+ * while containerd was down keeps its task and shim there: dockerd logs the failed delete and
+ * removes the container anyway, and containerd comes back with the task (dockerd 20.10 leaves it
+ * so). The reference removes them when it next sees containerd, so that no shim outlives its
+ * container.
+ */
+async function removeOrphanedTasks(d: Daemon, listed: TaskState[]): Promise<void> {
+  for (const t of listed) {
+    if (d.containers.find(t.id)?.rec.ID === t.id) continue;
+    logger.warn('removing the task of a container that is gone', { container: t.id, status: t.status });
+    await removeStaleTask(d, t.id);
+  }
+}
+
 /** Endpoints on disk whose container is gone or stopped (a daemon killed mid-way leaves them). */
 export async function dropStaleEndpoints(d: Daemon): Promise<void> {
   for (const id of d.network.listEndpoints()) {
@@ -95,6 +113,7 @@ export async function resync(d: Daemon): Promise<void> {
   } catch {
     return;
   }
+  await tasks.list().then((listed) => removeOrphanedTasks(d, listed), () => undefined);
   for (const c of d.containers.list()) {
     if (!c.rec.State.Running || c.rec.State.Restarting || d.starting.has(c.rec.ID)) continue;
     try {
