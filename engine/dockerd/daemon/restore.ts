@@ -64,10 +64,10 @@ export async function removeStaleTask(d: Daemon, id: string): Promise<void> {
 
 /**
  * Tasks in the daemon's namespace whose container the daemon no longer has. A container removed
- * while containerd was down keeps its task and shim there: dockerd logs the failed delete and
- * removes the container anyway, and containerd comes back with the task (dockerd 20.10 leaves it
- * so). The reference removes them when it next sees containerd, so that no shim outlives its
- * container.
+ * while containerd was down keeps its task and shim there: the delete failed, the container was
+ * removed anyway, and containerd comes back with the task. Removing them whenever containerd is
+ * seen again keeps a shim from outliving its container (what dockerd 20.10 does in this race was
+ * not measured).
  */
 async function removeOrphanedTasks(d: Daemon, listed: TaskState[]): Promise<void> {
   for (const t of listed) {
