@@ -11,6 +11,7 @@
 // belonged to a taker killed in between and is removed.
 import { mkdirSync, readFileSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pollUntil } from './poll.js';
 import { processExists } from './proc.js';
 
 const TAKEOVER_STALE_MS = 10000;
@@ -84,21 +85,20 @@ export interface WaitOptions {
 
 /** Waits for `lock` and takes it; the returned function releases it. */
 export async function waitForLock(lock: string, o: WaitOptions = {}): Promise<() => void> {
-  const until = o.timeoutMs === undefined ? Infinity : Date.now() + o.timeoutMs;
   let told = false;
-  for (;;) {
+  const taken = () => {
     if (o.makeParent) mkdirSync(join(lock, '..'), { recursive: true });
     try {
-      if (tryLock(lock)) return () => unlock(lock);
+      if (tryLock(lock)) return true;
     } catch (err) {
       // the parent went between mkdir and the lock's own mkdir (its last user removed it)
-      if (!(o.makeParent && (err as NodeJS.ErrnoException).code === 'ENOENT')) throw err;
-      continue;
+      if (o.makeParent && (err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
     }
-    const owner = lockOwner(lock);
-    if (Date.now() > until) throw new Error(`the lock ${lock} is still held by pid ${owner} after ${Math.round(o.timeoutMs! / 1000)} s`);
-    if (!told) o.onWait?.(owner);
+    if (!told) o.onWait?.(lockOwner(lock));
     told = true;
-    await new Promise((r) => setTimeout(r, o.intervalMs ?? 50));
-  }
+    return false;
+  };
+  if (await pollUntil(taken, { timeoutMs: o.timeoutMs ?? Infinity, intervalMs: o.intervalMs ?? 50 })) return () => unlock(lock);
+  throw new Error(`the lock ${lock} is still held by pid ${lockOwner(lock)} after ${Math.round(o.timeoutMs! / 1000)} s`);
 }
