@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,24 +12,30 @@ function deadPid(): number {
   return Number(execFileSync('sh', ['-c', 'sh -c "echo \\$\\$"'], { encoding: 'utf8' }).trim());
 }
 
+/** A directory of its own, removed after the test, also when it fails. */
+function tempDir(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'dir-lock-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 function staleLock(lock: string): void {
   mkdirSync(lock);
   writeFileSync(join(lock, 'owner'), String(deadPid()));
 }
 
-test('a free lock is taken once; a live owner keeps it; unlock frees it', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'dir-lock-'));
+test('a free lock is taken once; a live owner keeps it; unlock frees it', (t) => {
+  const dir = tempDir(t);
   const lock = join(dir, 'l');
   assert.equal(tryLock(lock), true);
   assert.equal(lockOwner(lock), process.pid);
   assert.equal(tryLock(lock), false, 'held by a live process (this one)');
   unlock(lock);
   assert.equal(tryLock(lock), true);
-  rmSync(dir, { recursive: true });
 });
 
-test('a lock of a dead owner is taken over; one being made (no owner yet) is not', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'dir-lock-'));
+test('a lock of a dead owner is taken over; one being made (no owner yet) is not', (t) => {
+  const dir = tempDir(t);
   const lock = join(dir, 'l');
   staleLock(lock);
   assert.equal(tryLock(lock), true);
@@ -38,7 +44,6 @@ test('a lock of a dead owner is taken over; one being made (no owner yet) is not
   const making = join(dir, 'm');
   mkdirSync(making);
   assert.equal(tryLock(making), false);
-  rmSync(dir, { recursive: true });
 });
 
 // Each round: a stale lock and four threads released at the same instant, all calling tryLock.
@@ -52,8 +57,8 @@ import(workerData.module).then(({ tryLock }) => {
 });
 `;
 
-test('two or more takers of a stale lock: exactly one wins', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'dir-lock-'));
+test('two or more takers of a stale lock: exactly one wins', async (t) => {
+  const dir = tempDir(t);
   const module = new URL('./dir-lock.js', import.meta.url).href;
   for (let round = 0; round < 25; round++) {
     const lock = join(dir, `l${round}`);
@@ -71,5 +76,4 @@ test('two or more takers of a stale lock: exactly one wins', async () => {
     assert.equal(lockOwner(lock), process.pid);
   }
   assert.equal(readdirSync(dir).filter((f) => f.endsWith('.takeover')).length, 0);
-  rmSync(dir, { recursive: true });
 });
