@@ -5,6 +5,7 @@ import { BenchArgs } from './args.js';
 import { BenchEngine, TEST_IMAGE } from './engines.js';
 import { download, latency } from './net.js';
 import { meanMem, processesOf } from './memory.js';
+import { pollUntil } from '../lib/poll.js';
 
 export type Unit = 'ms' | 'MiB/s' | 'µs' | 'MiB' | 's' | 'count';
 
@@ -68,17 +69,17 @@ async function containerIp(e: BenchEngine, id: string): Promise<string> {
 
 /** Waits until something accepts GETs on host:port (httpd starts a moment after `run -d` returns). */
 async function waitHttp(host: string, port: number, path: string): Promise<void> {
-  const until = Date.now() + 10000;
   let last: unknown;
-  while (Date.now() < until) {
+  const answers = async () => {
     try {
       await latency(host, port, path, 1);
-      return;
+      return true;
     } catch (err) {
       last = err;
-      await new Promise((r) => setTimeout(r, 50));
+      return false;
     }
-  }
+  };
+  if (await pollUntil(answers, { timeoutMs: 10000, intervalMs: 50 })) return;
   throw new Error(`nothing answered on ${host}:${port}${path}: ${(last as Error)?.message}`);
 }
 

@@ -1,44 +1,24 @@
 // Machine-wide resources handed to scenarios: host ports, subnets, engine directories. Parallel
 // workers and other engines (a real Docker on the same machine) must never collide, so each
 // claim is an atomic mkdir in a shared lock directory, released when the scenario ends.
-import { mkdirSync, rmSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { processExists } from '../lib/proc.js';
+import { lockOwner, tryLock, unlock } from '../lib/dir-lock.js';
 
 export const WORK_ROOT = process.env.DOCKSPEC_WORKDIR ?? '/tmp/dsp';
 const LOCKS = join(WORK_ROOT, 'locks');
 
 function claim(kind: string, key: string | number): boolean {
   mkdirSync(join(LOCKS, kind), { recursive: true });
-  try {
-    mkdirSync(join(LOCKS, kind, String(key)));
-    writeFileSync(join(LOCKS, kind, String(key), 'owner'), String(process.pid));
-    return true;
-  } catch {
-    return staleClaim(kind, key);
-  }
-}
-
-/** A claim whose owning process is gone (a killed worker) may be taken over. */
-function staleClaim(kind: string, key: string | number): boolean {
-  const dir = join(LOCKS, kind, String(key));
-  try {
-    const owner = Number(readFileSync(join(dir, 'owner'), 'utf8'));
-    if (owner && owner !== process.pid && !processExists(owner)) {
-      writeFileSync(join(dir, 'owner'), String(process.pid));
-      return true;
-    }
-  } catch {
-    // no owner file: being created right now by someone else
-  }
-  return false;
+  // a claim whose owning process is gone (a killed worker) is taken over (lib/dir-lock.ts)
+  return tryLock(join(LOCKS, kind, String(key)));
 }
 
 export function release(kind: string, key: string | number): void {
-  rmSync(join(LOCKS, kind, String(key)), { recursive: true, force: true });
+  unlock(join(LOCKS, kind, String(key)));
 }
 
 /** Release every claim this process still holds (end of a worker). */
@@ -51,11 +31,7 @@ export function releaseAllOwnedBy(pid = process.pid): void {
   }
   for (const kind of kinds) {
     for (const key of readdirSync(join(LOCKS, kind))) {
-      try {
-        if (Number(readFileSync(join(LOCKS, kind, key, 'owner'), 'utf8')) === pid) release(kind, key);
-      } catch {
-        // already gone
-      }
+      if (lockOwner(join(LOCKS, kind, key)) === pid) release(kind, key);
     }
   }
 }

@@ -25,6 +25,7 @@ import { scaled } from '../lib/time-scale.js';
 import { importTestImage } from './corpus-run.js';
 import { IMAGE } from './corpus.js';
 import { leftovers, roleProcesses, Victim } from './engine-probe.js';
+import { pollUntil } from '../lib/poll.js';
 
 export interface SoakOptions {
   iterations: number;
@@ -106,13 +107,8 @@ function docker(engine: ManagedEngine, args: string[], timeoutMs = 40000): Promi
 
 /** Retry a command through outages: the daemon may be down or restarting for a few seconds. */
 async function retry(engine: ManagedEngine, args: string[], ok: (r: Result) => boolean, ms = 60000): Promise<Result> {
-  const until = Date.now() + ms;
-  let r: Result;
-  do {
-    r = await docker(engine, args);
-    if (ok(r)) return r;
-    await sleep(500);
-  } while (Date.now() < until);
+  let r!: Result;
+  await pollUntil(async () => ok((r = await docker(engine, args))), { timeoutMs: ms, intervalMs: 500 });
   return r;
 }
 
@@ -262,8 +258,8 @@ export async function soak(opts: SoakOptions): Promise<SoakFigures> {
     await engine.stop();
     // A shim ends on its own after containerd's Shutdown, which may come after dockerd's answer
     // to rm -f; under load that took over 500 ms. What is still there after 5 s is left behind.
-    let left = leftovers(engine);
-    for (const until = Date.now() + scaled(5000); left.length && Date.now() < until; left = leftovers(engine)) await sleep(250);
+    let left: string[] = [];
+    await pollUntil(() => !(left = leftovers(engine)).length, { timeoutMs: scaled(5000), intervalMs: 250 });
     for (const l of left) figures.failures.push(`left after rm -f and daemon stop: ${l}`);
   } catch (err) {
     figures.failures.push(`soak aborted: ${(err as Error).message.split('\n')[0]}`);

@@ -3,9 +3,9 @@
 // builds a new image and an unchanged one is reused offline.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { isAlive } from '../../lib/proc.js';
+import { waitForLock } from '../../lib/dir-lock.js';
 
 export interface GuestImage {
   dir: string;
@@ -74,34 +74,6 @@ function runRecipe(recipe: string, outDir: string, mirror: string): Promise<numb
   });
 }
 
-/** One build at a time per key: a lock directory holding the builder's pid; a dead builder's lock is taken over. */
-async function lock(path: string): Promise<() => void> {
-  const say = (s: string) => process.stderr.write(`dockspec vm: ${s}\n`);
-  let told = false;
-  while (true) {
-    try {
-      mkdirSync(path);
-      writeFileSync(join(path, 'pid'), String(process.pid));
-      return () => rmSync(path, { recursive: true, force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      let owner = 0;
-      try {
-        owner = Number(readFileSync(join(path, 'pid'), 'utf8'));
-      } catch {
-        // being written or removed
-      }
-      if (owner && !isAlive(owner)) {
-        rmSync(path, { recursive: true, force: true });
-        continue;
-      }
-      if (!told) say(`waiting for another build of the guest image (pid ${owner || '?'})`);
-      told = true;
-      await new Promise((r) => setTimeout(r, 2000));
-    }
-  }
-}
-
 /** The cached image for this recipe, built first when missing or when `rebuild` is asked. */
 export async function ensureImage(recipe: string, rebuild: boolean): Promise<GuestImage> {
   const say = (s: string) => process.stderr.write(`dockspec vm: ${s}\n`);
@@ -114,7 +86,11 @@ export async function ensureImage(recipe: string, rebuild: boolean): Promise<Gue
   }
   if (process.getuid?.() !== 0) throw new Error(`building the guest image needs root (debootstrap, chroot, mount); run as root or point DOCKSPEC_VM_CACHE at a built image`);
   mkdirSync(root, { recursive: true });
-  const unlock = await lock(join(root, `${key}.lock`));
+  // one build at a time per key; a dead builder's lock is taken over (lib/dir-lock.ts)
+  const unlock = await waitForLock(join(root, `${key}.lock`), {
+    intervalMs: 2000,
+    onWait: (owner) => say(`waiting for another build of the guest image (pid ${owner || '?'})`),
+  });
   try {
     if (!rebuild && complete(dir)) {
       say(`guest image ${dir} (built meanwhile)`);

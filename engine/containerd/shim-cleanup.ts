@@ -10,7 +10,7 @@ import type { ShimClient } from './shim-client.js';
 import { readAddress, shimDeleteAction } from './shim-launcher.js';
 import { readOptions, readShimLog, removeBundle } from './bundle.js';
 import { fromAddress } from '../../api/shim-address.js';
-import { isAlive } from '../../lib/proc.js';
+import { isAlive, readPidFile, readProcess } from '../../lib/proc.js';
 import type { Task, TaskManager } from './task-manager.js';
 
 const SIGKILL_STATUS = 128 + 9;
@@ -103,12 +103,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * because a dead shim's pid may belong to someone else by now.
  */
 function removeDeadShim(bundle: string, id: string): void {
-  try {
-    const pid = Number(fs.readFileSync(path.join(bundle, 'shim.pid'), 'utf8'));
-    const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (cmdline.includes(id)) process.kill(pid, 'SIGKILL');
-  } catch {
-    // no pid file, or gone already
+  const pid = readPidFile(path.join(bundle, 'shim.pid'));
+  if (pid && readProcess(pid)?.argv.includes(id)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
   }
   const address = readAddress(bundle);
   if (address) fs.rmSync(fromAddress(address), { force: true });

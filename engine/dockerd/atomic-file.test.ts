@@ -22,3 +22,15 @@ test('a torn write leaves the previous state readable', () => {
 test('an absent state file reads as undefined', () => {
   assert.equal(readJson('/nonexistent-dir/x.json'), undefined);
 });
+
+test('a corrupt file reads as absent only when asked; a non-durable write is atomic too', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'atomic-'));
+  const file = path.join(dir, 'local-kv.json');
+  fs.writeFileSync(file, '{"networks":');
+  assert.throws(() => readJson(file), SyntaxError);
+  assert.equal(readJson(file, { corruptAsAbsent: true }), undefined);
+  writeJsonAtomic(file, { networks: {} }, { durable: false });
+  assert.deepEqual(readJson(file), { networks: {} });
+  assert.deepEqual(fs.readdirSync(dir), ['local-kv.json']);
+  fs.rmSync(dir, { recursive: true });
+});

@@ -6,6 +6,7 @@ import type { ExecInstance } from './daemon.js';
 import type { TaskService } from '../containerd/task-service.js';
 import { DockerError } from './errors.js';
 import * as E from './errors.js';
+import { pollUntil } from '../../lib/poll.js';
 
 /** How long a resize waits for an exec that is still starting (dockerd waits for its start too). */
 const EXEC_START_WAIT_MS = 10_000;
@@ -29,8 +30,7 @@ export async function resizeContainer(tasks: TaskService, c: Container, query: U
 
 export async function resizeExec(tasks: TaskService, e: ExecInstance, query: URLSearchParams): Promise<void> {
   const { height, width } = windowSize(query);
-  const deadline = Date.now() + EXEC_START_WAIT_MS;
-  while (!e.running && e.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await pollUntil(() => e.running || e.exitCode !== null, { timeoutMs: EXEC_START_WAIT_MS, intervalMs: 20 });
   if (!e.running) throw new DockerError(409, `Exec ${e.id} is not running`);
   await tasks.resizePty(e.containerId, e.id, width, height);
 }

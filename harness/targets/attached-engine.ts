@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WORK_ROOT } from '../resources.js';
+import { waitForLock } from '../../lib/dir-lock.js';
 import { runCommand } from '../run-command.js';
 import { descendantsOf, isAlive, listenersOnPort, processExists, ProcessInfo, processName } from '../../lib/proc.js';
 import { listeningUnixSockets, removeIfEmpty } from './sweeper.js';
@@ -45,36 +46,15 @@ export function engineKey(dockerHost: string): string {
   return createHash('sha256').update(dockerHost).digest('hex').slice(0, 12);
 }
 
-/** A lock between the workers of a run (and concurrent runs) on one engine: an atomic mkdir. */
+/** A lock between the workers of a run (and concurrent runs) on one engine (lib/dir-lock.ts). */
 export async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  const lock = join(dir, 'lock');
-  const until = Date.now() + 120000;
-  for (;;) {
-    try {
-      // Made again on every try: the worker that held the lock may have removed the engine's
-      // directory since (removeEngineDir after the last release; cucumber's workers release together).
-      mkdirSync(dir, { recursive: true });
-      mkdirSync(lock);
-      writeFileSync(join(lock, 'owner'), String(process.pid));
-      break;
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST' && code !== 'ENOENT') throw err;
-      let owner = 0;
-      try {
-        owner = Number(readFileSync(join(lock, 'owner'), 'utf8'));
-      } catch {
-        // being created right now
-      }
-      if (owner && !processExists(owner)) rmSync(lock, { recursive: true, force: true });
-      else if (Date.now() > until) throw new Error(`the lock ${lock} is still held by pid ${owner} after 120 s`);
-      else await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  // The engine's directory is made again on every try: the worker that held the lock may have
+  // removed it since (removeEngineDir after the last release; cucumber's workers release together).
+  const unlock = await waitForLock(join(dir, 'lock'), { timeoutMs: 120000, makeParent: true });
   try {
     return await fn();
   } finally {
-    rmSync(lock, { recursive: true, force: true });
+    unlock();
   }
 }
 

@@ -12,6 +12,7 @@ import { ENGINES_DIR, EngineRecord, saveRecord, sweepEngine } from './sweeper.js
 import { waitForPing } from './ping.js';
 import { scaled } from '../../lib/time-scale.js';
 import { CONTAINERD_FLAG, ContainerdCommand, namesContainerd, SeparateContainerd, startSeparateContainerd } from './separate-containerd.js';
+import { pollUntil } from '../../lib/poll.js';
 
 export interface DaemonCommand {
   /** argv[0] and the arguments that precede the common flags */
@@ -179,9 +180,7 @@ export class ManagedEngine {
 
   /** Wait for the daemon process to exit; returns its exit code (null when killed by a signal). */
   async waitExit(ms: number): Promise<number | null> {
-    const until = Date.now() + ms;
-    while (!this.exited && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-    if (!this.exited) throw new Error(`the daemon (pid ${this.daemonPid}) did not exit within ${ms} ms`);
+    if (!(await pollUntil(() => this.exited, { timeoutMs: ms, intervalMs: 50 }))) throw new Error(`the daemon (pid ${this.daemonPid}) did not exit within ${ms} ms`);
     return this.exitCode;
   }
 

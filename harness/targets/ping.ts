@@ -1,5 +1,6 @@
 // Readiness: an engine is up when GET /_ping answers 200, on the address clients will use.
 import { request } from 'node:http';
+import { pollUntil } from '../../lib/poll.js';
 
 export interface Endpoint {
   socketPath?: string;
@@ -34,11 +35,11 @@ export function ping(dockerHost: string, timeoutMs = 2000): Promise<boolean> {
  * Every 50 ms by default; the benchmarks, which time the start, poll every 5 ms.
  */
 export async function waitForPing(dockerHost: string, deadlineMs: number, alive: () => boolean, intervalMs = 50): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  while (Date.now() < until) {
-    if (await ping(dockerHost, 1000)) return;
+  const answered = async () => {
+    if (await ping(dockerHost, 1000)) return true;
     if (!alive()) throw new Error(`the daemon exited before ${dockerHost} answered /_ping`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
+    return false;
+  };
+  if (await pollUntil(answered, { timeoutMs: deadlineMs, intervalMs })) return;
   throw new Error(`${dockerHost} did not answer /_ping within ${deadlineMs} ms`);
 }

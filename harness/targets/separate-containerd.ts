@@ -13,6 +13,7 @@ import { healthCheck } from '../../steps/support/grpc-health.js';
 import { isAlive } from '../../lib/proc.js';
 import { scaled } from '../../lib/time-scale.js';
 import type { TargetInfo } from './types.js';
+import { pollUntil } from '../../lib/poll.js';
 
 export type ContainerdCommand = TargetInfo['externalContainerd'];
 
@@ -47,15 +48,14 @@ export async function startSeparateContainerd(command: ContainerdCommand, dir: s
   child.unref();
   const pid = child.pid!;
   adopt(pid);
-  const until = Date.now() + READY_DEADLINE_MS;
-  for (;;) {
-    if ((await healthCheck(address, '', 1000).catch(() => 'UNKNOWN')) === 'SERVING') return { pid, address, log };
-    if (!isAlive(pid) || Date.now() > until) {
-      const why = isAlive(pid) ? `did not answer within ${READY_DEADLINE_MS} ms` : 'exited';
-      throw new Error(`the engine's containerd (${argv.join(' ')}) ${why}\n--- ${log} ---\n${tail(log)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const failed = (why: string) => new Error(`the engine's containerd (${argv.join(' ')}) ${why}\n--- ${log} ---\n${tail(log)}`);
+  const serving = async () => {
+    if ((await healthCheck(address, '', 1000).catch(() => 'UNKNOWN')) === 'SERVING') return true;
+    if (!isAlive(pid)) throw failed('exited');
+    return false;
+  };
+  if (await pollUntil(serving, { timeoutMs: READY_DEADLINE_MS, intervalMs: 100 })) return { pid, address, log };
+  throw failed(`did not answer within ${READY_DEADLINE_MS} ms`);
 }
 
 function tail(path: string, lines = 30): string {

@@ -8,6 +8,7 @@ import { descendantsOf, isAlive, listProcesses, processExists, ProcessInfo, sock
 import { cgroupLines, cgroupMounts, placeCgroupLine, removeCgroupTree, type CgroupMount } from '../../lib/cgroup-dirs.js';
 import { mountPointsUnder } from '../../lib/mountinfo.js';
 import { release, WORK_ROOT } from '../resources.js';
+import { pollUntil } from '../../lib/poll.js';
 
 export interface EngineRecord {
   id: string;
@@ -89,12 +90,8 @@ function inCgroup(pid: number, parent: string): boolean {
 }
 
 async function waitGone(pids: number[], ms: number): Promise<number[]> {
-  const until = Date.now() + ms;
   let left = pids;
-  while (left.length && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 50));
-    left = left.filter((pid) => isAlive(pid));
-  }
+  await pollUntil(() => !(left = left.filter((pid) => isAlive(pid))).length, { timeoutMs: ms, intervalMs: 50 });
   return left;
 }
 
@@ -145,14 +142,13 @@ async function removeCgroups(parent: string): Promise<string[]> {
   };
   // A container's last process may still be a zombie waiting for PID 1 to reap it, which keeps
   // its cgroup busy for a moment: retry briefly before calling it a leak.
-  const until = Date.now() + 3000;
   let left = cgroupParentDirs(parent).filter((d) => existsSync(d));
-  while (left.length) {
+  const removed = () => {
     for (const dir of left) rmTree(dir);
     left = left.filter((d) => existsSync(d));
-    if (!left.length || Date.now() > until) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    return !left.length;
+  };
+  await pollUntil(removed, { timeoutMs: 3000, intervalMs: 100 });
   return left;
 }
 

@@ -7,6 +7,7 @@ import { dirname, join, relative } from 'node:path';
 import type { OciResources } from './spec.js';
 import { RuntimeError } from './errors.js';
 import { cgroupLines } from '../../lib/cgroup-dirs.js';
+import { pollUntilSync, sleepSync } from '../../lib/poll.js';
 
 /** The key of the one v2 directory in a record's cgroupPaths, as runc's state.json has it. */
 export const UNIFIED = '';
@@ -153,13 +154,10 @@ export function applyUnifiedResources(dir: string, resources: OciResources): voi
  * Freezes or thaws through cgroup.freeze and waits, as runc does, until cgroup.events says the
  * whole cgroup got there: writing the file only starts the change.
  */
-export function setUnifiedFrozen(dir: string, frozen: boolean, sleep: (ms: number) => void, deadlineMs = 5000): void {
+export function setUnifiedFrozen(dir: string, frozen: boolean, sleep = sleepSync, deadlineMs = 5000): void {
   write(dir, 'cgroup.freeze', frozen ? 1 : 0);
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    if (isUnifiedFrozen(dir, 'cgroup.events') === frozen) return;
-    if (Date.now() > until) throw new RuntimeError(`unable to ${frozen ? 'freeze' : 'thaw'} cgroup ${dir}: cgroup.events did not change`);
-    sleep(10);
+  if (!pollUntilSync(() => isUnifiedFrozen(dir, 'cgroup.events') === frozen, { timeoutMs: deadlineMs, intervalMs: 10, sleep })) {
+    throw new RuntimeError(`unable to ${frozen ? 'freeze' : 'thaw'} cgroup ${dir}: cgroup.events did not change`);
   }
 }
 

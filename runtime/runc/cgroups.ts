@@ -9,6 +9,7 @@ import type { OciDeviceRule, OciResources } from './spec.js';
 import { RuntimeError } from './errors.js';
 import { UNIFIED, applyUnifiedResources, createUnifiedPath, isUnifiedFrozen, setUnifiedFrozen, unifiedDir } from './cgroup2.js';
 import { CGROUP_ROOT, cgroupLines, cgroupMounts, placeCgroupLine, removeCgroupTree, unifiedOnly } from '../../lib/cgroup-dirs.js';
+import { pollUntilSync } from '../../lib/poll.js';
 
 export interface Hierarchy {
   /** Directory name under /sys/fs/cgroup, e.g. "memory", "cpu,cpuacct", "systemd". */
@@ -261,7 +262,7 @@ export function cgroupPids(dirs: Record<string, string>): number[] {
 }
 
 export function setFrozen(dirs: Record<string, string>, frozen: boolean): void {
-  if (UNIFIED in dirs) return setUnifiedFrozen(dirs[UNIFIED], frozen, sleep);
+  if (UNIFIED in dirs) return setUnifiedFrozen(dirs[UNIFIED], frozen);
   const freezer = dirFor(dirs, 'freezer');
   if (!freezer) throw new RuntimeError('freezer cgroup is not available');
   write(freezer, 'freezer.state', frozen ? 'FROZEN' : 'THAWED');
@@ -273,9 +274,8 @@ export function setFrozen(dirs: Record<string, string>, frozen: boolean): void {
  * charged to the cgroup, so it retries until the deadline and names what was left.
  */
 export function removeCgroups(dirs: Record<string, string>, deadlineMs = 2000): void {
-  const until = Date.now() + deadlineMs;
   let pending = Object.values(dirs);
-  while (pending.length > 0) {
+  const removed = () => {
     pending = pending.filter((dir) => {
       try {
         removeCgroupTree(dir);
@@ -284,13 +284,7 @@ export function removeCgroups(dirs: Record<string, string>, deadlineMs = 2000): 
         return (err as NodeJS.ErrnoException).code !== 'ENOENT';
       }
     });
-    if (pending.length === 0) return;
-    if (Date.now() > until) throw new RuntimeError(`unable to remove cgroup paths: ${pending.join(', ')}`);
-    sleep(10);
-  }
-}
-
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-export function sleep(ms: number): void {
-  Atomics.wait(sleeper, 0, 0, ms);
+    return pending.length === 0;
+  };
+  if (!pollUntilSync(removed, { timeoutMs: deadlineMs, intervalMs: 10 })) throw new RuntimeError(`unable to remove cgroup paths: ${pending.join(', ')}`);
 }

@@ -14,6 +14,7 @@ import path from 'node:path';
 import tty from 'node:tty';
 import { acceptNow, closeFd, dupFd, listenUnix, receiveFd, setPipeSize, setWindowSize } from '../../lib/libc.js';
 import { faultEnabled } from '../../lib/faults.js';
+import { pollUntil } from '../../lib/poll.js';
 import type { StdioPaths } from './process-io.js';
 
 const PIPE_BYTES = 1 << 20;
@@ -37,18 +38,17 @@ export class ConsoleSocket {
   /** The master the runtime sent (a file descriptor of this process). */
   async receiveMaster(): Promise<number> {
     const deadline = Date.now() + RECEIVE_DEADLINE_MS;
+    const left = () => ({ timeoutMs: deadline - Date.now(), intervalMs: 5 });
     let conn: number | undefined;
     try {
-      while ((conn = acceptNow(this.listener!)) === undefined) {
-        if (Date.now() > deadline) throw new Error(`the runtime did not connect to the console socket ${this.path}`);
-        await new Promise((r) => setTimeout(r, 5));
+      if (!(await pollUntil(() => (conn = acceptNow(this.listener!)) !== undefined, left()))) {
+        throw new Error(`the runtime did not connect to the console socket ${this.path}`);
       }
       let msg: ReturnType<typeof receiveFd>;
-      while ((msg = receiveFd(conn)) === undefined) {
-        if (Date.now() > deadline) throw new Error(`the runtime sent no pty master over the console socket ${this.path}`);
-        await new Promise((r) => setTimeout(r, 5));
+      if (!(await pollUntil(() => (msg = receiveFd(conn!)) !== undefined, left()))) {
+        throw new Error(`the runtime sent no pty master over the console socket ${this.path}`);
       }
-      return msg.fd;
+      return msg!.fd;
     } finally {
       if (conn !== undefined) closeFd(conn);
     }

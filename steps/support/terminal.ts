@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { scaled } from '../../lib/time-scale.js';
+import { pollUntil } from '../../lib/poll.js';
 
 /** What the screen showed, without carriage returns and terminal escape sequences. */
 export function screenText(raw: string): string {
@@ -60,13 +61,15 @@ export class TerminalSession {
 
   /** Resolves once the screen shows `text`; rejects with the screen after the deadline. */
   async waitFor(text: string, ms: number): Promise<void> {
-    const deadline = Date.now() + scaled(ms);
-    while (!this.screen.includes(text)) {
-      if (Date.now() > deadline) throw new Error(`the terminal running "${this.command}" did not show "${text}" within ${ms} ms; it shows:\n${this.screen}`);
-      if (this.exitCode !== undefined && !this.screen.includes(text)) {
+    const shown = () => {
+      if (this.screen.includes(text)) return true;
+      if (this.exitCode !== undefined) {
         throw new Error(`the terminal's command "${this.command}" ended (exit ${this.exitCode}) without showing "${text}"; it showed:\n${this.screen}`);
       }
-      await new Promise((r) => setTimeout(r, 50));
+      return false;
+    };
+    if (!(await pollUntil(shown, { timeoutMs: scaled(ms), intervalMs: 50 }))) {
+      throw new Error(`the terminal running "${this.command}" did not show "${text}" within ${ms} ms; it shows:\n${this.screen}`);
     }
   }
 

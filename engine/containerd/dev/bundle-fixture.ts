@@ -6,6 +6,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { mkfifo } from '../../../lib/libc.js';
+import { shimFirstInPath as pathWithShim } from '../../../lib/shim-path.js';
 
 export const BUSYBOX = ['/usr/bin/busybox', '/bin/busybox'].find((p) => fs.existsSync(p));
 export const RUNC = '/usr/sbin/runc';
@@ -90,9 +91,5 @@ export function makeBundle(state: string, rootfs: string, args: string[], o: { s
  * ref-containerd (like containerd) finds a runtime's shim; the link lives in `dir`.
  */
 export function shimFirstInPath(dir: string): string {
-  const bin = path.join(dir, 'shim-bin');
-  fs.mkdirSync(bin, { recursive: true });
-  const link = path.join(bin, 'containerd-shim-runc-v2');
-  if (!fs.existsSync(link)) fs.symlinkSync(fileURLToPath(new URL('../../../bin/ref-containerd-shim.js', import.meta.url)), link);
-  return `${bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`;
+  return pathWithShim(path.join(dir, 'shim-bin'), fileURLToPath(new URL('../../../bin/ref-containerd-shim.js', import.meta.url)));
 }

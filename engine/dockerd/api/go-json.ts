@@ -4,6 +4,7 @@
 // also keeps JSON.parse off deep recursion), and "cannot unmarshal X into Go struct field …" for
 // values of the wrong type. Texts measured on dockerd 20.10.24 with the corpus in robustness/.
 import { DockerError } from '../errors.js';
+import { invalidPort } from '../network/errors.js';
 import { B, EMPTY_STRUCT, S, SS, STRSLICE, int, type GoType } from '../go-types.js';
 import { HOST_CONFIG_GO_TYPE } from '../host-config.js';
 
@@ -299,10 +300,10 @@ function validPortRange(s: string): boolean {
 export function checkPortBindings(pb: Record<string, Array<{ HostIp?: string; HostPort?: string }> | null> | undefined): void {
   for (const [key, bindings] of Object.entries(pb ?? {})) {
     const port = key.split('/')[0];
-    if (!validPortRange(port)) throw new DockerError(400, `invalid port specification: ${JSON.stringify(port)}`);
+    if (!validPortRange(port)) throw invalidPort(port);
     for (const b of bindings ?? []) {
       const hp = b?.HostPort ?? '';
-      if (hp !== '' && !validPortRange(hp)) throw new DockerError(400, `invalid port specification: ${JSON.stringify(hp)}`);
+      if (hp !== '' && !validPortRange(hp)) throw invalidPort(hp);
     }
   }
 }

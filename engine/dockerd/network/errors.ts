@@ -31,8 +31,9 @@ export function noPortAvailable(containerName: string, endpointId: string): Dock
   return programming(containerName, endpointId, 'Bind for 0.0.0.0:0 failed: all ports are allocated');
 }
 
+/** nat.ParsePortRange's error, with Go's %q of the text (JSON's quoting is the same for what a port can hold). */
 export function invalidPort(port: string): DockerError {
-  return new DockerError(400, `invalid port specification: "${port}"`);
+  return new DockerError(400, `invalid port specification: ${JSON.stringify(port)}`);
 }
 
 export function noSuchBridge(bridge: string): Error {

@@ -3,7 +3,8 @@
 import type { CommandArgs, RuntimeContext } from '../context.js';
 import { flagSet } from '../context.js';
 import { RuntimeError, errors } from '../errors.js';
-import { cgroupPids, removeCgroups, setFrozen, sleep } from '../cgroups.js';
+import { cgroupPids, removeCgroups, setFrozen } from '../cgroups.js';
+import { pollUntilSync } from '../../../lib/poll.js';
 import type { ContainerRecord } from '../state-store.js';
 import { runHooks } from '../hooks.js';
 
@@ -27,11 +28,9 @@ function killAll(record: ContainerRecord): void {
 
 function killAndWait(ctx: RuntimeContext, record: ContainerRecord): void {
   killAll(record);
-  const until = Date.now() + KILL_DEADLINE_MS;
   // The shim reaps the process; until then it is a zombie, which already counts as stopped.
-  while (ctx.store.status(record) !== 'stopped') {
-    if (Date.now() > until) throw new RuntimeError(`container init still running ${KILL_DEADLINE_MS / 1000}s after SIGKILL`);
-    sleep(5);
+  if (!pollUntilSync(() => ctx.store.status(record) === 'stopped', { timeoutMs: KILL_DEADLINE_MS, intervalMs: 5 })) {
+    throw new RuntimeError(`container init still running ${KILL_DEADLINE_MS / 1000}s after SIGKILL`);
   }
 }
 

@@ -3,7 +3,7 @@
 import { closeSync, constants, openSync, readSync, unlinkSync } from 'node:fs';
 import type { CommandArgs, RuntimeContext } from '../context.js';
 import { errors } from '../errors.js';
-import { sleep } from '../cgroups.js';
+import { pollUntilSync } from '../../../lib/poll.js';
 import { processMatches } from '../state-store.js';
 import { runHooks } from '../hooks.js';
 import { spawn } from 'node:child_process';
@@ -24,20 +24,19 @@ export function start(ctx: RuntimeContext, args: CommandArgs): number {
   const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const buffer = Buffer.alloc(1);
-    const until = Date.now() + RELEASE_DEADLINE_MS;
-    for (;;) {
+    const released = () => {
       let n = 0;
       try {
         n = readSync(fd, buffer, 0, 1, null);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
       }
-      if (n > 0) break;
+      if (n > 0) return true;
       // End of file: the process has not reached its open yet, or it is gone.
       if (!processMatches(record.pid, record.startTime)) throw errors.startDead();
-      if (Date.now() > until) throw errors.startDead();
-      sleep(0.2);
-    }
+      return false;
+    };
+    if (!pollUntilSync(released, { timeoutMs: RELEASE_DEADLINE_MS, intervalMs: 0.2 })) throw errors.startDead();
   } finally {
     closeSync(fd);
   }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { isAlive, listenersOnPort } from '../../../lib/proc.js';
 import { shortId, WORK_ROOT } from '../../../harness/resources.js';
 import { scaled } from '../../../lib/time-scale.js';
+import { pollUntil } from '../../../lib/poll.js';
 
 export const SSHD = '/usr/sbin/sshd';
 const READY_DEADLINE_MS = scaled(10000);
@@ -116,11 +117,13 @@ export async function startSshServer(dir: string, opts: SshServerOptions): Promi
   const pid = child.pid!;
   opts.adopt?.(pid);
 
-  const until = Date.now() + READY_DEADLINE_MS;
-  while (!listenersOnPort(opts.port).some((o) => o.process.pid === pid)) {
+  const listening = () => {
+    if (listenersOnPort(opts.port).some((o) => o.process.pid === pid)) return true;
     if (!isAlive(pid)) throw new Error(`sshd exited before it listened on 127.0.0.1:${opts.port}\n--- ${log} ---\n${readLog(log)}`);
-    if (Date.now() > until) throw new Error(`sshd (pid ${pid}) did not listen on 127.0.0.1:${opts.port} within ${READY_DEADLINE_MS} ms\n--- ${log} ---\n${readLog(log)}`);
-    await new Promise((r) => setTimeout(r, 50));
+    return false;
+  };
+  if (!(await pollUntil(listening, { timeoutMs: READY_DEADLINE_MS, intervalMs: 50 }))) {
+    throw new Error(`sshd (pid ${pid}) did not listen on 127.0.0.1:${opts.port} within ${READY_DEADLINE_MS} ms\n--- ${log} ---\n${readLog(log)}`);
   }
   return { pid, port: opts.port, dir, clientBin, sshdConfig, clientConfig, log, callsLog };
 }
@@ -144,8 +147,7 @@ export async function stopSshServer(s: SshServer): Promise<void> {
   } catch {
     // already gone
   }
-  const until = Date.now() + 5000;
-  while (isAlive(s.pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  await pollUntil(() => !isAlive(s.pid), { timeoutMs: 5000, intervalMs: 50 });
   if (isAlive(s.pid)) {
     try {
       process.kill(s.pid, 'SIGKILL');
