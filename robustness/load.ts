@@ -8,6 +8,7 @@ import { getTarget } from '../harness/targets/index.js';
 import { importTestImage } from './corpus-run.js';
 import { IMAGE } from './corpus.js';
 import { leftovers, rssMb } from './engine-probe.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface LoadFigures {
   containers: number;
@@ -21,7 +22,6 @@ export interface LoadFigures {
   leftovers: string[];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function docker(host: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) =>

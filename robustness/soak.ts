@@ -26,6 +26,7 @@ import { importTestImage } from './corpus-run.js';
 import { IMAGE } from './corpus.js';
 import { leftovers, roleProcesses, Victim } from './engine-probe.js';
 import { pollUntil } from '../lib/poll.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface SoakOptions {
   iterations: number;
@@ -88,7 +89,6 @@ function rng(seed: number): () => number {
 /** Errors of an engine that is down or coming back: worth another try. */
 const TRANSIENT = /Cannot connect to the Docker daemon|connection refused|EOF|connection reset|context deadline|Is the docker daemon running|transport|unavailable|timed out/i;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Result {
   code: number;

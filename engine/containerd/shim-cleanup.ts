@@ -12,6 +12,7 @@ import { readOptions, readShimLog, removeBundle } from './bundle.js';
 import { fromAddress } from '../../api/shim-address.js';
 import { isAlive, readPidFile, readProcess } from '../../lib/proc.js';
 import type { Task, TaskManager } from './task-manager.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const SIGKILL_STATUS = 128 + 9;
 export const SHIM_EXIT_DEADLINE_MS = 2_000;
@@ -95,7 +96,6 @@ export function closed(shim: ShimClient, deadlineMs: number): Promise<void> {
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * A shim we gave up on must not linger half alive, and its socket file must not outlive it (a

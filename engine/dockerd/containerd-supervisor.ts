@@ -14,6 +14,7 @@ import { logger } from './log.js';
 import { faultEnabled } from '../../lib/faults.js';
 import { pidFileHolderAlive, readPidFile } from '../../lib/proc.js';
 import { socketAnswers } from '../../lib/unix-socket.js';
+import { pollUntil } from '../../lib/poll.js';
 import { scaled } from '../../lib/time-scale.js';
 import * as E from './errors.js';
 
@@ -42,7 +43,6 @@ async function loadClientFactory(): Promise<ClientFactory> {
 }
 
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class ContainerdSupervisor {
   readonly address: string;
@@ -148,16 +148,13 @@ export class ContainerdSupervisor {
   private connect(deadlineMs: number): Promise<void> {
     if (this.connecting) return this.connecting;
     this.connecting = (async () => {
-      const until = Date.now() + deadlineMs;
-      // The client (grpc-js and the contract) loads while containerd starts, not after it listens.
+      // The client (its gRPC transport and the contract) loads while containerd starts, not after it listens.
       const factory = this.factory ? Promise.resolve(this.factory) : loadClientFactory();
       factory.catch(() => undefined);
-      while (!(await socketAnswers(this.address))) {
-        if (this.closing) return;
-        if (Date.now() > until) throw new Error(`timeout waiting for containerd to listen on ${this.address}`);
-        // a refused connect costs microseconds; a longer interval would be waited out on every start
-        await sleep(CONTAINERD_POLL_MS);
-      }
+      // a refused connect costs microseconds; a longer interval would be waited out on every start
+      const listening = await pollUntil(async () => this.closing || (await socketAnswers(this.address)), { timeoutMs: deadlineMs, intervalMs: CONTAINERD_POLL_MS });
+      if (this.closing) return;
+      if (!listening) throw new Error(`timeout waiting for containerd to listen on ${this.address}`);
       this.factory ??= await factory;
       const client = await this.factory(this.address);
       this.client = client;

@@ -7,6 +7,7 @@ import net from 'node:net';
 import { faultEnabled } from '../../lib/faults.js';
 import type { DaemonConfig } from './daemon-config.js';
 import { logger } from './log.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export class ListenerError extends Error {}
 
@@ -47,7 +48,6 @@ function listen(server: net.Server, opts: net.ListenOptions): Promise<void> {
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // allowHalfOpen everywhere: the CLI half-closes a hijacked attach connection when it has no
 // stdin to send (CloseWrite), and the output must keep flowing the other way.

@@ -1,6 +1,7 @@
 // Clients waiting on a container's state (POST /containers/{id}/wait, and the daemon itself while
 // it stops a container), released when the exit or the removal is recorded.
 import type { Container } from '../container-store.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 export interface WaitResult {
@@ -8,7 +9,6 @@ export interface WaitResult {
   Error: { Message: string } | null;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Waiters {
   private byId = new Map<string, Array<{ cond: WaitCondition; resolve: (r: WaitResult) => void }>>();
