@@ -42,4 +42,4 @@ export async function runCommand(command: string, env: NodeJS.ProcessEnv, timeou
 }
 
 // Steps import the polling helper from here, beside the commands they wait on.
-export { eventually } from '../lib/eventually.js';
+export { eventually, throughout } from '../lib/eventually.js';

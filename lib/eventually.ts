@@ -21,3 +21,18 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
   const why = lastError instanceof Error ? `: ${lastError.message}` : '';
   throw new Error(`gave up after ${timeoutMs} ms waiting for ${what}${why}`);
 }
+
+/**
+ * The other half of a "stays so" claim: `check` must hold (not throw) at every look for `forMs`,
+ * and the first look that throws fails at once. Not stretched by DOCKSPEC_TIME_SCALE: a slow host
+ * only makes fewer looks. Returns what the last look returned.
+ */
+export async function throughout<T>(check: () => Promise<T> | T, forMs: number, intervalMs = 100): Promise<T> {
+  const until = Date.now() + forMs;
+  let value = await check();
+  while (Date.now() < until) {
+    await new Promise((r) => setTimeout(r, intervalMs));
+    value = await check();
+  }
+  return value;
+}

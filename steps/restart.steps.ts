@@ -18,7 +18,7 @@
 import { Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { DockspecWorld } from './support/world.js';
-import { eventually } from '../harness/run-command.js';
+import { eventually, throughout } from '../harness/run-command.js';
 
 const HOLD_MS = 2000;
 
@@ -44,16 +44,13 @@ async function logLines(world: DockspecWorld, name: string): Promise<number> {
 
 /** The state stays `status` (and the restart count `count`, if given) for HOLD_MS. */
 async function holds(world: DockspecWorld, name: string, status: string, count?: number): Promise<Seen> {
-  const until = Date.now() + HOLD_MS;
-  let s = await inspect(world, name);
-  while (Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 200));
-    s = await inspect(world, name);
+  return throughout(async () => {
+    const s = await inspect(world, name);
     if (s.status !== status || (count !== undefined && s.restartCount !== count)) {
       throw new Error(`container ${name} was ${status} but did not stay so: now ${describe(s)}`);
     }
-  }
-  return s;
+    return s;
+  }, HOLD_MS, 200);
 }
 
 When('the PID 1 of container {container} is killed with SIGKILL from the host', async function (this: DockspecWorld, name: string) {

@@ -20,6 +20,7 @@ import { DockspecWorld } from './support/world.js';
 import { Role } from '../harness/targets/types.js';
 import { describeProcess } from './support/processes.js';
 import { preparedEngine } from './support/engine-control.js';
+import { throughout } from '../harness/run-command.js';
 
 /** runc's subcommands; the first argument that is one of them is the command of the call. */
 const RUNTIME_COMMANDS = new Set(['checkpoint', 'create', 'delete', 'events', 'exec', 'features', 'init', 'kill', 'list', 'pause', 'ps', 'restore', 'resume', 'run', 'spec', 'start', 'state', 'update']);
@@ -44,12 +45,10 @@ function recordedCommands(world: DockspecWorld, name: string): { commands: strin
 
 Then('no {role} process is left in the engine\'s process tree', async function (this: DockspecWorld, role: Role) {
   this.snapshot(`no ${role} left`);
-  const until = Date.now() + 1000;
-  do {
+  await throughout(async () => {
     const found = await this.processesOfRole(role);
     expect(found.map(describeProcess), `${this.roleName(role)} processes of the engine`).to.deep.equal([]);
-    await new Promise((r) => setTimeout(r, 100));
-  } while (Date.now() < until);
+  }, 1000);
 });
 
 Then('the {string} line of its output lists {string}', async function (this: DockspecWorld, label: string, word: string) {

@@ -8,7 +8,7 @@
 // before its gRPC socket served, so it never reached a subscriber either).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { connectTaskService } from './client.js';
 import type { TaskEvent, TaskService } from './task-service.js';
 import { eventually } from '../../lib/eventually.js';
-import { BUSYBOX, RUNC, makeBundle, makeRootfs, shimFirstInPath } from './dev/bundle-fixture.js';
+import { BUSYBOX, RUNC, forceDeleteRuncContainers, makeBundle, makeRootfs, shimFirstInPath } from './dev/bundle-fixture.js';
 
 const canRun = process.getuid?.() === 0 && fs.existsSync(RUNC) && BUSYBOX !== undefined;
 const containerdJs = fileURLToPath(new URL('../../bin/ref-containerd.js', import.meta.url));
@@ -95,15 +95,7 @@ test('an exit is announced once across a restart of ref-containerd', { skip: !ca
         // gone
       }
     }
-    if (fs.existsSync(runtimeRoot)) {
-      for (const id of fs.readdirSync(runtimeRoot)) {
-        try {
-          execFileSync(RUNC, ['--root', runtimeRoot, 'delete', '--force', id], { stdio: 'ignore' });
-        } catch {
-          // already gone
-        }
-      }
-    }
+    forceDeleteRuncContainers(runtimeRoot);
     if (process.env.KEEP_TEST_DIR) t.diagnostic(`kept ${root}`);
     else fs.rmSync(root, { recursive: true, force: true });
   }

@@ -17,7 +17,7 @@ import { eventually } from '../../lib/eventually.js';
 import { cgroupVersion } from '../../lib/cgroup-dirs.js';
 import { CGROUPS_V1_METRICS_TYPE, CGROUPS_V2_METRICS_TYPE, unpackMessage } from '../../api/any.js';
 import { childrenOf, readProcess } from '../../lib/proc.js';
-import { BUSYBOX, RUNC, makeBundle, makeRootfs, shimFirstInPath, processSpec, type Bundle } from './dev/bundle-fixture.js';
+import { BUSYBOX, RUNC, forceDeleteRuncContainers, makeBundle, makeRootfs, shimFirstInPath, processSpec, type Bundle } from './dev/bundle-fixture.js';
 
 const canRun = process.getuid?.() === 0 && fs.existsSync(RUNC) && BUSYBOX !== undefined;
 const containerdJs = fileURLToPath(new URL('../../bin/ref-containerd.js', import.meta.url));
@@ -226,15 +226,7 @@ test('ref-containerd runs containers with real runc through ref-containerd-shim'
     for (const c of clients) c.close();
     for (const d of daemons) if (d.exitCode === null && d.signalCode === null) d.kill('SIGTERM');
     for (const p of shimPids) if (stat(p)) process.kill(p, 'SIGKILL');
-    if (fs.existsSync(runtimeRoot)) {
-      for (const id of fs.readdirSync(runtimeRoot)) {
-        try {
-          execFileSync(RUNC, ['--root', runtimeRoot, 'delete', '--force', id], { stdio: 'ignore' });
-        } catch {
-          // already gone
-        }
-      }
-    }
+    forceDeleteRuncContainers(runtimeRoot);
     if (process.env.KEEP_TEST_DIR) t.diagnostic(`kept ${root}`);
     else fs.rmSync(root, { recursive: true, force: true });
   }

@@ -2,6 +2,7 @@
 // the namespaces Docker gives a container (pid, mount, uts, ipc). Used by lifecycle.test.ts and by
 // dev/try-lifecycle.ts.
 import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -92,4 +93,16 @@ export function makeBundle(state: string, rootfs: string, args: string[], o: { s
  */
 export function shimFirstInPath(dir: string): string {
   return pathWithShim(path.join(dir, 'shim-bin'), fileURLToPath(new URL('../../../bin/ref-containerd-shim.js', import.meta.url)));
+}
+
+/** A test's last word on runc: every container still under `runtimeRoot` is force-deleted. */
+export function forceDeleteRuncContainers(runtimeRoot: string): void {
+  if (!fs.existsSync(runtimeRoot)) return;
+  for (const id of fs.readdirSync(runtimeRoot)) {
+    try {
+      execFileSync(RUNC, ['--root', runtimeRoot, 'delete', '--force', id], { stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
+  }
 }
