@@ -1,4 +1,4 @@
-// Every wait has a deadline and says what it waited for when it gives up (STYLE.md). One polling
+// Every wait has a deadline and says what it waited for when it gives up. One polling
 // helper for steps, tests and tools alike. Deadlines stretch with DOCKSPEC_TIME_SCALE (lib/time-scale.ts).
 import { scaled } from './time-scale.js';
 import { pollUntil } from './poll.js';
