@@ -10,6 +10,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { setParentDeathSignal } from '../../lib/libc.js';
 import { pidFileHolderAlive, readPidFile, readStat } from '../../lib/proc.js';
+import { parseGoFlags } from '../../lib/go-flag.js';
 import { socketAnswers } from '../../lib/unix-socket.js';
 import { setProcessName } from './process-name.js';
 import { GrpcServer } from '../../api/grpc/server.js';
@@ -48,15 +49,11 @@ export function parseFlags(argv: string[]): ContainerdFlags {
     state: '/run/ref-containerd',
     logLevel: 'info',
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const m = /^--?([a-z-]+)(?:=(.*))?$/s.exec(arg);
-    const key = m ? aliases[m[1]!] : undefined;
-    if (!m || !key) throw new Error(`flag provided but not defined: ${arg}`);
-    const v = m[2] ?? argv[++i];
-    if (v === undefined) throw new Error(`flag needs an argument: ${arg}`);
-    f[key] = v;
-  }
+  // containerd's urfave/cli reads its flags with Go's flag package, as the shim and runc do
+  const parsed = parseGoFlags(argv, { valued: Object.keys(aliases) });
+  // its subcommands (config, publish, …) are not modelled: an argument is refused like a flag
+  if (parsed.args.length) throw new Error(`flag provided but not defined: ${parsed.args[0]}`);
+  for (const [name, value] of parsed.ordered) f[aliases[name]!] = value as string;
   f.address = f.address.replace(/^unix:\/\//, '');
   return f;
 }

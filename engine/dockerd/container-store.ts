@@ -3,7 +3,7 @@
 // complete state. Lookup accepts a full id, a name, or a unique id prefix, as Docker's does.
 import fs from 'node:fs';
 import path from 'node:path';
-import { readJson, writeJsonAtomic } from './atomic-file.js';
+import { readJson, writeJsonAtomic } from '../../lib/atomic-file.js';
 import type { ContainerRecord } from './container.js';
 import type { HostConfig } from './host-config.js';
 import { DockerError } from './errors.js';

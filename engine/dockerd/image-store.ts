@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { readJson, writeJsonAtomic } from './atomic-file.js';
+import { readJson, writeJsonAtomic } from '../../lib/atomic-file.js';
 import { extractTar } from './tar-import.js';
 import { familiar, parseReference, type Reference } from './reference.js';
 import { DockerError } from './errors.js';

@@ -18,6 +18,7 @@ import { descendantsOf, isAlive, listenersOnPort, processExists, ProcessInfo, pr
 import { listeningUnixSockets, removeIfEmpty } from './sweeper.js';
 import { Role } from './types.js';
 import { HostView, hostViewFor } from './host-view.js';
+import { writeJsonAtomic } from '../../lib/atomic-file.js';
 
 export const ATTACHED_DIR = join(WORK_ROOT, 'attached');
 
@@ -71,8 +72,9 @@ function readState(dir: string): EngineState | undefined {
   }
 }
 
+// a worker that reads while another writes sees the old state or the new one, never half of it
 function writeState(dir: string, state: EngineState): void {
-  writeFileSync(join(dir, 'state.json'), JSON.stringify(state, null, 2));
+  writeJsonAtomic(join(dir, 'state.json'), state, { durable: false });
 }
 
 function liveEntries(dir: string): string[] {

@@ -1,8 +1,8 @@
-// JSON state under <data-root>/network/, written atomically (atomic-file.ts) so that a daemon
+// JSON state under <data-root>/network/, written atomically (lib/atomic-file.ts) so that a daemon
 // killed mid-write leaves the previous version, never half a file. Not fsynced: it is written on
 // the container start path, and a lost or corrupt file is rebuilt from what the controller finds.
 import fs from 'node:fs';
-import * as atomic from '../atomic-file.js';
+import * as atomic from '../../../lib/atomic-file.js';
 
 export function readJson<T>(file: string): T | undefined {
   return atomic.readJson<T>(file, { corruptAsAbsent: true });
