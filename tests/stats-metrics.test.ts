@@ -7,8 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { fileTree } from './file-tree.js';
 import { v1Metrics, v2Metrics } from '../runtime/shim/cgroup-metrics.js';
 import { sampleFromMetrics } from '../engine/dockerd/stats.js';
 import { CGROUPS_V1_METRICS_TYPE, CGROUPS_V2_METRICS_TYPE, packMessage, type AnyValue } from '../api/any.js';
@@ -16,14 +16,7 @@ import { decode, encode } from '../api/protos.js';
 
 const MACHINE = 8 * 1024 ** 3;
 
-function tree(files: Record<string, string>): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dockspec-stats-'));
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
-    fs.writeFileSync(path.join(root, name), text);
-  }
-  return root;
-}
+const tree = (files: Record<string, string>) => fileTree(files, 'dockspec-stats-');
 
 /** The Any as ref-dockerd receives it: inside a containerd.types.Metric, encoded and decoded again. */
 function overTheWire(data: AnyValue): { timestamp: string; data: AnyValue } {

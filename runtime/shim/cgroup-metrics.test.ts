@@ -4,21 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { fileTree } from '../../tests/file-tree.js';
 import { v1Metrics, v2Metrics } from './cgroup-metrics.js';
 import { packMessage, unpackMessage, CGROUPS_V1_METRICS_TYPE, CGROUPS_V2_METRICS_TYPE } from '../../api/any.js';
 
 type Msg = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function tree(files: Record<string, string>): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dockspec-cgroup-'));
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
-    fs.writeFileSync(path.join(root, name), text);
-  }
-  return root;
-}
+const tree = (files: Record<string, string>) => fileTree(files, 'dockspec-cgroup-');
 
 test('cgroup v1: pids, cpuacct (ticks to ns), throttling, memory.stat by key, the memory.* families, blkio', (t) => {
   const root = tree({
