@@ -18,7 +18,7 @@ import net from 'node:net';
 import { EventEmitter } from 'node:events';
 import { serviceMethods, type MethodInfo } from '../protos.js';
 import { GrpcStatus } from '../errors.js';
-import { frame } from './server.js';
+import { decodeMessage, frame, grpcTimeout } from './wire.js';
 
 type Msg = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -37,15 +37,6 @@ function statusName(code: number): string {
   return Object.entries(GrpcStatus).find(([, v]) => v === code)?.[0] ?? 'UNKNOWN';
 }
 
-/** grpc-message is percent-encoded UTF-8 (api/grpc/server.ts encodeMessage). */
-function decodeMessage(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
 /** HTTP status of a response that is not gRPC's, as gRPC's spec maps it. */
 function httpStatusCode(status: number): number {
   if (status === 400) return GrpcStatus.INTERNAL;
@@ -54,12 +45,6 @@ function httpStatusCode(status: number): number {
   if (status === 404) return GrpcStatus.UNIMPLEMENTED;
   if (status === 429 || status === 502 || status === 503 || status === 504) return GrpcStatus.UNAVAILABLE;
   return GrpcStatus.UNKNOWN;
-}
-
-/** grpc-timeout for a deadline in milliseconds: at most 8 digits, so long ones go in seconds. */
-function grpcTimeout(ms: number): string {
-  const n = Math.max(1, Math.ceil(ms));
-  return n < 1e8 ? `${n}m` : `${Math.ceil(n / 1000)}S`;
 }
 
 /** Messages out of a byte stream: 5-byte prefix (compressed flag, big-endian length), then the bytes. */

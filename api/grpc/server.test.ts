@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { serviceDefinition } from '../grpc-service.js';
-import { GrpcServer, encodeMessage, timeoutMs, type ServerCall } from './server.js';
+import { GrpcServer, type ServerCall } from './server.js';
+import { decodeMessage, encodeMessage, grpcTimeout, timeoutMs } from './wire.js';
 
 type Msg = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -177,4 +178,8 @@ test('a method the handler leaves unanswered past the client\'s deadline ends as
   assert.equal(timeoutMs('200m'), 200);
   assert.equal(timeoutMs('3S'), 3000);
   assert.equal(timeoutMs('x'), undefined);
+  // what the client writes, the server reads back
+  assert.equal(timeoutMs(grpcTimeout(200)), 200);
+  assert.equal(timeoutMs(grpcTimeout(2e8)), 2e8);
+  assert.equal(decodeMessage(encodeMessage('a%b\n–')), 'a%b\n–');
 });

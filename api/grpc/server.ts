@@ -11,6 +11,7 @@ import http2 from 'node:http2';
 import { EventEmitter } from 'node:events';
 import { serviceMethods, type MethodInfo } from '../protos.js';
 import { GrpcStatus } from '../errors.js';
+import { encodeMessage, frame, timeoutMs } from './wire.js';
 
 type Msg = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -120,36 +121,9 @@ interface Route {
   handler: Handler;
 }
 
-/** A message on the wire: compressed-flag 0, big-endian length, the bytes. */
-export function frame(bytes: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(5 + bytes.length);
-  out[0] = 0;
-  out.writeUInt32BE(bytes.length, 1);
-  out.set(bytes, 5);
-  return out;
-}
-
-/** grpc-message is percent-encoded UTF-8: everything outside printable ASCII, and '%' itself. */
-export function encodeMessage(s: string): string {
-  let out = '';
-  for (const b of Buffer.from(s, 'utf8')) {
-    out += b >= 0x20 && b <= 0x7e && b !== 0x25 ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
-}
-
 function statusOf(err: ServiceError | null | undefined): StatusObject {
   const code = typeof err?.code === 'number' ? err.code : GrpcStatus.UNKNOWN;
   return { code, details: err?.details ?? err?.message ?? '' };
-}
-
-/** grpc-timeout: digits and a unit (H, M, S, m, u, n), in milliseconds; undefined if absent or malformed. */
-export function timeoutMs(v: string | string[] | undefined): number | undefined {
-  const m = typeof v === 'string' ? /^(\d{1,8})([HMSmun])$/.exec(v) : null;
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  const per: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 1e-3, n: 1e-6 };
-  return n * per[m[2]];
 }
 
 export class GrpcServer {
