@@ -77,11 +77,11 @@ export function readStat(pid: number): ReturnType<typeof parseStat> | undefined 
 }
 
 export function readProcess(pid: number): ProcessInfo | undefined {
-  const stat = readText(`/proc/${pid}/stat`);
+  const stat = readStat(pid);
   if (stat === undefined) return undefined;
   const status = readText(`/proc/${pid}/status`) ?? '';
   const cmdline = readText(`/proc/${pid}/cmdline`) ?? '';
-  return { ...parseStat(stat), argv: parseCmdline(cmdline), nspid: parseNSpid(status) };
+  return { ...stat, argv: parseCmdline(cmdline), nspid: parseNSpid(status) };
 }
 
 export function listProcesses(): ProcessInfo[] {
